@@ -1,0 +1,5 @@
+pub mod codes;
+pub mod keys;
+pub mod phone;
+pub mod serve;
+pub mod signing;

@@ -1,0 +1,365 @@
+//! [`PassportClient`]: the business server's side of the auth platform.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cmcc_proto::codes::Platform;
+use cmcc_proto::format::{ExpandParams, PreSign};
+use cmcc_proto::sign::Md5SignInput;
+use cmcc_proto::wire::passport::{
+    self as wire, GetTokenRequest, GetTokenResponse, H5GetTokenRequest, ImeiValidateRequest,
+    ImeiValidateResponse, VerifyInput, VerifyRequest, VerifyResponse,
+};
+use cmcc_proto::{Phone, PrivateKey, PublicKey, Secret, Timestamp17};
+
+use crate::base::PassportBase;
+use crate::error::{CarrierError, Error};
+use crate::transport::{decode, random_id, RequestStyle, RetryPolicy, Transport};
+
+/// Everything the business server holds for one app.
+#[derive(Clone)]
+pub struct PassportConfig {
+    pub base: PassportBase,
+    pub app_id: String,
+    pub app_key: Secret,
+    /// The customer private key whose public half is registered on the open platform.
+    pub customer_key: PrivateKey,
+    /// The platform public key shown on the open platform (encrypts `phoneNum`).
+    pub platform_key: PublicKey,
+    pub timeout: Duration,
+    /// Extra headers on every request (the sandbox's device header in tests, a proxy's auth).
+    pub headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for PassportConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassportConfig")
+            .field("base", &self.base)
+            .field("app_id", &self.app_id)
+            .field("app_key", &self.app_key)
+            .field("customer_key", &self.customer_key)
+            .field("platform_key", &self.platform_key)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PassportConfig {
+    pub fn new(
+        base: PassportBase,
+        app_id: &str,
+        app_key: Secret,
+        customer_key: PrivateKey,
+        platform_key: PublicKey,
+    ) -> Self {
+        Self {
+            base,
+            app_id: app_id.to_owned(),
+            app_key,
+            customer_key,
+            platform_key,
+            timeout: Duration::from_secs(5),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// The answer to "is this the device's own number?". Both are billed by the carrier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// `000`: the number is the device's.
+    Match,
+    /// `001`: it is not.
+    NoMatch,
+}
+
+/// A verification result with the ids needed to find it in the carrier's logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOutcome {
+    pub result: Verification,
+    pub code: String,
+    pub task_id: String,
+    pub msg_id: String,
+}
+
+/// A token from the getToken family.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    pub token: String,
+    pub user_information: Option<String>,
+}
+
+impl std::fmt::Debug for TokenGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenGrant { token: ***, .. }")
+    }
+}
+
+/// Client of the auth platform for one app. Cheap to clone; share one per app.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), cmcc_client::Error> {
+/// use cmcc_client::{PassportBase, PassportClient, PassportConfig, Verification};
+/// use cmcc_proto::{Phone, PrivateKey, PublicKey, Secret};
+///
+/// let config = PassportConfig::new(
+///     PassportBase::single("http://127.0.0.1:8801"), // `cmcc sandbox`; PassportBase::production() for real
+///     "300011580392",
+///     Secret::new(std::env::var("CMCC_APP_KEY").unwrap_or_default()),
+///     PrivateKey::parse(&std::fs::read_to_string("cmcc-private.key").unwrap_or_default())?,
+///     PublicKey::parse(&std::fs::read_to_string("platform.pub").unwrap_or_default())?,
+/// );
+/// let client = PassportClient::new(config)?;
+/// // token and userInformation come from the page's JSSDK getToken.
+/// let phone = Phone::parse("13800000000").map_err(|e| cmcc_client::Error::Input(e.to_string()))?;
+/// match client.verify_number(&phone, "token-from-page", "userInformation-from-page").await?.result {
+///     Verification::Match => println!("logged in"),
+///     Verification::NoMatch => println!("not this device's number: offer another login method"),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PassportClient {
+    cfg: PassportConfig,
+    transport: Transport,
+}
+
+impl PassportClient {
+    pub fn new(cfg: PassportConfig) -> Result<Self, Error> {
+        // Verify and validate consume single-use tokens: never retried.
+        let transport = Transport::new(cfg.timeout, RetryPolicy::never(), cfg.headers.clone())?;
+        Ok(Self { cfg, transport })
+    }
+
+    pub fn config(&self) -> &PassportConfig {
+        &self.cfg
+    }
+
+    fn now17() -> String {
+        Timestamp17::from_utc(Utc::now()).to_string()
+    }
+
+    /// verifyVmMobileApi: is `phone` the number of the device that got `token`?
+    pub async fn verify_number(
+        &self,
+        phone: &Phone,
+        token: &str,
+        user_information: &str,
+    ) -> Result<VerifyOutcome, Error> {
+        if token.trim().is_empty() {
+            return Err(Error::Input(
+                "token is empty: the page's getToken did not succeed".into(),
+            ));
+        }
+        let timestamp = Self::now17();
+        let msg_id = random_id();
+        let req = VerifyRequest::build(
+            VerifyInput {
+                app_id: &self.cfg.app_id,
+                app_key: &self.cfg.app_key,
+                msg_id: &msg_id,
+                timestamp: &timestamp,
+                version: "1.0",
+                phone,
+                token,
+                user_information,
+            },
+            &self.cfg.platform_key,
+            &self.cfg.customer_key,
+        )?;
+        let url = format!("{}{}", self.cfg.base.www, wire::VERIFY_VM_MOBILE_PATH);
+        let body = self
+            .transport
+            .send(&url, RequestStyle::PostJson, &req)
+            .await?;
+        let resp: VerifyResponse = decode(&url, &body)?;
+        let code = resp.header.result_code;
+        let result = match code.as_str() {
+            "000" => Verification::Match,
+            "001" => Verification::NoMatch,
+            _ => {
+                tracing::info!(phone = %phone, code = %code, "verification rejected");
+                return Err(Error::Carrier(CarrierError::new(
+                    Platform::Passport,
+                    &code,
+                    &resp.body.result_desc,
+                )));
+            }
+        };
+        tracing::debug!(phone = %phone, code = %code, "verification answered");
+        Ok(VerifyOutcome {
+            result,
+            code,
+            task_id: resp.body.task_id,
+            msg_id,
+        })
+    }
+
+    /// imeiTokenValidate: the UAID of the device that got `token`.
+    pub async fn validate_uaid(&self, token: &str) -> Result<String, Error> {
+        if token.trim().is_empty() {
+            return Err(Error::Input("token is empty".into()));
+        }
+        let req = ImeiValidateRequest::build(
+            &self.cfg.app_id,
+            &random_id(),
+            &Self::now17(),
+            token,
+            &self.cfg.customer_key,
+        )?;
+        let url = format!("{}{}", self.cfg.base.www, wire::IMEI_TOKEN_VALIDATE_PATH);
+        let body = self
+            .transport
+            .send(&url, RequestStyle::PostJson, &req)
+            .await?;
+        let resp: ImeiValidateResponse = decode(&url, &body)?;
+        match (resp.body.result_code.as_str(), resp.body.uaid) {
+            ("000000", Some(uaid)) if !uaid.is_empty() => Ok(uaid),
+            (code, _) => Err(Error::Carrier(CarrierError::new(
+                Platform::Passport,
+                code,
+                &resp.body.result_desc,
+            ))),
+        }
+    }
+
+    fn get_token_request(&self, business_type: &str, expand: &ExpandParams) -> GetTokenRequest {
+        let trace_id = random_id();
+        let timestamp = Self::now17();
+        let mut req = GetTokenRequest {
+            trace_id: trace_id.clone(),
+            app_id: self.cfg.app_id.clone(),
+            sign: String::new(),
+            msg_id: trace_id,
+            expand_params: (!expand.is_empty()).then(|| expand.encode()),
+            business_type: business_type.to_owned(),
+            version: "1.0".into(),
+            timestamp,
+            open_type: None,
+            is_test: None,
+        };
+        req.sign = req.md5_input(self.cfg.app_key.expose()).sign();
+        req
+    }
+
+    async fn get_token(
+        &self,
+        url: String,
+        req: &impl serde::Serialize,
+    ) -> Result<TokenGrant, Error> {
+        let body = self
+            .transport
+            .send(&url, RequestStyle::PostJson, req)
+            .await?;
+        let resp: GetTokenResponse = decode(&url, &body)?;
+        if resp.body.result_code == "103000" && !resp.body.token.is_empty() {
+            Ok(TokenGrant {
+                token: resp.body.token,
+                user_information: resp.body.user_information,
+            })
+        } else {
+            Err(Error::Carrier(CarrierError::new(
+                Platform::Passport,
+                &resp.body.result_code,
+                &resp.body.result_desc,
+            )))
+        }
+    }
+
+    /// UAID getMobile (businessType 3). Normally the page calls it; servers and tests may too.
+    pub async fn uaid_get_token(&self, expand: &ExpandParams) -> Result<TokenGrant, Error> {
+        let req = self.get_token_request(wire::BUSINESS_TYPE_UAID, expand);
+        self.get_token(
+            format!("{}{}", self.cfg.base.verify, wire::UAID_GET_MOBILE_PATH),
+            &req,
+        )
+        .await
+    }
+
+    /// Mini-program getTokenInfo (businessType 5), as the mini-program JSSDK sends it.
+    pub async fn mini_get_token_info(&self, expand: &ExpandParams) -> Result<TokenGrant, Error> {
+        let mut req = self.get_token_request(wire::BUSINESS_TYPE_MINI, expand);
+        req.open_type = Some("1".into());
+        self.get_token(
+            format!("{}{}", self.cfg.base.www, wire::MINI_GET_TOKEN_INFO_PATH),
+            &req,
+        )
+        .await
+    }
+
+    /// The H5 JSSDK's getToken, done server-side (for tests and tools): makes a preSign, signs
+    /// it, and asks for a token.
+    pub async fn h5_get_token(
+        &self,
+        expand: &ExpandParams,
+        user_information: &str,
+    ) -> Result<TokenGrant, Error> {
+        let mut req = H5GetTokenRequest {
+            app_id: self.cfg.app_id.clone(),
+            msg_id: random_id(),
+            timestamp: Self::now17(),
+            uuid: random_id(),
+            version: "1.0".into(),
+            sign: String::new(),
+            expand_params: (!expand.is_empty()).then(|| expand.encode()),
+            user_information: Some(user_information.to_owned()),
+        };
+        req.sign = req.pre_sign().sign(&self.cfg.customer_key)?;
+        self.get_token(
+            format!("{}{}", self.cfg.base.www, wire::H5_GET_TOKEN_PATH),
+            &req,
+        )
+        .await
+    }
+
+    /// Sign the page's preSign — only if it is a well-formed preSign for this appId whose
+    /// timestamp is within `max_age` of `now`, so the business server never signs arbitrary
+    /// bytes for a caller.
+    pub fn sign_pre_sign(
+        &self,
+        pre_sign: &str,
+        now: DateTime<Utc>,
+        max_age: Duration,
+    ) -> Result<String, Error> {
+        let p =
+            PreSign::parse(pre_sign, &self.cfg.app_id).map_err(|e| Error::Input(e.to_string()))?;
+        let age = (now - p.timestamp.instant())
+            .num_milliseconds()
+            .unsigned_abs();
+        if age > max_age.as_millis() as u64 {
+            return Err(Error::Input(format!(
+                "preSign timestamp is {} s away from now (limit {} s): stale or replayed",
+                age / 1000,
+                max_age.as_secs()
+            )));
+        }
+        Ok(cmcc_proto::sign::pre_sign(
+            &p.app_id,
+            &p.msg_id,
+            &p.timestamp.to_string(),
+            &p.uuid,
+            &p.version,
+        )
+        .sign(&self.cfg.customer_key)?)
+    }
+
+    /// The MD5 `sign` of getToken / getTokenInfo for a page (msgId = traceId).
+    pub fn md5_sign(
+        &self,
+        business_type: &str,
+        trace_id: &str,
+        timestamp: &str,
+        version: &str,
+    ) -> String {
+        Md5SignInput {
+            app_id: &self.cfg.app_id,
+            business_type,
+            msg_id: trace_id,
+            timestamp,
+            trace_id,
+            version,
+            app_key: self.cfg.app_key.expose(),
+        }
+        .sign()
+    }
+}

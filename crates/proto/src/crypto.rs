@@ -1,0 +1,547 @@
+//! RSA and digest primitives compatible with China Mobile's `RsaUtils` (built on the JDK's
+//! `KeyPairGenerator("RSA")`, `Signature("MD5withRSA")` and `Cipher("RSA/ECB/PKCS1Padding")`).
+//!
+//! Keys travel as bare base64 of DER (public: X.509 SubjectPublicKeyInfo, private: PKCS#8), the
+//! form the open platform asks for; PEM is accepted and can be written too. A key is parsed once
+//! and is `Send + Sync`, so one instance serves every thread.
+
+use base64::Engine as _;
+use openssl::hash::{hash, MessageDigest};
+use openssl::pkey::{PKey, Private, Public};
+use openssl::rsa::{Padding, Rsa};
+
+/// Why a crypto operation failed. Every variant is a caller's problem or bad outside input;
+/// none is a panic.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    #[error("not valid base64: {0}")]
+    Base64(String),
+    #[error("not an RSA {kind} key: {detail}")]
+    Key { kind: &'static str, detail: String },
+    #[error("unsupported RSA key size {0} bits (use 1024 or 2048; 512 to 4096 are accepted)")]
+    KeySize(u32),
+    #[error("ciphertext of {len} bytes is not a whole number of {block}-byte RSA blocks")]
+    CiphertextLength { len: usize, block: usize },
+    #[error(
+        "RSA decryption failed (wrong key, or the data was not encrypted with its public key)"
+    )]
+    Decrypt,
+    #[error("plaintext of {len} bytes is over the {max}-byte limit")]
+    PlaintextTooLong { len: usize, max: usize },
+    #[error("decrypted bytes are not UTF-8")]
+    Utf8,
+    #[error("openssl: {0}")]
+    Openssl(String),
+}
+
+impl From<openssl::error::ErrorStack> for CryptoError {
+    fn from(e: openssl::error::ErrorStack) -> Self {
+        CryptoError::Openssl(e.to_string())
+    }
+}
+
+/// Hash used in an RSA signature. The carrier's server APIs use MD5withRSA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignAlg {
+    #[default]
+    Md5WithRsa,
+    Sha256WithRsa,
+}
+
+impl SignAlg {
+    fn digest(self) -> MessageDigest {
+        match self {
+            SignAlg::Md5WithRsa => MessageDigest::md5(),
+            SignAlg::Sha256WithRsa => MessageDigest::sha256(),
+        }
+    }
+
+    /// The JCA name (`Signature.getInstance(...)`).
+    pub fn jca_name(self) -> &'static str {
+        match self {
+            SignAlg::Md5WithRsa => "MD5withRSA",
+            SignAlg::Sha256WithRsa => "SHA256withRSA",
+        }
+    }
+}
+
+/// Largest plaintext this crate will encrypt in one call (chunks included). A phone number
+/// plaintext is about 60 bytes; the limit only stops runaway input.
+pub const MAX_PLAINTEXT: usize = 64 * 1024;
+
+/// Decode base64 the way real traffic needs: standard or URL-safe alphabet, padding optional,
+/// line breaks (Java's MIME encoder wraps at 76) ignored, and a space read as `+` (the usual
+/// damage when a base64 value went through form/url decoding).
+pub fn decode_base64_lenient(s: &str) -> Result<Vec<u8>, CryptoError> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n' | '\t'))
+        .map(|c| match c {
+            ' ' => '+',
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim_end_matches('=');
+    if trimmed.is_empty() {
+        return Err(CryptoError::Base64("empty".into()));
+    }
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(trimmed)
+        .map_err(|e| CryptoError::Base64(e.to_string()))
+}
+
+/// Standard base64 with padding and no line breaks (what `RsaUtils` writes).
+pub fn encode_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn check_bits(bits: u32) -> Result<(), CryptoError> {
+    if (512..=4096).contains(&bits) && bits % 8 == 0 {
+        Ok(())
+    } else {
+        Err(CryptoError::KeySize(bits))
+    }
+}
+
+fn pem_body(s: &str) -> Option<&str> {
+    s.trim_start().starts_with("-----BEGIN").then_some(s)
+}
+
+/// An RSA private key (the customer's, or the platform's inside the sandbox).
+#[derive(Clone)]
+pub struct PrivateKey {
+    pkey: PKey<Private>,
+    rsa: Rsa<Private>,
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKey(RSA-{}, redacted)", self.bits())
+    }
+}
+
+impl PrivateKey {
+    /// Generate a key pair, as `RsaUtils.genKeyPair` does (1024 bits there, e = 65537).
+    pub fn generate(bits: u32) -> Result<Self, CryptoError> {
+        check_bits(bits)?;
+        Self::from_rsa(Rsa::generate(bits)?)
+    }
+
+    fn from_rsa(rsa: Rsa<Private>) -> Result<Self, CryptoError> {
+        check_bits(rsa.size() * 8)?;
+        let pkey = PKey::from_rsa(rsa.clone())?;
+        Ok(Self { pkey, rsa })
+    }
+
+    /// Parse bare base64 PKCS#8 DER (the `RsaUtils` form), PEM (`PRIVATE KEY` or
+    /// `RSA PRIVATE KEY`), or raw DER bytes.
+    pub fn parse(text: &str) -> Result<Self, CryptoError> {
+        let err = |detail: String| CryptoError::Key {
+            kind: "private",
+            detail,
+        };
+        if let Some(pem) = pem_body(text) {
+            let pkey =
+                PKey::private_key_from_pem(pem.as_bytes()).map_err(|e| err(e.to_string()))?;
+            let rsa = pkey
+                .rsa()
+                .map_err(|_| err("PEM holds a non-RSA key".into()))?;
+            return Self::from_rsa(rsa);
+        }
+        Self::from_der(&decode_base64_lenient(text)?)
+    }
+
+    /// Parse PKCS#8 or PKCS#1 DER.
+    pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        let err = |detail: String| CryptoError::Key {
+            kind: "private",
+            detail,
+        };
+        let rsa = match PKey::private_key_from_pkcs8(der) {
+            Ok(pkey) => pkey.rsa().map_err(|_| err("PKCS#8 holds a non-RSA key".into()))?,
+            Err(_) => Rsa::private_key_from_der(der)
+                .map_err(|_| err("neither PKCS#8 nor PKCS#1 DER (a public key given where a private one is needed?)".into()))?,
+        };
+        Self::from_rsa(rsa)
+    }
+
+    pub fn bits(&self) -> u32 {
+        self.rsa.size() * 8
+    }
+
+    /// Bare base64 of PKCS#8 DER — what `RsaUtils.getPrivateKey` prints.
+    pub fn to_base64(&self) -> Result<String, CryptoError> {
+        Ok(encode_base64(&self.pkey.private_key_to_pkcs8()?))
+    }
+
+    /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn to_pem(&self) -> Result<String, CryptoError> {
+        String::from_utf8(self.pkey.private_key_to_pem_pkcs8()?).map_err(|_| CryptoError::Utf8)
+    }
+
+    pub fn public_key(&self) -> Result<PublicKey, CryptoError> {
+        let der = self.rsa.public_key_to_der()?;
+        PublicKey::from_der(&der)
+    }
+
+    /// RSASSA-PKCS1-v1_5 signature of `data`, raw bytes.
+    ///
+    /// Built as `RSA_sign` does — the DigestInfo encoding of the hash, padded and raised with the
+    /// private key — without OpenSSL 3's per-call EVP context setup, which costs as much as the
+    /// RSA operation itself for 1024-bit verify. The bytes equal the JDK's `Signature`.
+    pub fn sign_raw(&self, alg: SignAlg, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let di = digest_info(alg, data)?;
+        let mut out = vec![0u8; self.rsa.size() as usize];
+        let n = self.rsa.private_encrypt(&di, &mut out, Padding::PKCS1)?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// Signature as standard base64 — `RsaUtils.sign(data, privateKey)`.
+    pub fn sign(&self, alg: SignAlg, data: &[u8]) -> Result<String, CryptoError> {
+        Ok(encode_base64(&self.sign_raw(alg, data)?))
+    }
+
+    /// Decrypt RSA/ECB/PKCS1Padding ciphertext made of whole key-size blocks, concatenating the
+    /// plaintext of each block (whatever chunk size the sender used).
+    pub fn decrypt_raw(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let block = self.rsa.size() as usize;
+        if ciphertext.is_empty() || ciphertext.len() % block != 0 {
+            return Err(CryptoError::CiphertextLength {
+                len: ciphertext.len(),
+                block,
+            });
+        }
+        let mut out = Vec::with_capacity(ciphertext.len());
+        let mut buf = vec![0u8; block];
+        for chunk in ciphertext.chunks(block) {
+            let n = self
+                .rsa
+                .private_decrypt(chunk, &mut buf, Padding::PKCS1)
+                .map_err(|_| CryptoError::Decrypt)?;
+            out.extend_from_slice(&buf[..n]);
+        }
+        Ok(out)
+    }
+
+    /// Decrypt base64 ciphertext into a UTF-8 string (the `phoneNum` field).
+    pub fn decrypt_base64(&self, b64: &str) -> Result<String, CryptoError> {
+        let bytes = self.decrypt_raw(&decode_base64_lenient(b64)?)?;
+        String::from_utf8(bytes).map_err(|_| CryptoError::Utf8)
+    }
+}
+
+/// An RSA public key (the platform's, for `phoneNum`; the customer's, to verify signatures).
+#[derive(Clone)]
+pub struct PublicKey {
+    pkey: PKey<Public>,
+    rsa: Rsa<Public>,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PublicKey(RSA-{})", self.bits())
+    }
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.pkey.public_eq(&other.pkey)
+    }
+}
+
+impl PublicKey {
+    /// Parse bare base64 X.509 SPKI DER (the `RsaUtils` form), PEM (`PUBLIC KEY` or
+    /// `RSA PUBLIC KEY`), or a PKCS#1 DER body.
+    pub fn parse(text: &str) -> Result<Self, CryptoError> {
+        let err = |detail: String| CryptoError::Key {
+            kind: "public",
+            detail,
+        };
+        if let Some(pem) = pem_body(text) {
+            let rsa = Rsa::public_key_from_pem(pem.as_bytes())
+                .or_else(|_| Rsa::public_key_from_pem_pkcs1(pem.as_bytes()))
+                .map_err(|e| err(e.to_string()))?;
+            return Self::from_rsa(rsa);
+        }
+        Self::from_der(&decode_base64_lenient(text)?)
+    }
+
+    pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        let rsa = Rsa::public_key_from_der(der)
+            .or_else(|_| Rsa::public_key_from_der_pkcs1(der))
+            .map_err(|_| CryptoError::Key {
+                kind: "public",
+                detail: "neither X.509 SubjectPublicKeyInfo nor PKCS#1 DER (a private key given where a public one is needed?)".into(),
+            })?;
+        Self::from_rsa(rsa)
+    }
+
+    fn from_rsa(rsa: Rsa<Public>) -> Result<Self, CryptoError> {
+        check_bits(rsa.size() * 8)?;
+        let pkey = PKey::from_rsa(rsa.clone())?;
+        Ok(Self { pkey, rsa })
+    }
+
+    pub fn bits(&self) -> u32 {
+        self.rsa.size() * 8
+    }
+
+    /// Bare base64 of SPKI DER — what the open platform's "RSA 公钥" field takes.
+    pub fn to_base64(&self) -> Result<String, CryptoError> {
+        Ok(encode_base64(&self.pkey.public_key_to_der()?))
+    }
+
+    pub fn to_pem(&self) -> Result<String, CryptoError> {
+        String::from_utf8(self.pkey.public_key_to_pem()?).map_err(|_| CryptoError::Utf8)
+    }
+
+    /// Check a raw signature. `Ok(false)` is a well-formed but wrong signature, or bytes that
+    /// are not a signature at all.
+    ///
+    /// The whole recovered encoding is compared with the expected DigestInfo, byte for byte
+    /// (no lenient ASN.1 parsing, so no Bleichenbacher-2006-style forgeries).
+    pub fn verify_raw(&self, alg: SignAlg, data: &[u8], sig: &[u8]) -> Result<bool, CryptoError> {
+        let block = self.rsa.size() as usize;
+        if sig.len() != block {
+            return Ok(false);
+        }
+        let expected = digest_info(alg, data)?;
+        let mut buf = vec![0u8; block];
+        match self.rsa.public_decrypt(sig, &mut buf, Padding::PKCS1) {
+            Ok(n) => Ok(n == expected.len() && openssl::memcmp::eq(&buf[..n], &expected)),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Check a base64 signature — `RsaUtils.verify(data, publicKey, sign)`.
+    pub fn verify(&self, alg: SignAlg, data: &[u8], sig_b64: &str) -> Result<bool, CryptoError> {
+        self.verify_raw(alg, data, &decode_base64_lenient(sig_b64)?)
+    }
+
+    /// Open a signature with the public key and read which digest it carries: the tool that
+    /// tells *why* a signature fails. If this fails, the signature was not made by this key's
+    /// private half (or is not a signature). If it succeeds, the algorithm and the digest of the
+    /// string that was really signed are known, and candidate strings can be hashed against it.
+    pub fn recover_digest(&self, sig: &[u8]) -> Result<RecoveredDigest, CryptoError> {
+        let block = self.rsa.size() as usize;
+        if sig.len() != block {
+            return Err(CryptoError::CiphertextLength {
+                len: sig.len(),
+                block,
+            });
+        }
+        let mut buf = vec![0u8; block];
+        let n = self
+            .rsa
+            .public_decrypt(sig, &mut buf, Padding::PKCS1)
+            .map_err(|_| CryptoError::Decrypt)?;
+        let info = &buf[..n];
+        let (alg, digest) = if let Some(d) = info.strip_prefix(DI_MD5) {
+            (Some(SignAlg::Md5WithRsa), d)
+        } else if let Some(d) = info.strip_prefix(DI_SHA256) {
+            (Some(SignAlg::Sha256WithRsa), d)
+        } else {
+            (None, info)
+        };
+        Ok(RecoveredDigest {
+            alg,
+            digest: digest.to_vec(),
+        })
+    }
+
+    /// Largest plaintext per block for PKCS#1 v1.5 padding (117 bytes for RSA-1024).
+    pub fn max_block_plaintext(&self) -> usize {
+        self.rsa.size() as usize - 11
+    }
+
+    /// RSA/ECB/PKCS1Padding with plaintext split into `key size - 11` byte blocks and the
+    /// ciphertext blocks concatenated — `RsaUtils.encryptedDataOnJava` minus the base64.
+    pub fn encrypt_raw(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(CryptoError::PlaintextTooLong {
+                len: plaintext.len(),
+                max: MAX_PLAINTEXT,
+            });
+        }
+        let block = self.rsa.size() as usize;
+        let chunk = self.max_block_plaintext();
+        let blocks = plaintext.len().div_ceil(chunk).max(1);
+        let mut out = vec![0u8; blocks * block];
+        if plaintext.is_empty() {
+            self.rsa.public_encrypt(&[], &mut out, Padding::PKCS1)?;
+            return Ok(out);
+        }
+        for (i, part) in plaintext.chunks(chunk).enumerate() {
+            let n = self.rsa.public_encrypt(
+                part,
+                &mut out[i * block..(i + 1) * block],
+                Padding::PKCS1,
+            )?;
+            debug_assert_eq!(n, block);
+        }
+        Ok(out)
+    }
+
+    /// Encrypt and base64 — the `phoneNum` field of verifyVmMobileApi.
+    pub fn encrypt_base64(&self, plaintext: &str) -> Result<String, CryptoError> {
+        Ok(encode_base64(&self.encrypt_raw(plaintext.as_bytes())?))
+    }
+}
+
+// DER DigestInfo prefixes (RFC 8017 §9.2 note 1).
+const DI_MD5: &[u8] = &[
+    0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05, 0x05, 0x00,
+    0x04, 0x10,
+];
+const DI_SHA256: &[u8] = &[
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// DER `DigestInfo { algorithm, digest }` of `data`: what PKCS#1 v1.5 signs.
+fn digest_info(alg: SignAlg, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let prefix = match alg {
+        SignAlg::Md5WithRsa => DI_MD5,
+        SignAlg::Sha256WithRsa => DI_SHA256,
+    };
+    let d = hash(alg.digest(), data)?;
+    let mut v = Vec::with_capacity(prefix.len() + d.len());
+    v.extend_from_slice(prefix);
+    v.extend_from_slice(&d);
+    Ok(v)
+}
+
+/// What a signature carries, read back with the public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveredDigest {
+    /// `None`: a DigestInfo of another hash, or raw bytes.
+    pub alg: Option<SignAlg>,
+    pub digest: Vec<u8>,
+}
+
+impl RecoveredDigest {
+    /// Whether `data` is what was signed.
+    pub fn matches(&self, data: &[u8]) -> bool {
+        let md = match self.alg {
+            Some(SignAlg::Md5WithRsa) => MessageDigest::md5(),
+            Some(SignAlg::Sha256WithRsa) => MessageDigest::sha256(),
+            None => return false,
+        };
+        hash(md, data)
+            .map(|d| d.as_ref() == self.digest.as_slice())
+            .unwrap_or(false)
+    }
+}
+
+/// Lowercase hex MD5 of a string — the `sign` of getToken / getTokenInfo / UAID getMobile.
+pub fn md5_hex(data: &str) -> String {
+    // MD5 is always available in OpenSSL's default provider; hashing cannot fail on valid input.
+    match hash(MessageDigest::md5(), data.as_bytes()) {
+        Ok(d) => hex::encode(d),
+        Err(e) => unreachable_digest(e),
+    }
+}
+
+/// Uppercase hex SHA-256 of a string — the legacy (keyType 0) `phoneNum` of seed 004's example.
+pub fn sha256_hex_upper(data: &str) -> String {
+    match hash(MessageDigest::sha256(), data.as_bytes()) {
+        Ok(d) => hex::encode_upper(d),
+        Err(e) => unreachable_digest(e),
+    }
+}
+
+#[cold]
+fn unreachable_digest(e: openssl::error::ErrorStack) -> String {
+    // Only reachable on a broken OpenSSL install (digest disabled by FIPS config); the empty
+    // string never matches a real sign, so callers fail closed.
+    let _ = e;
+    String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::sign::{Signer, Verifier};
+
+    #[test]
+    fn lenient_base64_accepts_damaged_forms() {
+        let raw = b"\xfb\xff\xfe hello";
+        let std = encode_base64(raw);
+        assert!(std.contains('+') || std.contains('/'));
+        assert_eq!(decode_base64_lenient(&std).unwrap(), raw);
+        assert_eq!(decode_base64_lenient(&std.replace('+', " ")).unwrap(), raw);
+        assert_eq!(
+            decode_base64_lenient(std.trim_end_matches('=')).unwrap(),
+            raw
+        );
+        let url = std.replace('+', "-").replace('/', "_");
+        assert_eq!(decode_base64_lenient(&url).unwrap(), raw);
+        let wrapped = format!("{}\r\n{}", &std[..4], &std[4..]);
+        assert_eq!(decode_base64_lenient(&wrapped).unwrap(), raw);
+        assert!(decode_base64_lenient("").is_err());
+        assert!(decode_base64_lenient("a").is_err());
+        assert!(decode_base64_lenient("ab!c").is_err());
+    }
+
+    #[test]
+    fn recover_digest_tells_alg_and_string() {
+        let k = PrivateKey::generate(1024).unwrap();
+        let p = k.public_key().unwrap();
+        for alg in [SignAlg::Md5WithRsa, SignAlg::Sha256WithRsa] {
+            let sig = k.sign_raw(alg, b"abc").unwrap();
+            let r = p.recover_digest(&sig).unwrap();
+            assert_eq!(r.alg, Some(alg));
+            assert!(r.matches(b"abc"));
+            assert!(!r.matches(b"abd"));
+        }
+        let other = PrivateKey::generate(1024).unwrap();
+        let sig = other.sign_raw(SignAlg::Md5WithRsa, b"abc").unwrap();
+        assert_eq!(p.recover_digest(&sig), Err(CryptoError::Decrypt));
+        assert!(matches!(
+            p.recover_digest(&sig[..10]),
+            Err(CryptoError::CiphertextLength { .. })
+        ));
+    }
+
+    #[test]
+    fn fast_path_equals_evp_signatures() {
+        // The DigestInfo path must give exactly what OpenSSL's EVP signer gives, and verify
+        // what it makes.
+        let k = PrivateKey::generate(1024).unwrap();
+        let p = k.public_key().unwrap();
+        for alg in [SignAlg::Md5WithRsa, SignAlg::Sha256WithRsa] {
+            let mut signer = Signer::new(alg.digest(), &k.pkey).unwrap();
+            signer.update(b"message").unwrap();
+            let evp = signer.sign_to_vec().unwrap();
+            assert_eq!(k.sign_raw(alg, b"message").unwrap(), evp);
+            let mut verifier = Verifier::new(alg.digest(), &p.pkey).unwrap();
+            verifier.update(b"message").unwrap();
+            assert!(verifier.verify(&evp).unwrap());
+            assert!(p.verify_raw(alg, b"message", &evp).unwrap());
+            assert!(!p.verify_raw(alg, b"messagf", &evp).unwrap());
+            let mut bad = evp.clone();
+            bad[5] ^= 1;
+            assert!(!p.verify_raw(alg, b"message", &bad).unwrap());
+            assert!(!p.verify_raw(alg, b"message", &evp[1..]).unwrap());
+        }
+        assert!(!p
+            .verify_raw(
+                SignAlg::Sha256WithRsa,
+                b"message",
+                &k.sign_raw(SignAlg::Md5WithRsa, b"message").unwrap()
+            )
+            .unwrap());
+    }
+
+    #[test]
+    fn md5_and_sha256_hex() {
+        assert_eq!(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            sha256_hex_upper("abc"),
+            "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+        );
+    }
+}
