@@ -1,0 +1,108 @@
+//! `cmcc-sandbox`: a local emulator of China Mobile's carrier platforms, so number verification,
+//! UAID and IoT real-name registration run end to end without a carrier account or a cellular
+//! network.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`core`] | what both platforms share: the virtual clock, the journal, fault injection |
+//! | [`auth`] | the auth platform of seeds 001/002/004: H5 and mini-program number verification, UAID, the JSSDK |
+//! | [`onelink`] | OneLink of seed 000: token, IoT-card real-name registration, the registration page, result push, status |
+//! | [`config`] | the sandbox's TOML configuration |
+//!
+//! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
+
+pub mod auth;
+pub mod config;
+pub mod core;
+pub mod onelink;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use config::SandboxConfig;
+pub use core::Core;
+
+/// A running sandbox's state: one [`Core`] and one state per platform.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    pub core: Core,
+    pub auth: Arc<auth::AuthState>,
+    pub onelink: Arc<onelink::OneLinkState>,
+}
+
+impl Sandbox {
+    /// Build the sandbox from its configuration. `base_url` is the address the sandbox is reachable
+    /// at (used in links it hands out, e.g. registration page URLs and JSSDK endpoints).
+    pub fn new(config: &SandboxConfig, base_url: &str) -> anyhow::Result<Self> {
+        let core = Core::new(base_url);
+        let auth = Arc::new(auth::AuthState::new(&core, &config.auth)?);
+        let onelink = Arc::new(onelink::OneLinkState::new(&core, &config.onelink)?);
+        Ok(Self {
+            core,
+            auth,
+            onelink,
+        })
+    }
+
+    /// Every route of both platforms, their admin APIs and pages.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .merge(auth::router(self.core.clone(), self.auth.clone()))
+            .merge(onelink::router(self.core.clone(), self.onelink.clone()))
+    }
+
+    /// Everything an integrator needs to call this sandbox (demo apps, enterprises, keys, URLs),
+    /// as printed by `cmcc sandbox` on start and written to its credentials file.
+    pub fn describe(&self) -> String {
+        let mut out = format!("cmcc sandbox at {}\n", self.core.base_url);
+        out.push_str(&self.auth.describe(&self.core));
+        out.push_str(&self.onelink.describe(&self.core));
+        out
+    }
+
+    /// Start the background work (e.g. the push dispatcher). Call once, inside a Tokio runtime.
+    pub fn start_background(&self) {
+        onelink::start_background(self.core.clone(), self.onelink.clone());
+    }
+}
+
+/// A sandbox serving on a local port, for tests and `cmcc up`.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub sandbox: Sandbox,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Bind `addr` (port 0 picks a free port), build the sandbox for that address and serve it.
+    pub async fn start(config: &SandboxConfig, addr: SocketAddr) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let sandbox = Sandbox::new(config, &base_url)?;
+        sandbox.start_background();
+        let app = sandbox
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        Ok(Self {
+            addr,
+            base_url,
+            sandbox,
+            task,
+        })
+    }
+
+    /// Stop serving.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
