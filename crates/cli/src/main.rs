@@ -6,7 +6,7 @@
 //! | [`cmd::signing`] | `sign`, `verify`, `md5-sign` |
 //! | [`cmd::phone`] | `encrypt-phone`, `decrypt` |
 //! | [`cmd::codes`] | `codes` |
-//! | [`cmd::serve`] | `sandbox`, `up` |
+//! | [`cmd::serve`] | `sandbox`, `gateway`, `up` |
 
 mod cmd;
 mod input;
@@ -40,6 +40,8 @@ enum Command {
     Codes(cmd::codes::CodesArgs),
     /// Run the carrier emulator (auth platform and OneLink) on a local port.
     Sandbox(cmd::serve::SandboxArgs),
+    /// Run the business server: signing, verification, UAID, registration links, push receiver.
+    Gateway(cmd::serve::GatewayArgs),
     /// Run everything at once: sandbox (and, as they land, gateway and demo pages).
     Up(cmd::serve::UpArgs),
 }
@@ -55,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Decrypt(a) => cmd::phone::decrypt(&a),
         Command::Codes(a) => cmd::codes::codes(&a),
         Command::Sandbox(a) => cmd::serve::sandbox(&a),
+        Command::Gateway(a) => cmd::serve::gateway(&a),
         Command::Up(a) => cmd::serve::up(&a),
     };
     match result {

@@ -88,7 +88,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { daily_cap_per_number: 10, per_ip_per_minute: 60, presign_max_age_secs: 300, max_body_bytes: 64 * 1024 }
+        Self {
+            daily_cap_per_number: 10,
+            per_ip_per_minute: 60,
+            presign_max_age_secs: 300,
+            max_body_bytes: 64 * 1024,
+        }
     }
 }
 
@@ -113,6 +118,9 @@ pub struct PassportSection {
     pub platform_public_key: Option<String>,
     #[serde(default)]
     pub platform_public_key_file: Option<PathBuf>,
+    /// Extra headers on every call to the platform (e.g. the sandbox's device header in tests).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 /// The OneLink account (IoT-card real-name registration).
@@ -131,16 +139,27 @@ pub struct OneLinkSection {
 fn read_secret(path: &Path) -> Result<Secret, ConfigError> {
     std::fs::read_to_string(path)
         .map(|s| Secret::new(s.trim()))
-        .map_err(|err| ConfigError::File { path: path.display().to_string(), err })
+        .map_err(|err| ConfigError::File {
+            path: path.display().to_string(),
+            err,
+        })
 }
 
 /// The inline value, or the file's content; exactly one must be given.
-pub fn secret_or_file(inline: &Option<Secret>, file: &Option<PathBuf>, what: &str) -> Result<Secret, ConfigError> {
+pub fn secret_or_file(
+    inline: &Option<Secret>,
+    file: &Option<PathBuf>,
+    what: &str,
+) -> Result<Secret, ConfigError> {
     match (inline, file) {
         (Some(s), None) if !s.is_empty() => Ok(s.clone()),
         (None, Some(p)) => read_secret(p),
-        (Some(_), Some(_)) => Err(ConfigError::Invalid(format!("{what}: give the value or the _file, not both"))),
-        _ => Err(ConfigError::Invalid(format!("{what} is required (or {what}_file)"))),
+        (Some(_), Some(_)) => Err(ConfigError::Invalid(format!(
+            "{what}: give the value or the _file, not both"
+        ))),
+        _ => Err(ConfigError::Invalid(format!(
+            "{what} is required (or {what}_file)"
+        ))),
     }
 }
 
@@ -150,15 +169,26 @@ impl Config {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(f) = file {
             if !f.exists() {
-                return Err(ConfigError::Invalid(format!("config file {} does not exist", f.display())));
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    f.display()
+                )));
             }
             fig = fig.merge(Toml::file(f));
         }
         fig = fig.merge(Env::prefixed("CMCC_").split("__"));
         let mut cfg: Config = fig.extract()?;
         if let Some(p) = cfg.api_keys_file.take() {
-            let text = std::fs::read_to_string(&p).map_err(|err| ConfigError::File { path: p.display().to_string(), err })?;
-            cfg.api_keys.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(Secret::new));
+            let text = std::fs::read_to_string(&p).map_err(|err| ConfigError::File {
+                path: p.display().to_string(),
+                err,
+            })?;
+            cfg.api_keys.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(Secret::new),
+            );
         }
         cfg.validate()?;
         Ok(cfg)
@@ -166,7 +196,10 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.push_path.starts_with('/') {
-            return Err(ConfigError::Invalid(format!("push_path must start with / (got {:?})", self.push_path)));
+            return Err(ConfigError::Invalid(format!(
+                "push_path must start with / (got {:?})",
+                self.push_path
+            )));
         }
         if self.limits.daily_cap_per_number == 0 || self.limits.per_ip_per_minute == 0 {
             return Err(ConfigError::Invalid("limits must be positive".into()));

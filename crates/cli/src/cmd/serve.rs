@@ -21,6 +21,24 @@ pub struct SandboxArgs {
     pub data_dir: PathBuf,
 }
 
+/// `cmcc gateway`.
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Gateway configuration (TOML). Layers: defaults, this file, `CMCC_*` environment
+    /// (`CMCC_PASSPORT__APP_ID`, secrets also as `CMCC_PASSPORT__APP_KEY_FILE`), then these flags.
+    #[arg(long, env = "CMCC_GATEWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (overrides `listen`).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// `sqlite:path` or `postgres://…` (overrides `database_url`).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// `redis://…` to share state with other instances (overrides `redis_url`).
+    #[arg(long)]
+    pub redis_url: Option<String>,
+}
+
 /// `cmcc up`.
 #[derive(Debug, Args)]
 pub struct UpArgs {
@@ -121,6 +139,27 @@ pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
         );
         until_shutdown().await;
         running.stop();
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+pub fn gateway(args: &GatewayArgs) -> anyhow::Result<std::process::ExitCode> {
+    init_logging();
+    let mut cfg = cmcc_gateway::Config::load(args.config.as_deref())?;
+    if let Some(l) = args.listen {
+        cfg.listen = l;
+    }
+    if let Some(u) = &args.database_url {
+        cfg.database_url.clone_from(u);
+    }
+    if let Some(u) = &args.redis_url {
+        cfg.redis_url = Some(u.clone());
+    }
+    runtime()?.block_on(async {
+        let running = cmcc_gateway::Running::start(cfg).await?;
+        println!("cmcc gateway listening on {}", running.base_url);
+        until_shutdown().await;
+        running.shutdown().await;
         Ok(std::process::ExitCode::SUCCESS)
     })
 }

@@ -20,7 +20,12 @@ use crate::store::{PushIn, PushOutcome};
 const DEADLINE: Duration = Duration::from_millis(4_000);
 
 fn answer(status: StatusCode, body: String) -> Response {
-    (status, [("content-type", "application/json;charset=UTF-8")], body).into_response()
+    (
+        status,
+        [("content-type", "application/json;charset=UTF-8")],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
@@ -30,16 +35,24 @@ pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
         Err(e) => {
             metrics::counter!("cmcc_pushes_total", "outcome" => "unparseable").increment(1);
             tracing::warn!(error = %e, "push body unreadable; asking the platform to resend");
-            return answer(StatusCode::BAD_REQUEST, push_answer_retry("body is not a OneLink push"));
+            return answer(
+                StatusCode::BAD_REQUEST,
+                push_answer_retry("body is not a OneLink push"),
+            );
         }
     };
     let now = Utc::now().timestamp_millis();
     let mut ins = Vec::with_capacity(records.len());
     for r in &records {
         let card = r.card.card_id().ok();
-        let (field, value) = card.as_ref().map_or(("", String::new()), |c: &CardId| (c.field(), c.value().to_owned()));
+        let (field, value) = card.as_ref().map_or(("", String::new()), |c: &CardId| {
+            (c.field(), c.value().to_owned())
+        });
         if r.busi_seq.trim().is_empty() {
-            return answer(StatusCode::BAD_REQUEST, push_answer_retry("record without busiSeq"));
+            return answer(
+                StatusCode::BAD_REQUEST,
+                push_answer_retry("record without busiSeq"),
+            );
         }
         ins.push(PushIn {
             busi_seq: r.busi_seq.clone(),
@@ -60,7 +73,9 @@ pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
                     new += 1;
                     tracing::info!(busi_seq = %busi_seq, "push stored");
                 }
-                PushOutcome::Duplicate => tracing::info!(busi_seq = %busi_seq, "push resent; already stored"),
+                PushOutcome::Duplicate => {
+                    tracing::info!(busi_seq = %busi_seq, "push resent; already stored")
+                }
             }
         }
         Ok::<usize, crate::inbox::InboxError>(new)
@@ -74,12 +89,18 @@ pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
         Ok(Err(e)) => {
             metrics::counter!("cmcc_pushes_total", "outcome" => "store_failed").increment(1);
             tracing::error!(error = %e, "push not stored; asking the platform to resend");
-            answer(StatusCode::SERVICE_UNAVAILABLE, push_answer_retry("temporarily unable to store; send again"))
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                push_answer_retry("temporarily unable to store; send again"),
+            )
         }
         Err(_) => {
             metrics::counter!("cmcc_pushes_total", "outcome" => "timeout").increment(1);
             tracing::error!("push store took longer than 4 s; asking the platform to resend");
-            answer(StatusCode::SERVICE_UNAVAILABLE, push_answer_retry("busy; send again"))
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                push_answer_retry("busy; send again"),
+            )
         }
     }
 }

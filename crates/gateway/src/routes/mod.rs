@@ -1,0 +1,8 @@
+//! HTTP routes: [`browser`] (pages, behind CORS and per-IP limits), [`server`] (the business's
+//! backend, behind API keys), [`push`] (OneLink's result push), [`ops`] (health, metrics,
+//! OpenAPI).
+
+pub mod browser;
+pub mod ops;
+pub mod push;
+pub mod server;

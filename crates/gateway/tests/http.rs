@@ -1,0 +1,439 @@
+//! The gateway's HTTP API without a carrier: input checking on every route, API keys, the
+//! push receiver's contract, limits, operations endpoints. (Flows against the sandbox are in
+//! `flows.rs`.)
+
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+mod common;
+
+use cmcc_gateway::config::{OneLinkSection, PassportSection};
+use cmcc_gateway::store::NewRegistration;
+use cmcc_gateway::{Config, Running};
+use cmcc_proto::crypto::SignAlg;
+use cmcc_proto::{PrivateKey, Secret, Timestamp17};
+use serde_json::{json, Value};
+
+const APP_ID: &str = "300011000001";
+const API_KEY: &str = "k-test-0123456789";
+
+struct Gw {
+    run: Running,
+    http: reqwest::Client,
+    key: PrivateKey,
+    _dir: tempfile::TempDir,
+}
+
+impl Gw {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.run.base_url)
+    }
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn post_raw(&self, path: &str, ctype: &str, body: Vec<u8>) -> (u16, String) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .header("content-type", ctype)
+            .header("authorization", format!("Bearer {API_KEY}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
+/// A gateway on a fresh SQLite file whose carriers are unreachable (nothing here may need them).
+async fn gateway(tune: impl FnOnce(&mut Config)) -> Gw {
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKey::generate(1024).unwrap();
+    let platform = PrivateKey::generate(1024).unwrap();
+    let mut cfg = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!("sqlite:{}", dir.path().join("gw.db").display()),
+        api_keys: vec![Secret::new(API_KEY)],
+        ..Config::default()
+    };
+    cfg.passport = Some(PassportSection {
+        base_url: "http://127.0.0.1:9".into(),
+        app_id: APP_ID.into(),
+        app_key: Some(Secret::new("appkey-secret-value")),
+        app_key_file: None,
+        private_key: Some(Secret::new(key.to_base64().unwrap())),
+        private_key_file: None,
+        platform_public_key: Some(platform.public_key().unwrap().to_base64().unwrap()),
+        platform_public_key_file: None,
+        headers: Default::default(),
+    });
+    cfg.onelink = Some(OneLinkSection {
+        base_url: "http://127.0.0.1:9".into(),
+        appid: "100000000000000001".into(),
+        password: Some(Secret::new("pw")),
+        password_file: None,
+    });
+    tune(&mut cfg);
+    let run = Running::start(cfg).await.unwrap();
+    Gw {
+        run,
+        http: reqwest::Client::new(),
+        key,
+        _dir: dir,
+    }
+}
+
+fn now17() -> String {
+    Timestamp17::from_utc(chrono::Utc::now()).to_string()
+}
+
+#[tokio::test]
+async fn operations_endpoints_answer() {
+    let gw = gateway(|_| {}).await;
+    let r = gw.http.get(gw.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r: Value = gw
+        .http
+        .get(gw.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["store"]["backend"], "sqlite");
+    assert_eq!(r["store"]["ok"], true);
+    let doc: Value = gw
+        .http
+        .get(gw.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/v1/presign/sign",
+        "/v1/token-sign",
+        "/v1/verify",
+        "/v1/uaid",
+        "/v1/registrations",
+        "/v1/cards/{field}/{value}",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from /openapi.json"
+        );
+    }
+    gw.post("/v1/verify", &json!({})).await;
+    let text = gw
+        .http
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("cmcc_http_requests_total"), "{text}");
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn presign_is_signed_only_when_ours_and_fresh() {
+    let gw = gateway(|_| {}).await;
+    let msg = "0123456789abcdef0123456789abcdef";
+    let uuid = "fedcba9876543210fedcba9876543210";
+    let pre = format!("{APP_ID}{msg}{}{uuid}1.0", now17());
+    let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": pre})).await;
+    assert_eq!(s, 200, "{body}");
+    let sign = body["sign"].as_str().unwrap();
+    let public = gw.key.public_key().unwrap();
+    assert!(public
+        .verify(SignAlg::Md5WithRsa, pre.as_bytes(), sign)
+        .unwrap());
+
+    // Someone else's appId, arbitrary bytes, a stale timestamp: refused, nothing signed.
+    let other = format!("999999999999{msg}{}{uuid}1.0", now17());
+    let stale = format!("{APP_ID}{msg}20200101000000000{uuid}1.0");
+    for bad in [other.as_str(), "please sign me", stale.as_str()] {
+        let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": bad})).await;
+        assert_eq!(s, 400, "{bad}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().len() > 5);
+        assert!(body.get("sign").is_none());
+    }
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_sign_checks_its_fields() {
+    let gw = gateway(|_| {}).await;
+    let ts = now17();
+    let trace = "0123456789abcdef0123456789abcdef";
+    let (s, body) = gw
+        .post(
+            "/v1/token-sign",
+            &json!({"businessType": "5", "traceId": trace, "timestamp": ts}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["appId"], APP_ID);
+    let expected = cmcc_proto::sign::Md5SignInput {
+        app_id: APP_ID,
+        business_type: "5",
+        msg_id: trace,
+        timestamp: &ts,
+        trace_id: trace,
+        version: "1.0",
+        app_key: "appkey-secret-value",
+    }
+    .sign();
+    assert_eq!(body["sign"], expected.as_str());
+    assert!(!body.to_string().contains("appkey-secret-value"));
+
+    for (bad, why) in [
+        (
+            json!({"businessType": "1", "traceId": trace, "timestamp": ts}),
+            "businessType",
+        ),
+        (
+            json!({"businessType": "5", "traceId": "x", "timestamp": ts}),
+            "traceId",
+        ),
+        (
+            json!({"businessType": "5", "traceId": trace, "timestamp": "20200101000000000"}),
+            "timestamp",
+        ),
+        (
+            json!({"businessType": "5", "traceId": trace, "timestamp": "yesterday"}),
+            "timestamp",
+        ),
+    ] {
+        let (s, body) = gw.post("/v1/token-sign", &bad).await;
+        assert_eq!(s, 400, "{why}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(why),
+            "{why}: {body}"
+        );
+    }
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_get_a_clear_4xx_on_every_route() {
+    let gw = gateway(|c| c.limits.max_body_bytes = 4096).await;
+    let routes = [
+        "/v1/presign/sign",
+        "/v1/token-sign",
+        "/v1/verify",
+        "/v1/uaid",
+        "/v1/registrations",
+    ];
+    let big = format!("{{\"token\":\"{}\"}}", "a".repeat(10_000)).into_bytes();
+    for route in routes {
+        for (ctype, body, want) in [
+            ("application/json", b"{not json".to_vec(), 400),
+            ("application/json", b"[1,2,3]".to_vec(), 422),
+            ("application/json", b"{\"unexpected\":1}".to_vec(), 422),
+            ("text/plain", b"{}".to_vec(), 415),
+            ("application/json", big.clone(), 413),
+        ] {
+            let (s, text) = gw.post_raw(route, ctype, body).await;
+            assert_eq!(s, want, "{route} {ctype}: {text}");
+            let v: Value =
+                serde_json::from_str(&text).unwrap_or_else(|_| panic!("{route}: not JSON: {text}"));
+            assert!(
+                v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()),
+                "{route}: {text}"
+            );
+            assert!(
+                v["error"]["message"]
+                    .as_str()
+                    .is_some_and(|c| !c.is_empty()),
+                "{route}: {text}"
+            );
+        }
+    }
+    // Field-level problems are named.
+    let (s, body) = gw
+        .post(
+            "/v1/verify",
+            &json!({"phone": "12", "token": "t", "userInformation": "u"}),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("phone"),
+        "{body}"
+    );
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_routes_need_an_api_key() {
+    let gw = gateway(|_| {}).await;
+    for (method, path) in [
+        ("POST", "/v1/registrations"),
+        ("GET", "/v1/registrations"),
+        ("GET", "/v1/cards/msisdn/1440000000001"),
+    ] {
+        for auth in [None, Some("Bearer wrong"), Some("k-test-0123456789")] {
+            let mut r = gw.http.request(method.parse().unwrap(), gw.url(path));
+            if let Some(a) = auth {
+                r = r.header("authorization", a);
+            }
+            let r = r.json(&json!({})).send().await.unwrap();
+            assert_eq!(r.status(), 401, "{method} {path} with {auth:?}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["error"]["code"], "unauthorized");
+        }
+    }
+    // With the key, input checking happens (no carrier needed for these).
+    let r = gw
+        .http
+        .post(gw.url("/v1/registrations"))
+        .bearer_auth(API_KEY)
+        .json(&json!({"msisdn": "1440000000001", "iccid": "89860000000000000001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = gw
+        .http
+        .get(gw.url("/v1/registrations?state=weird"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = gw
+        .http
+        .get(gw.url("/v1/cards/phone/123"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = gw
+        .http
+        .get(gw.url("/v1/registrations"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn per_ip_limit_applies_to_browser_routes() {
+    let gw = gateway(|c| c.limits.per_ip_per_minute = 3).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(gw.post("/v1/uaid", &json!({"token": ""})).await.0);
+    }
+    assert_eq!(statuses, [400, 400, 400, 429, 429]);
+    let (_, body) = gw.post("/v1/uaid", &json!({"token": ""})).await;
+    assert_eq!(body["error"]["code"], "rate_limited");
+    gw.run.shutdown().await;
+}
+
+fn push_body(busi_seq: &str, status: &str, msisdn: &str) -> Value {
+    json!({"status": "0", "message": "正确", "result": [{"regStatus": status, "regMsg": "ok", "busiSeq": busi_seq, "msisdn": msisdn}]})
+}
+
+#[tokio::test]
+async fn push_receiver_stores_once_and_settles_the_registration() {
+    let gw = gateway(|_| {}).await;
+    let st = gw.run.state().unwrap().clone();
+    st.store
+        .insert_registration(&NewRegistration {
+            busi_seq: "BS0001".into(),
+            card_field: "msisdn".into(),
+            card_value: "1440000000001".into(),
+            url_type: 6,
+            url: "https://example.invalid/reg".into(),
+            created_at: chrono::Utc::now().timestamp_millis(),
+        })
+        .await
+        .unwrap();
+    let (s, answer) = gw
+        .post("/onelink/push", &push_body("BS0001", "1", "1440000000001"))
+        .await;
+    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    let r = st.store.registration("BS0001").await.unwrap().unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.settled_by.as_deref()),
+        ("registered", Some("push"))
+    );
+
+    // A resend (same busiSeq, even with a different status) changes nothing and is answered ok.
+    let (s, answer) = gw
+        .post("/onelink/push", &push_body("BS0001", "0", "1440000000001"))
+        .await;
+    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    assert_eq!(st.store.push_count().await.unwrap(), 1);
+    assert_eq!(
+        st.store
+            .registration("BS0001")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "registered"
+    );
+
+    // A push for a registration this gateway never issued is adopted, not dropped.
+    let (s, _) = gw
+        .post("/onelink/push", &push_body("BS0002", "0", "1440000000002"))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        st.store
+            .registration("BS0002")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "failed"
+    );
+
+    // Unreadable bodies get a non-zero status, so the platform resends.
+    for bad in [
+        &b"garbage"[..],
+        b"{\"status\":\"0\"}",
+        b"{\"result\":[{\"regStatus\":\"1\"}]}",
+    ] {
+        let (s, text) = gw
+            .post_raw("/onelink/push", "application/json", bad.to_vec())
+            .await;
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_ne!(v["status"], "0", "{s} {text}");
+        assert!((400..500).contains(&s), "{s} {text}");
+    }
+    assert_eq!(st.store.push_count().await.unwrap(), 2);
+    drop(st);
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn push_path_is_configurable() {
+    let gw = gateway(|c| c.push_path = "/hooks/cmcc".into()).await;
+    let (s, answer) = gw
+        .post("/hooks/cmcc", &push_body("BS0100", "1", "1440000000003"))
+        .await;
+    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    let (s, _) = gw
+        .post("/onelink/push", &push_body("BS0101", "1", "1440000000003"))
+        .await;
+    assert_eq!(s, 404);
+    gw.run.shutdown().await;
+}
