@@ -45,13 +45,12 @@ struct JournalQuery {
 }
 
 async fn journal(State(s): S, Query(q): Query<JournalQuery>) -> Json<serde_json::Value> {
-    let mut entries = s
-        .core
-        .journal
-        .recent(q.limit.unwrap_or(100).min(10_000), q.platform.as_deref());
+    let limit = q.limit.unwrap_or(100).min(10_000);
+    let mut entries = s.core.journal.recent(usize::MAX, q.platform.as_deref());
     if let Some(c) = &q.code {
         entries.retain(|e| &e.code == c);
     }
+    entries.truncate(limit);
     Json(json!({ "entries": entries }))
 }
 
