@@ -169,6 +169,20 @@ impl AuthState {
         if apps.is_empty() && config.demo_app {
             apps.push(tenant::demo_app(&self.base_url));
         }
+        // A saved demo app keeps working when the sandbox moves to another address.
+        let fresh_demo = tenant::demo_app(&self.base_url);
+        for a in apps.iter_mut().filter(|a| a.app_id == tenant::DEMO_APP_ID) {
+            for r in &fresh_demo.referers {
+                if !a.referers.contains(r) {
+                    a.referers.push(r.clone());
+                }
+            }
+            for o in &fresh_demo.origins {
+                if !a.origins.contains(o) {
+                    a.origins.push(o.clone());
+                }
+            }
+        }
         let mut built = Apps::default();
         for cfg in apps {
             let app = App::build(self.next_idx.fetch_add(1, Ordering::Relaxed), cfg)?;
