@@ -350,6 +350,22 @@ impl AuthState {
             "mini JSSDK:       {base}{}",
             cmcc_proto::wire::passport::MINI_JSSDK_PATH
         );
+        for (what, path) in [
+            (
+                "H5 getToken:      ",
+                cmcc_proto::wire::passport::H5_GET_TOKEN_PATH,
+            ),
+            (
+                "mini getTokenInfo:",
+                cmcc_proto::wire::passport::MINI_GET_TOKEN_INFO_PATH,
+            ),
+            (
+                "UAID getMobile:   ",
+                cmcc_proto::wire::passport::UAID_GET_MOBILE_PATH,
+            ),
+        ] {
+            let _ = writeln!(out, "{what}{base}{path}");
+        }
         let _ = writeln!(
             out,
             "verify:           {base}{}",
@@ -364,6 +380,10 @@ impl AuthState {
             out,
             "device header:    {}: 13800138000 (or '13800138000; wifi')",
             network::DEVICE_HEADER
+        );
+        let _ = writeln!(
+            out,
+            "test mode:        expandParams phoneNum=<number>; outcomes by number: crates/sandbox/MAGIC.md"
         );
         for app in self.apps() {
             let c = &app.cfg;
@@ -516,7 +536,11 @@ fn parse_object(body: &[u8]) -> Result<serde_json::Value, Reject> {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, Reject> {
-    serde_json::from_value(v.clone())
+    typed_owned(v.clone())
+}
+
+fn typed_owned<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Reject> {
+    serde_json::from_value(v)
         .map_err(|e| Reject::new("130032", format!("a field has the wrong type: {e}")))
 }
 

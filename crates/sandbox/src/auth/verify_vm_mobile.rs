@@ -20,7 +20,7 @@ use serde_json::json;
 use super::get_token::{short, sign_failure};
 use super::tenant::{App, Product, Validity};
 use super::tokens::{fingerprint_hash, TokenError};
-use super::{loose, parse_object, require, typed, Ctx, Meta, Reject};
+use super::{loose, parse_object, require, typed_owned, Ctx, Meta, Reject};
 
 pub fn routes() -> Router<Ctx> {
     Router::new().route(wire::VERIFY_VM_MOBILE_PATH, post(verify_number))
@@ -29,10 +29,18 @@ pub fn routes() -> Router<Ctx> {
 async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<VerifyResponse> {
     let path = wire::VERIFY_VM_MOBILE_PATH;
     let now = ctx.core.clock.now();
-    let loose_body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    // One parse: the envelope echoes msgId/appId even when the request is rejected.
+    let parsed = parse_object(&body);
+    let echo = |name: &str| {
+        parsed.as_ref().map_or_else(
+            |_| String::new(),
+            |v| loose(v, &["header", name]).to_owned(),
+        )
+    };
+    let (msg_id, app_id) = (echo("msgId"), echo("appId"));
     let outcome = match ctx.fault(path).await {
         Some(r) => Err(r),
-        None => parse_object(&body).and_then(|v| check(&ctx, &meta, &v, now)),
+        None => parsed.and_then(|v| check(&ctx, &meta, v, now)),
     };
     let (code, text) = match outcome {
         Ok((code, detail)) => {
@@ -47,9 +55,9 @@ async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<
     };
     Json(VerifyResponse {
         header: VerifyResponseHeader {
-            msg_id: loose(&loose_body, &["header", "msgId"]).to_owned(),
+            msg_id,
             timestamp: Timestamp17::from_utc(now).to_string(),
-            app_id: loose(&loose_body, &["header", "appId"]).to_owned(),
+            app_id,
             result_code: code,
         },
         body: VerifyResponseBody {
@@ -93,10 +101,10 @@ pub(super) fn server_app_checks(
 fn check(
     ctx: &Ctx,
     meta: &Meta,
-    v: &serde_json::Value,
+    v: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(&'static str, serde_json::Value), Reject> {
-    let req: VerifyRequest = typed(v)?;
+    let req: VerifyRequest = typed_owned(v)?;
     let (h, b) = (&req.header, &req.body);
     require(&[
         ("appId", &h.app_id),
