@@ -8,9 +8,11 @@
 //! | [`auth`] | the auth platform of seeds 001/002/004: H5 and mini-program number verification, UAID, the JSSDK |
 //! | [`onelink`] | OneLink of seed 000: token, IoT-card real-name registration, the registration page, result push, status |
 //! | [`config`] | the sandbox's TOML configuration |
+//! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod core;
@@ -51,6 +53,7 @@ impl Sandbox {
         Router::new()
             .merge(auth::router(self.core.clone(), self.auth.clone()))
             .merge(onelink::router(self.core.clone(), self.onelink.clone()))
+            .merge(admin::routes(self.clone()))
     }
 
     /// Everything an integrator needs to call this sandbox (demo apps, enterprises, keys, URLs),

@@ -16,6 +16,13 @@ pub struct SandboxArgs {
     /// one, demo tenants are created.
     #[arg(long, env = "CMCC_SANDBOX_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Keep the auth platform's apps and device profiles in this file (written atomically after
+    /// every change, read on start). Default: in memory only.
+    #[arg(long, env = "CMCC_SANDBOX_STATE")]
+    pub state_file: Option<PathBuf>,
+    /// Log bad signatures (103101, 130018) in the journal instead of rejecting the request.
+    #[arg(long)]
+    pub log_only_signatures: bool,
     /// Folder for the credentials file written on start (`sandbox-credentials.txt`).
     #[arg(long, env = "CMCC_DATA_DIR", default_value = ".cmcc")]
     pub data_dir: PathBuf,
@@ -61,7 +68,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 async fn start_sandbox(args: &SandboxArgs) -> anyhow::Result<cmcc_sandbox::Running> {
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -70,6 +77,12 @@ async fn start_sandbox(args: &SandboxArgs) -> anyhow::Result<cmcc_sandbox::Runni
         }
         None => cmcc_sandbox::SandboxConfig::default(),
     };
+    if let Some(path) = &args.state_file {
+        config.auth.state_file = Some(path.clone());
+    }
+    if args.log_only_signatures {
+        config.auth.strict_signatures = false;
+    }
     let running = cmcc_sandbox::Running::start(&config, args.listen)
         .await
         .with_context(|| format!("starting the sandbox on {}", args.listen))?;

@@ -1,0 +1,139 @@
+//! `/_sandbox/`: what both platforms share — the console index, the journal, the virtual clock,
+//! fault injection, reset.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::admin::{bad_request, json_body};
+use crate::core::Fault;
+use crate::Sandbox;
+
+const INDEX: &str = include_str!("../assets/auth/index.html");
+
+pub fn routes(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/_sandbox/", get(index))
+        .route("/_sandbox/journal", get(journal).delete(clear_journal))
+        .route("/_sandbox/clock", get(clock))
+        .route("/_sandbox/clock/advance", post(advance))
+        .route(
+            "/_sandbox/faults",
+            get(faults).post(push_fault).delete(clear_faults),
+        )
+        .route("/_sandbox/reset", post(reset))
+        .with_state(Arc::new(sandbox))
+}
+
+type S = State<Arc<Sandbox>>;
+
+async fn index() -> Html<&'static str> {
+    Html(INDEX)
+}
+
+#[derive(Deserialize)]
+struct JournalQuery {
+    limit: Option<usize>,
+    platform: Option<String>,
+    code: Option<String>,
+}
+
+async fn journal(State(s): S, Query(q): Query<JournalQuery>) -> Json<serde_json::Value> {
+    let limit = q.limit.unwrap_or(100).min(10_000);
+    let mut entries = s.core.journal.recent(usize::MAX, q.platform.as_deref());
+    if let Some(c) = &q.code {
+        entries.retain(|e| &e.code == c);
+    }
+    entries.truncate(limit);
+    Json(json!({ "entries": entries }))
+}
+
+async fn clear_journal(State(s): S) -> StatusCode {
+    s.core.journal.clear();
+    StatusCode::NO_CONTENT
+}
+
+fn clock_view(s: &Sandbox) -> serde_json::Value {
+    let now = s.core.clock.now();
+    json!({
+        "now": now,
+        "china_time": cmcc_proto::Timestamp17::from_utc(now).to_string(),
+        "offset_ms": s.core.clock.offset().num_milliseconds(),
+    })
+}
+
+async fn clock(State(s): S) -> Json<serde_json::Value> {
+    Json(clock_view(&s))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    #[serde(default)]
+    seconds: i64,
+    #[serde(default)]
+    ms: i64,
+}
+
+/// Move the virtual clock (expire tokens, roll the China day); expired tokens are swept.
+async fn advance(State(s): S, body: axum::body::Bytes) -> Response {
+    let a: Advance = match json_body(&body) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let Some(ms) = a
+        .seconds
+        .checked_mul(1000)
+        .and_then(|x| x.checked_add(a.ms))
+        .filter(|m| m.abs() < 10 * 365 * 86_400_000)
+    else {
+        return bad_request("advance by less than ten years");
+    };
+    s.core.clock.advance(chrono::Duration::milliseconds(ms));
+    let swept = s.auth.tokens.sweep(s.core.clock.now().timestamp_millis());
+    let mut v = clock_view(&s);
+    v["tokens_swept"] = swept.into();
+    Json(v).into_response()
+}
+
+async fn faults(State(s): S) -> Json<serde_json::Value> {
+    Json(json!({ "faults": s.core.faults.list() }))
+}
+
+async fn push_fault(State(s): S, body: axum::body::Bytes) -> Response {
+    let f: Fault = match json_body(&body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    if !f.endpoint.starts_with('/') || f.delay_ms > 120_000 {
+        return bad_request("endpoint is a request path (e.g. /NumberAbility/h5/verifyVmMobileApi.htm); delay_ms at most 120000");
+    }
+    s.core.faults.push(f);
+    (
+        StatusCode::CREATED,
+        Json(json!({ "faults": s.core.faults.list() })),
+    )
+        .into_response()
+}
+
+async fn clear_faults(State(s): S) -> StatusCode {
+    s.core.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Journal, clock, faults and the auth platform back to their start state.
+async fn reset(State(s): S) -> Response {
+    s.core.journal.clear();
+    s.core.clock.reset();
+    s.core.faults.clear();
+    match s.auth.reset() {
+        Ok(()) => Json(json!({"reset": true})).into_response(),
+        Err(e) => bad_request(e),
+    }
+}

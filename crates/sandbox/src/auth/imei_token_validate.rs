@@ -1,0 +1,166 @@
+//! imeiTokenValidate (seed 002 §3.2): a UAID token for the device's anonymous id.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use cmcc_proto::crypto::decode_base64_lenient;
+use cmcc_proto::wire::passport::{
+    self as wire, ImeiValidateRequest, ImeiValidateResponse, ImeiValidateResponseBody,
+    ImeiValidateResponseHeader,
+};
+use cmcc_proto::{SignAlg, Timestamp17};
+use serde_json::json;
+
+use super::get_token::{short, sign_failure};
+use super::tenant::{Product, Validity};
+use super::tokens::TokenError;
+use super::verify_vm_mobile::{diagnose_signature, server_app_checks};
+use super::{loose, parse_object, require, typed, Ctx, Meta, Reject};
+
+pub fn routes() -> Router<Ctx> {
+    Router::new().route(wire::IMEI_TOKEN_VALIDATE_PATH, post(validate_uaid))
+}
+
+async fn validate_uaid(
+    State(ctx): State<Ctx>,
+    meta: Meta,
+    body: Bytes,
+) -> Json<ImeiValidateResponse> {
+    let path = wire::IMEI_TOKEN_VALIDATE_PATH;
+    let now = ctx.core.clock.now();
+    let loose_body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    let outcome = match ctx.fault(path).await {
+        Some(r) => Err(r),
+        None => parse_object(&body).and_then(|v| check(&ctx, &meta, &v, now)),
+    };
+    let (code, text, uaid) = match outcome {
+        Ok(uaid) => {
+            ctx.journal(path, "000000", "", json!({}));
+            ("000000".to_owned(), "成功".to_owned(), Some(uaid))
+        }
+        Err(r) => {
+            ctx.journal(path, &r.code, &r.reason, r.detail.clone());
+            let t = r.text();
+            (r.code, t, None)
+        }
+    };
+    let version = loose(&loose_body, &["header", "version"]);
+    Json(ImeiValidateResponse {
+        header: ImeiValidateResponseHeader {
+            version: if version.is_empty() { "2.0" } else { version }.to_owned(),
+            msg_id: loose(&loose_body, &["header", "msgId"]).to_owned(),
+            timestamp: Timestamp17::from_utc(now).to_string(),
+            app_id: loose(&loose_body, &["header", "appId"]).to_owned(),
+        },
+        body: ImeiValidateResponseBody {
+            result_code: code,
+            result_desc: text,
+            expand_params: String::new(),
+            uaid,
+        },
+    })
+}
+
+fn check(
+    ctx: &Ctx,
+    meta: &Meta,
+    v: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<String, Reject> {
+    let req: ImeiValidateRequest = typed(v)?;
+    let (h, b) = (&req.header, &req.body);
+    require(&[
+        ("appId", &h.app_id),
+        ("msgId", &h.msg_id),
+        ("timestamp", &h.timestamp),
+        ("version", &h.version),
+        ("token", &b.token),
+        ("sign", &b.sign),
+    ])?;
+    let app = server_app_checks(ctx, meta, &h.app_id, &[Product::Uaid])?;
+    if app.validity(now) != Validity::Valid {
+        return Err(Reject::new("110022", "outside the app's validity window").desc("权益已失效"));
+    }
+    ctx.state.check_timestamp(&h.timestamp, now)?;
+    let Some(key) = app.customer_key.as_ref() else {
+        return Err(Reject::new(
+            "130018",
+            "no customer public key is registered for this app",
+        ));
+    };
+    let expected = req.sign_string();
+    let ok = decode_base64_lenient(&b.sign)
+        .ok()
+        .and_then(|raw| {
+            key.verify_raw(SignAlg::Md5WithRsa, expected.as_str().as_bytes(), &raw)
+                .ok()
+        })
+        .unwrap_or(false);
+    if !ok {
+        let candidates = vec![
+            (
+                "without version",
+                format!("{}{}{}{}", h.app_id, h.msg_id, h.timestamp, b.token),
+            ),
+            (
+                "version 1.0 instead of 2.0",
+                cmcc_proto::sign::imei_token_validate(
+                    &h.app_id,
+                    &h.msg_id,
+                    &h.timestamp,
+                    &b.token,
+                    "1.0",
+                )
+                .into_string(),
+            ),
+        ];
+        let mut detail = diagnose_signature(key, &b.sign, expected.as_str(), &candidates);
+        detail["received_sign"] = short(&b.sign).into();
+        sign_failure(ctx, "130018", "signature verification failed", detail)?;
+    }
+    let rec = ctx
+        .state
+        .tokens
+        .take(&b.token, now.timestamp_millis())
+        .map_err(|e| match e {
+            TokenError::Unknown => Reject::new(
+                "120009",
+                "unknown token, or already validated (tokens are single use)",
+            )
+            .desc("token重复校验或已失效"),
+            TokenError::Expired => Reject::new(
+                "120009",
+                format!("token expired (lifetime {} s)", app.cfg.uaid_token_ttl_secs),
+            )
+            .desc("token重复校验或已失效"),
+        })?;
+    if rec.app != app.idx || Product::from_u8(rec.product) != Product::Uaid {
+        return Err(Reject::new(
+            "120009",
+            "the token was not issued by UAID getMobile for this appId",
+        )
+        .desc("token校验失败"));
+    }
+    match rec.referer_origin {
+        0 => {}
+        1 => {
+            return Err(Reject::new("120010", format!("no referer/origin was registered or seen at getMobile; see journal entry #{}", rec.journal))
+                .desc("refer或origin不存在")
+                .detail(json!({"getmobile_journal_id": rec.journal})))
+        }
+        _ => {
+            return Err(Reject::new("120010", format!("referer/origin seen at getMobile did not match the registered ones; see journal entry #{}", rec.journal))
+                .desc("refer或origin校验失败")
+                .detail(json!({"getmobile_journal_id": rec.journal})))
+        }
+    }
+    Ok(uaid(&h.app_id, rec.number))
+}
+
+/// The UAID: stable per app and device, anonymous (64 hex digits like seed 002's example).
+fn uaid(app_id: &str, number: u64) -> String {
+    let a = cmcc_proto::crypto::sha256_hex_upper(&format!("cmcc-sandbox-uaid|{app_id}|{number}"));
+    a.to_ascii_lowercase()
+}

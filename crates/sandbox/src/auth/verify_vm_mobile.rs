@@ -1,0 +1,366 @@
+//! verifyVmMobileApi (seed 004 §3): is this number the device's own? `000` / `001`, or one of
+//! the error codes of §3.2.2 and the appendix.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use cmcc_proto::crypto::decode_base64_lenient;
+use cmcc_proto::ids::mask_number;
+use cmcc_proto::sign::{legacy_phone_num, split_phone_plaintext};
+use cmcc_proto::wire::passport::{
+    self as wire, VerifyRequest, VerifyResponse, VerifyResponseBody, VerifyResponseHeader,
+};
+use cmcc_proto::{PublicKey, SignAlg, Timestamp17};
+use serde_json::json;
+
+use super::get_token::{short, sign_failure};
+use super::tenant::{App, Product, Validity};
+use super::tokens::{fingerprint_hash, TokenError};
+use super::{loose, parse_object, require, typed_owned, Ctx, Meta, Reject};
+
+pub fn routes() -> Router<Ctx> {
+    Router::new().route(wire::VERIFY_VM_MOBILE_PATH, post(verify_number))
+}
+
+async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<VerifyResponse> {
+    let path = wire::VERIFY_VM_MOBILE_PATH;
+    let now = ctx.core.clock.now();
+    // One parse: the envelope echoes msgId/appId even when the request is rejected.
+    let parsed = parse_object(&body);
+    let echo = |name: &str| {
+        parsed.as_ref().map_or_else(
+            |_| String::new(),
+            |v| loose(v, &["header", name]).to_owned(),
+        )
+    };
+    let (msg_id, app_id) = (echo("msgId"), echo("appId"));
+    let outcome = match ctx.fault(path).await {
+        Some(r) => Err(r),
+        None => parsed.and_then(|v| check(&ctx, &meta, v, now)),
+    };
+    let (code, text) = match outcome {
+        Ok((code, detail)) => {
+            ctx.journal(path, code, "", detail);
+            (code.to_owned(), super::desc(code))
+        }
+        Err(r) => {
+            ctx.journal(path, &r.code, &r.reason, r.detail.clone());
+            let t = r.text();
+            (r.code, t)
+        }
+    };
+    Json(VerifyResponse {
+        header: VerifyResponseHeader {
+            msg_id,
+            timestamp: Timestamp17::from_utc(now).to_string(),
+            app_id,
+            result_code: code,
+        },
+        body: VerifyResponseBody {
+            task_id: ctx.state.task_id(now),
+            result_desc: text,
+            expand_params: String::new(),
+        },
+    })
+}
+
+/// App-level checks shared with imeiTokenValidate: existence, IP, entitlement, validity, key.
+pub(super) fn server_app_checks(
+    ctx: &Ctx,
+    meta: &Meta,
+    app_id: &str,
+    products: &[Product],
+) -> Result<Arc<App>, Reject> {
+    let app = ctx
+        .state
+        .app(app_id)
+        .ok_or_else(|| Reject::new("110022", "no such appId").desc("应用ID不存在"))?;
+    if !app.cfg.server_ips.is_empty() {
+        let ip = meta.ip.map(|i| i.to_string()).unwrap_or_default();
+        if !app.cfg.server_ips.iter().any(|a| a.trim() == ip) {
+            return Err(Reject::new(
+                "110004",
+                format!("caller IP {ip:?} is not on the app's allow-list"),
+            )
+            .detail(json!({"seen_ip": ip, "registered": app.cfg.server_ips})));
+        }
+    }
+    if !products.iter().any(|p| app.entitled(*p)) {
+        return Err(
+            Reject::new("110023", format!("the app is not entitled to {products:?}"))
+                .detail(json!({"entitlements": app.cfg.entitlements})),
+        );
+    }
+    Ok(app)
+}
+
+fn check(
+    ctx: &Ctx,
+    meta: &Meta,
+    v: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(&'static str, serde_json::Value), Reject> {
+    let req: VerifyRequest = typed_owned(v)?;
+    let (h, b) = (&req.header, &req.body);
+    require(&[
+        ("appId", &h.app_id),
+        ("msgId", &h.msg_id),
+        ("timestamp", &h.timestamp),
+        ("version", &h.version),
+        ("phoneNum", &b.phone_num),
+        ("token", &b.token),
+        ("sign", &b.sign),
+    ])?;
+    let app = server_app_checks(ctx, meta, &h.app_id, &[Product::H5, Product::Mini])?;
+    match app.validity(now) {
+        Validity::Valid => {}
+        Validity::Expired => {
+            return Err(Reject::new(
+                "110025",
+                "the validity window has ended (valid_until)",
+            ))
+        }
+        Validity::NotYet => {
+            return Err(Reject::new(
+                "110027",
+                "the configuration is not effective yet (valid_from)",
+            ))
+        }
+    }
+    if !app.cfg.available {
+        return Err(Reject::new(
+            "110027",
+            "the capability is unavailable (available = false: no contract or no balance)",
+        ));
+    }
+    if ctx.state.usage_left(&app) == Some(0) {
+        return Err(
+            Reject::new("111075", "the app's usage count is exhausted (usage_limit)")
+                .detail(json!({"usage_limit": app.cfg.usage_limit})),
+        );
+    }
+    let Some(customer_key) = app.customer_key.as_ref() else {
+        return Err(Reject::new(
+            "103605",
+            "no customer public key is registered for this app",
+        ));
+    };
+    ctx.state.check_timestamp(&h.timestamp, now)?;
+    let expected = req.sign_string();
+    let sig_ok = match decode_base64_lenient(&b.sign) {
+        Err(_) => {
+            return Err(Reject::new("130016", "sign is not base64")
+                .detail(json!({"received_sign": short(&b.sign)})))
+        }
+        Ok(raw) => customer_key
+            .verify_raw(SignAlg::Md5WithRsa, expected.as_str().as_bytes(), &raw)
+            .unwrap_or(false),
+    };
+    // Decrypt before touching the token (so a broken phoneNum does not burn it).
+    let typed_number = if app.cfg.legacy_phone_num {
+        None
+    } else {
+        Some(decrypt_phone(&app, &b.phone_num, &h.timestamp)?)
+    };
+    if !sig_ok {
+        let mut candidates = vec![
+            (
+                "without version",
+                format!(
+                    "{}{}{}{}{}",
+                    h.app_id, h.msg_id, b.phone_num, h.timestamp, b.token
+                ),
+            ),
+            (
+                "fields as name=value&…",
+                format!(
+                    "appId={}&msgId={}&phoneNum={}&timestamp={}&token={}&version={}",
+                    h.app_id, h.msg_id, b.phone_num, h.timestamp, b.token, h.version
+                ),
+            ),
+            (
+                "version 1.0 instead of the header's",
+                cmcc_proto::sign::verify_vm_mobile(
+                    &h.app_id,
+                    &h.msg_id,
+                    &b.phone_num,
+                    &h.timestamp,
+                    &b.token,
+                    "1.0",
+                )
+                .into_string(),
+            ),
+        ];
+        if let Some(n) = &typed_number {
+            candidates.push((
+                "the phone number instead of the phoneNum ciphertext",
+                cmcc_proto::sign::verify_vm_mobile(
+                    &h.app_id,
+                    &h.msg_id,
+                    n,
+                    &h.timestamp,
+                    &b.token,
+                    &h.version,
+                )
+                .into_string(),
+            ));
+        }
+        sign_failure(
+            ctx,
+            "130018",
+            "signature verification failed",
+            diagnose_signature(customer_key, &b.sign, expected.as_str(), &candidates),
+        )?;
+    }
+    if b.user_information.trim().is_empty() {
+        return Err(Reject::new("120020", "userInformation is missing"));
+    }
+    let cap_number = typed_number.as_deref().and_then(|n| n.parse::<u64>().ok());
+    if let Some(n) = cap_number {
+        daily_cap(ctx, &app, n, now)?;
+    }
+    let now_ms = now.timestamp_millis();
+    let rec = ctx
+        .state
+        .tokens
+        .take(&b.token, now_ms)
+        .map_err(|e| match e {
+            TokenError::Unknown => Reject::new(
+                "120020",
+                "unknown token, or already used (tokens are single use)",
+            ),
+            TokenError::Expired => Reject::new(
+                "120020",
+                format!(
+                    "token expired (lifetime {} s)",
+                    app.cfg.verify_token_ttl_secs
+                ),
+            ),
+        })?;
+    if rec.app != app.idx {
+        return Err(Reject::new(
+            "120020",
+            "the token was issued to another appId",
+        ));
+    }
+    if Product::from_u8(rec.product) == Product::Uaid {
+        return Err(Reject::new(
+            "120020",
+            "a UAID token cannot be used for number verification",
+        ));
+    }
+    if rec.fingerprint != fingerprint_hash(&b.user_information) {
+        return Err(Reject::new("120020", "userInformation differs from the one the token was issued with (pass it on exactly as the JSSDK returned it)"));
+    }
+    let device = rec.number.to_string();
+    let same = match &typed_number {
+        Some(n) => *n == device,
+        None => {
+            daily_cap(ctx, &app, rec.number, now)?;
+            legacy_phone_num(&device, &app.cfg.app_key, &h.timestamp)
+                .eq_ignore_ascii_case(b.phone_num.trim())
+        }
+    };
+    ctx.state
+        .count_verification(&app, cap_number.unwrap_or(rec.number));
+    let code = if same { "000" } else { "001" };
+    Ok((
+        code,
+        json!({
+            "device_number": mask_number(&device),
+            "typed_number": typed_number.as_deref().map(mask_number),
+            "legacy_phone_num": app.cfg.legacy_phone_num,
+        }),
+    ))
+}
+
+fn daily_cap(ctx: &Ctx, app: &App, number: u64, now: DateTime<Utc>) -> Result<(), Reject> {
+    let n = ctx.state.daily_count(app, number, now);
+    if n >= app.cfg.daily_cap {
+        return Err(Reject::new(
+            "121011",
+            format!(
+                "{} was verified {n} times today (China time); the cap is {}",
+                mask_number(&number.to_string()),
+                app.cfg.daily_cap
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Decrypt `phoneNum` with the platform key and check its appKey and timestamp.
+fn decrypt_phone(app: &App, phone_num: &str, header_ts: &str) -> Result<String, Reject> {
+    let raw = decode_base64_lenient(phone_num).map_err(|_| {
+        Reject::new(
+            "130016",
+            "phoneNum is not base64 (RSA ciphertext expected; is this app in legacy mode?)",
+        )
+    })?;
+    let plain = app.platform_key.decrypt_raw(&raw).map_err(|e| {
+        Reject::new("999999", format!("phoneNum could not be decrypted with the platform private key ({e}): encrypt with this app's PLATFORM public key"))
+    })?;
+    let plain = String::from_utf8(plain)
+        .map_err(|_| Reject::new("130016", "phoneNum plaintext is not UTF-8"))?;
+    let (phone, ts) = split_phone_plaintext(&plain, &app.cfg.app_key).ok_or_else(|| {
+        Reject::new(
+            "130016",
+            "phoneNum plaintext is not phone(11) + appKey + timestamp(17) with this app's appKey",
+        )
+        .detail(
+            json!({"plaintext_len": plain.len(), "expected_len": 11 + app.cfg.app_key.len() + 17}),
+        )
+    })?;
+    if ts != header_ts.trim() {
+        return Err(Reject::new(
+            "130016",
+            "the timestamp inside phoneNum differs from the header timestamp",
+        )
+        .detail(json!({"inside": ts, "header": header_ts})));
+    }
+    if !phone.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Reject::new(
+            "130016",
+            "the phone inside phoneNum is not 11 digits",
+        ));
+    }
+    Ok(phone.to_owned())
+}
+
+/// Why a signature fails: the string the sandbox expected, and — when the signature opens with
+/// the registered key — which string the client really signed, found among common mistakes.
+pub(super) fn diagnose_signature(
+    key: &PublicKey,
+    sign_b64: &str,
+    expected: &str,
+    candidates: &[(&str, String)],
+) -> serde_json::Value {
+    let raw = decode_base64_lenient(sign_b64).unwrap_or_default();
+    match key.recover_digest(&raw) {
+        Err(_) => json!({
+            "expected_sign_string": expected,
+            "reconstructed_sign_string": null,
+            "verdict": "the signature does not open with the registered customer public key: it was made with another private key, or is not a signature",
+        }),
+        Ok(d) => {
+            let alg = d.alg.map(SignAlg::jca_name);
+            let found = candidates.iter().find(|(_, s)| d.matches(s.as_bytes()));
+            let verdict = match (d.alg, found) {
+                (Some(SignAlg::Sha256WithRsa), _) => "signed with SHA256withRSA; the platform expects MD5withRSA".to_owned(),
+                (_, Some((label, _))) => format!("right key, wrong string: the client signed {label}"),
+                _ => "right key, but the signed string is none of the common mistakes; compare the client's sign string with expected_sign_string".to_owned(),
+            };
+            json!({
+                "expected_sign_string": expected,
+                "reconstructed_sign_string": found.map(|(_, s)| s.as_str()),
+                "signed_digest_alg": alg,
+                "signed_digest_hex": hex::encode(&d.digest),
+                "verdict": verdict,
+            })
+        }
+    }
+}
