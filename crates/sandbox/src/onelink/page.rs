@@ -259,16 +259,12 @@ async fn submit_page(
             "err",
             "",
         ),
-        Err(SubmitError::Done) => form_page(
-            &app,
-            &FormView {
-                ticket: &ticket,
-                custom: "",
-                name: "",
-                resident_id: "",
-                error: None,
-            },
+        Err(SubmitError::Done) => message_page(
             StatusCode::CONFLICT,
+            "该链接已完成实名登记",
+            "同一链接只能提交一次。",
+            "err",
+            "",
         ),
     }
 }
