@@ -53,7 +53,7 @@ fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
 }
 
 impl App {
-    fn journal(&self, path: &str, code: &str, reason: &str, detail: serde_json::Value) {
+    pub(super) fn journal(&self, path: &str, code: &str, reason: &str, detail: serde_json::Value) {
         self.core
             .journal
             .record(self.core.clock.now(), "onelink", path, code, reason, detail);

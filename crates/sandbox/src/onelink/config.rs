@@ -133,3 +133,59 @@ pub struct CardConfig {
     #[serde(default)]
     pub fail_registration: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_section_with_defaults_and_unknown_keys_refused() {
+        let cfg: crate::SandboxConfig = toml::from_str(
+            r#"
+[onelink]
+old_token_policy = "revoke"
+strict_transid = true
+[onelink.push]
+timeout_ms = 200
+[[onelink.enterprises]]
+appid = "200000000000000001"
+password = "p"
+callback_url = "http://127.0.0.1:9/push"
+generate_cards = 10
+[[onelink.cards]]
+appid = "200000000000000001"
+msisdn = "1441234567890"
+iccid = "898604D0000000000009"
+imsi = "460041234567899"
+registered = true
+archive_time = "2024-10-21 10:00:00"
+"#,
+        )
+        .expect("valid config");
+        let o = &cfg.onelink;
+        assert_eq!(o.old_token_policy, OldTokenPolicy::Revoke);
+        assert_eq!(
+            (o.push.timeout_ms, o.push.max_resends, o.token_ttl_secs),
+            (200, 3, 3600)
+        );
+        let inv = super::super::inventory::Inventory::from_config(o, chrono::Utc::now())
+            .expect("inventory");
+        assert_eq!(inv.cards.len(), 6 + 10 + 1);
+        assert!(toml::from_str::<crate::SandboxConfig>("[onelink]\nttl = 1").is_err());
+        let dup = OneLinkConfig {
+            cards: vec![CardConfig {
+                appid: DEMO_APPID.into(),
+                msisdn: "1440000000001".into(),
+                iccid: "898604D0000000000009".into(),
+                imsi: "460041234567899".into(),
+                registered: false,
+                registration_type: None,
+                archive_time: None,
+                blocked: false,
+                fail_registration: false,
+            }],
+            ..Default::default()
+        };
+        assert!(super::super::inventory::Inventory::from_config(&dup, chrono::Utc::now()).is_err());
+    }
+}

@@ -138,7 +138,7 @@ async fn show_h5_page(
     RawQuery(q): RawQuery,
 ) -> Response {
     let custom = custom_query(q.as_deref());
-    form_page(
+    let resp = form_page(
         &app,
         &FormView {
             ticket: &ticket,
@@ -148,7 +148,19 @@ async fn show_h5_page(
             error: None,
         },
         StatusCode::OK,
-    )
+    );
+    page_journal(&app, H5_PREFIX, &resp, "registration page viewed");
+    resp
+}
+
+/// Journal a page request: the code is the HTTP status.
+fn page_journal(app: &App, path: &str, resp: &Response, reason: &str) {
+    app.journal(
+        path,
+        resp.status().as_str(),
+        reason,
+        serde_json::Value::Null,
+    );
 }
 
 /// urlType 3 stand-in: the four parameters of `extraData` arrive as a query string, custom
@@ -172,7 +184,7 @@ async fn show_mini_page(State(app): State<App>, RawQuery(q): RawQuery) -> Respon
         Err(why) => return message_page(StatusCode::FORBIDDEN, "校验失败", why, "err", ""),
     };
     let custom = custom_query(Some(&raw));
-    form_page(
+    let resp = form_page(
         &app,
         &FormView {
             ticket: &ticket,
@@ -182,7 +194,9 @@ async fn show_mini_page(State(app): State<App>, RawQuery(q): RawQuery) -> Respon
             error: None,
         },
         StatusCode::OK,
-    )
+    );
+    page_journal(&app, MINI_PATH, &resp, "mini-program stand-in viewed");
+    resp
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,7 +222,26 @@ async fn submit_page(
         liveness: f.liveness.clone(),
         custom: f.custom.clone(),
     };
-    match app.state.submit(&app.core, &ticket, &s) {
+    let outcome = app.state.submit(&app.core, &ticket, &s);
+    let reason = match &outcome {
+        Ok(r) => r
+            .outcome
+            .as_ref()
+            .map_or(String::new(), |o| o.reg_msg.clone()),
+        Err(e) => e.to_string(),
+    };
+    let resp = submit_answer(&app, &ticket, &f, outcome);
+    page_journal(&app, &format!("{H5_PREFIX}/submit"), &resp, &reason);
+    resp
+}
+
+fn submit_answer(
+    app: &App,
+    ticket: &str,
+    f: &SubmitForm,
+    outcome: Result<super::registration::Registration, SubmitError>,
+) -> Response {
+    match outcome {
         Ok(r) => {
             let o = r.outcome.as_ref();
             let success = o.is_some_and(|o| o.success);
@@ -234,9 +267,9 @@ async fn submit_page(
         }
         Err(e @ (SubmitError::Name | SubmitError::ResidentId(_) | SubmitError::Liveness)) => {
             form_page(
-                &app,
+                app,
                 &FormView {
-                    ticket: &ticket,
+                    ticket,
                     custom: &f.custom,
                     name: &f.name,
                     resident_id: &f.resident_id,
