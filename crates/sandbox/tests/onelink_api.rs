@@ -579,3 +579,113 @@ async fn the_sdk_works_against_the_sandbox_in_every_style() {
     assert!(link.mini_param.is_some());
     assert_eq!(client.token_fetches(), 2);
 }
+
+#[tokio::test]
+async fn registration_in_get_and_form_styles_and_user_phone_checked() {
+    let sb = start(OneLinkConfig::default()).await;
+    let tok = token(&sb).await;
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &sb,
+        REG,
+        Style::Get,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("msisdn", FRESH),
+            ("urlType", "6"),
+            ("userPhone", "1390000"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "12001");
+    let v = call(
+        &sb,
+        REG,
+        Style::Get,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("msisdn", FRESH),
+            ("urlType", "6"),
+            ("userPhone", "13900001111"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "0");
+    let v = call(
+        &sb,
+        REG,
+        Style::Form,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("iccid", "89860424000000000001"),
+            ("urlType", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "0");
+    assert_eq!(v["result"][0]["miniParam"]["requestSource"], "550");
+    // Each request is journaled as onelink, without the token.
+    let journal = sb.sandbox.core.journal.recent(100, Some("onelink"));
+    assert!(journal.iter().any(|e| e.path == REG && e.code == "12001"));
+    assert!(!serde_json::to_string(&journal).unwrap().contains(&tok));
+}
+
+#[tokio::test]
+async fn console_forms_inject_faults_and_generate_cards() {
+    let sb = start(OneLinkConfig::default()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/_sandbox/onelink/console/faults", sb.base_url))
+        .form(&[
+            ("endpoint", TOKEN),
+            ("code", "13000"),
+            ("delay_ms", "0"),
+            ("remaining", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &sb,
+        TOKEN,
+        Style::Get,
+        &[
+            ("appid", DEMO_APPID),
+            ("password", DEMO_PASSWORD),
+            ("transid", &t),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "13000");
+    let r = http
+        .post(format!(
+            "{}/_sandbox/onelink/console/cards/generate",
+            sb.base_url
+        ))
+        .form(&[("appid", DEMO_APPID), ("count", "25")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(sb.sandbox.onelink.inventory.read().cards.len(), 6 + 25);
+    let page = http
+        .get(format!(
+            "{}/_sandbox/onelink/?card=1440000000002",
+            sb.base_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("2024-10-21 09:30:00"));
+}

@@ -11,11 +11,13 @@
 //! | [`registration`] | links, submissions, outcomes |
 //! | [`page`] | the H5 registration page and the mini-program stand-in |
 //! | [`push`] | the push dispatcher and its delivery log |
-//! | [`admin`] | admin API and console under `/_sandbox/onelink/` |
+//! | [`admin`] | admin API under `/_sandbox/onelink/` |
+//! | [`console`] | the console pages at `/_sandbox/onelink/` |
 
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod console;
 pub mod inventory;
 pub mod page;
 pub mod params;
