@@ -95,7 +95,16 @@ impl OneLinkState {
                 out,
                 "  enterprise: appid {}  password {}  callback {}",
                 e.appid,
-                e.password.expose(),
+                // Only the demo passwords are printed; configured ones stay secret.
+                if [config::DEMO_APPID, config::OTHER_APPID].contains(&e.appid.as_str())
+                    && self.config.demo
+                    && [config::DEMO_PASSWORD, config::OTHER_PASSWORD]
+                        .contains(&e.password.expose())
+                {
+                    e.password.expose()
+                } else {
+                    "(as configured)"
+                },
                 e.callback_url
                     .as_deref()
                     .unwrap_or("(none: set it in the console)")
