@@ -1,33 +1,308 @@
-//! OneLink (seed 000). Placeholder until the OneLink emulator lands.
+//! OneLink (seed 000): token, IoT-card real-name registration (23A12), the registration page the
+//! card user sees, the result push with its resend contract, status queries 23A23 and 23A10.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | the `[onelink]` TOML section and cmcc's defaults for what the seed leaves open |
+//! | [`inventory`] | enterprises and cards (msisdn/iccid/imsi kept consistent), magic cards |
+//! | [`tokens`] | tokens, ttl, the old-token policy |
+//! | [`params`] | GET query / POST JSON / POST form in, the envelope out |
+//! | [`api`] | the four carrier endpoints |
+//! | [`registration`] | links, submissions, outcomes |
+//! | [`page`] | the H5 registration page and the mini-program stand-in |
+//! | [`push`] | the push dispatcher and its delivery log |
+//! | [`admin`] | admin API under `/_sandbox/onelink/` |
+//! | [`console`] | the console pages at `/_sandbox/onelink/` |
 
+pub mod admin;
+pub mod api;
+pub mod config;
+pub mod console;
+pub mod inventory;
+pub mod page;
+pub mod params;
+pub mod push;
+pub mod registration;
+pub mod tokens;
+
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use cmcc_proto::format::MiniParam;
+use cmcc_proto::wire::onelink::{
+    CardFields, Envelope, PushRecord, RealNameRegResult, REG_STATUS_FAILURE, REG_STATUS_SUCCESS,
+};
+use cmcc_proto::{PrivateKey, PublicKey, SignAlg};
+use parking_lot::{Mutex, RwLock};
+
+pub use config::OneLinkConfig;
+use inventory::{CardRegistration, Inventory};
+use registration::{Outcome, Registration, Registrations, Submission, SubmitError};
 
 use crate::core::Core;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OneLinkConfig {}
+/// Where the registration pages live.
+pub const H5_PREFIX: &str = "/onelink/h5/reg";
+/// The mini-program stand-in: the carrier's mini-program path under `/onelink/mini/`.
+pub const MINI_PATH: &str = "/onelink/mini/pages/sc-verify2/sc-verify";
+/// Admin API and console.
+pub const ADMIN_PREFIX: &str = "/_sandbox/onelink";
 
+/// Everything OneLink keeps while the sandbox runs.
 #[derive(Debug)]
-pub struct OneLinkState {}
+pub struct OneLinkState {
+    pub config: OneLinkConfig,
+    pub inventory: RwLock<Inventory>,
+    pub tokens: Mutex<tokens::Tokens>,
+    pub registrations: Mutex<Registrations>,
+    pub pushes: push::Pushes,
+    /// The platform key that signs urlType-3 `miniParam`s.
+    signer: PrivateKey,
+    verifier: PublicKey,
+}
 
 impl OneLinkState {
-    pub fn new(_core: &Core, _config: &OneLinkConfig) -> anyhow::Result<Self> {
-        Ok(Self {})
+    pub fn new(core: &Core, config: &OneLinkConfig) -> anyhow::Result<Self> {
+        let inventory = Inventory::from_config(config, core.clock.now())?;
+        let signer = PrivateKey::generate(1024)?;
+        let verifier = signer.public_key()?;
+        Ok(Self {
+            config: config.clone(),
+            inventory: RwLock::new(inventory),
+            tokens: Mutex::new(tokens::Tokens::default()),
+            registrations: Mutex::new(Registrations::default()),
+            pushes: push::Pushes::default(),
+            signer,
+            verifier,
+        })
     }
 
-    /// The demo tenants and how to call them (part of [`crate::Sandbox::describe`]).
-    pub fn describe(&self, _core: &Core) -> String {
-        String::new()
+    /// The demo enterprises, magic cards and URLs (part of [`crate::Sandbox::describe`]).
+    pub fn describe(&self, core: &Core) -> String {
+        let base = &core.base_url;
+        let mut out = String::from("\nOneLink (seed 000)\n");
+        let _ = writeln!(
+            out,
+            "  API base:   {base}  (e.g. {base}{})",
+            cmcc_proto::wire::onelink::TOKEN_PATH
+        );
+        let _ = writeln!(out, "  console:    {base}{ADMIN_PREFIX}/");
+        let inv = self.inventory.read();
+        for e in inv.enterprises.values() {
+            let _ = writeln!(
+                out,
+                "  enterprise: appid {}  password {}  callback {}",
+                e.appid,
+                // Only the demo passwords are printed; configured ones stay secret.
+                if [config::DEMO_APPID, config::OTHER_APPID].contains(&e.appid.as_str())
+                    && self.config.demo
+                    && [config::DEMO_PASSWORD, config::OTHER_PASSWORD]
+                        .contains(&e.password.expose())
+                {
+                    e.password.expose()
+                } else {
+                    "(as configured)"
+                },
+                e.callback_url
+                    .as_deref()
+                    .unwrap_or("(none: set it in the console)")
+            );
+        }
+        let _ = writeln!(out, "  cards:      {} in the inventory", inv.cards.len());
+        if self.config.demo {
+            let _ = writeln!(out, "  magic cards (msisdn / iccid / imsi):");
+            for (c, what) in inventory::magic_table() {
+                let _ = writeln!(out, "    {} / {} / {}  {what}", c.msisdn, c.iccid, c.imsi);
+            }
+        }
+        out
+    }
+
+    pub fn callback_url(&self, appid: &str) -> Option<String> {
+        self.inventory
+            .read()
+            .enterprises
+            .get(appid)
+            .and_then(|e| e.callback_url.clone())
+            .filter(|u| !u.trim().is_empty())
+    }
+
+    /// 23A12 once every check passed: make the link.
+    fn issue_link(
+        &self,
+        core: &Core,
+        appid: &str,
+        card: usize,
+        fields: &CardFields,
+        url_type: u32,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<RealNameRegResult> {
+        let id = fields.card_id()?;
+        let (card_field, card_value) = (id.field(), id.value().to_owned());
+        let mut regs = self.registrations.lock();
+        let (busi_seq, transaction_id) = regs.next_ids(now);
+        let ticket = tokens::random_hex(16);
+        let (url, mini_param) = if url_type == 3 {
+            let mut m = MiniParam {
+                param: tokens::random_hex(24),
+                signature: String::new(),
+                request_source: registration::REQUEST_SOURCE.into(),
+                transaction_id,
+            };
+            m.signature = self
+                .signer
+                .sign(SignAlg::Md5WithRsa, m.signed_string().as_bytes())?;
+            (m.to_url(), Some(m))
+        } else {
+            (format!("{}{H5_PREFIX}/{ticket}", core.base_url), None)
+        };
+        let ttl =
+            chrono::Duration::seconds(i64::try_from(self.config.link_ttl_secs).unwrap_or(1800));
+        regs.insert(Registration {
+            busi_seq: busi_seq.clone(),
+            appid: appid.to_owned(),
+            card,
+            card_field,
+            card_value,
+            url_type,
+            ticket,
+            url: url.clone(),
+            mini_param: mini_param.clone(),
+            created: now,
+            expires: now + ttl,
+            outcome: None,
+            push_id: None,
+        });
+        Ok(RealNameRegResult {
+            busi_seq,
+            url,
+            mini_param,
+        })
+    }
+
+    /// The mini-program stand-in's check of `param`/`signature`/`transactionID`: the ticket of
+    /// the registration they belong to.
+    pub fn check_mini_param(&self, m: &MiniParam) -> Result<String, &'static str> {
+        let ok = self
+            .verifier
+            .verify(
+                SignAlg::Md5WithRsa,
+                m.signed_string().as_bytes(),
+                &m.signature,
+            )
+            .unwrap_or(false);
+        if !ok {
+            return Err("签名校验失败（signature）");
+        }
+        let regs = self.registrations.lock();
+        let r = regs
+            .by_transaction(&m.transaction_id)
+            .ok_or("业务流水不存在（transactionID）")?;
+        if r.mini_param.as_ref().is_none_or(|p| p.param != m.param) {
+            return Err("业务参数不匹配（param）");
+        }
+        Ok(r.ticket.clone())
+    }
+
+    /// The card user submitted the page: check, decide, update the card, queue the push.
+    pub fn submit(
+        &self,
+        core: &Core,
+        ticket: &str,
+        s: &Submission,
+    ) -> Result<Registration, SubmitError> {
+        let now = core.clock.now();
+        let mut regs = self.registrations.lock();
+        let busi_seq = regs
+            .by_ticket(ticket)
+            .ok_or(SubmitError::UnknownLink)?
+            .busi_seq
+            .clone();
+        let r = regs.get_mut(&busi_seq).ok_or(SubmitError::UnknownLink)?;
+        if r.outcome.is_some() {
+            return Err(SubmitError::Done);
+        }
+        if now >= r.expires {
+            return Err(SubmitError::Expired);
+        }
+        let (name, resident_id, liveness) = s.check()?;
+        let extra = s.extra();
+        let (success, reg_msg) = {
+            let mut inv = self.inventory.write();
+            let card = inv.cards.get_mut(r.card).ok_or(SubmitError::UnknownLink)?;
+            if card.fail_registration {
+                (false, "实名信息核验不通过")
+            } else if !liveness {
+                (false, "活体检测未通过")
+            } else {
+                let delay = chrono::Duration::seconds(
+                    i64::try_from(self.config.archive_delay_secs).unwrap_or(0),
+                );
+                card.registration = Some(CardRegistration {
+                    registration_type: "01".into(),
+                    archive_time: now + delay,
+                });
+                (true, "实名登记成功")
+            }
+        };
+        let (msisdn, iccid, imsi) = match r.card_field {
+            "msisdn" => (Some(r.card_value.clone()), None, None),
+            "iccid" => (None, Some(r.card_value.clone()), None),
+            _ => (None, None, Some(r.card_value.clone())),
+        };
+        let record = PushRecord {
+            reg_status: if success {
+                REG_STATUS_SUCCESS
+            } else {
+                REG_STATUS_FAILURE
+            }
+            .into(),
+            reg_msg: reg_msg.into(),
+            busi_seq: r.busi_seq.clone(),
+            card: CardFields {
+                msisdn,
+                iccid,
+                imsi,
+            },
+            extra: extra
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        };
+        let body = serde_json::to_value(Envelope::ok(vec![record])).unwrap_or_default();
+        r.outcome = Some(Outcome {
+            success,
+            reg_msg: reg_msg.into(),
+            at: now,
+            name,
+            resident_id,
+            extra,
+        });
+        r.push_id = Some(self.pushes.create(&r.appid, &r.busi_seq, body, now));
+        Ok(r.clone())
     }
 }
 
-pub fn router(_core: Core, _state: Arc<OneLinkState>) -> Router {
+/// Shared state of the handlers.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub core: Core,
+    pub state: Arc<OneLinkState>,
+}
+
+/// Every OneLink route: the carrier API, the registration pages, the admin API and console.
+pub fn router(core: Core, state: Arc<OneLinkState>) -> Router {
+    let app = App { core, state };
     Router::new()
+        .merge(api::routes())
+        .merge(page::routes())
+        .merge(admin::routes())
+        .with_state(app)
 }
 
-/// Background work (the push dispatcher).
-pub fn start_background(_core: Core, _state: Arc<OneLinkState>) {}
+/// Background work: the push dispatcher.
+pub fn start_background(core: Core, state: Arc<OneLinkState>) {
+    push::start(core, state);
+}

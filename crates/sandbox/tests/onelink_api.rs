@@ -1,0 +1,691 @@
+//! The OneLink API over real HTTP: token, 23A12, 23A23, 23A10, every rule and magic card.
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+use cmcc_sandbox::onelink::config::{
+    OldTokenPolicy, DEMO_APPID, DEMO_PASSWORD, OTHER_APPID, OTHER_PASSWORD,
+};
+use cmcc_sandbox::onelink::OneLinkConfig;
+use cmcc_sandbox::{Running, SandboxConfig};
+use serde_json::{json, Value};
+
+const TOKEN: &str = "/v5/ec/get/token";
+const REG: &str = "/v5/ec/secure/sim-real-name-reg";
+const INFO: &str = "/v5/ec/query/sim-identity-registration-info";
+const STATUS: &str = "/v5/ec/query/sim-real-name-status";
+// Magic cards (MAGIC-ONELINK.md).
+const FRESH: &str = "1440000000001";
+const REGISTERED: &str = "1440000000002";
+const BLOCKED: &str = "1440000000004";
+const OTHERS: &str = "1440000000005";
+const IOV: &str = "1440000000006";
+
+#[derive(Clone, Copy)]
+enum Style {
+    Get,
+    Json,
+    Form,
+}
+
+async fn start(cfg: OneLinkConfig) -> Running {
+    let config = SandboxConfig {
+        onelink: cfg,
+        ..Default::default()
+    };
+    Running::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn call(sb: &Running, path: &str, style: Style, params: &[(&str, &str)]) -> Value {
+    let url = format!("{}{path}", sb.base_url);
+    let http = reqwest::Client::new();
+    let req = match style {
+        Style::Get => http.get(&url).query(params),
+        Style::Json => {
+            let obj: serde_json::Map<String, Value> = params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                .collect();
+            http.post(&url).json(&obj)
+        }
+        Style::Form => {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params)
+                .finish();
+            http.post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+        }
+    };
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.json().await.unwrap()
+}
+
+fn transid(appid: &str) -> String {
+    format!(
+        "{appid}20241021093000{:08}",
+        rand::random::<u32>() % 100_000_000
+    )
+}
+
+async fn token_for(sb: &Running, appid: &str, password: &str) -> String {
+    let t = transid(appid);
+    let v = call(
+        sb,
+        TOKEN,
+        Style::Json,
+        &[("appid", appid), ("password", password), ("transid", &t)],
+    )
+    .await;
+    assert_eq!(v["status"], "0", "{v}");
+    v["result"][0]["token"].as_str().unwrap().to_owned()
+}
+
+async fn token(sb: &Running) -> String {
+    token_for(sb, DEMO_APPID, DEMO_PASSWORD).await
+}
+
+async fn reg(sb: &Running, tok: &str, field: &str, value: &str, url_type: &str) -> Value {
+    let t = transid(DEMO_APPID);
+    call(
+        sb,
+        REG,
+        Style::Json,
+        &[
+            ("transid", &t),
+            ("token", tok),
+            (field, value),
+            ("urlType", url_type),
+        ],
+    )
+    .await
+}
+
+async fn info(sb: &Running, tok: &str, field: &str, value: &str) -> Value {
+    let t = transid(DEMO_APPID);
+    call(
+        sb,
+        INFO,
+        Style::Get,
+        &[("transid", &t), ("token", tok), (field, value)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn token_in_three_styles_with_ttl_3600() {
+    let sb = start(OneLinkConfig::default()).await;
+    for style in [Style::Get, Style::Json, Style::Form] {
+        let t = transid(DEMO_APPID);
+        let v = call(
+            &sb,
+            TOKEN,
+            style,
+            &[
+                ("appid", DEMO_APPID),
+                ("password", DEMO_PASSWORD),
+                ("transid", &t),
+            ],
+        )
+        .await;
+        assert_eq!(v["status"], "0");
+        assert_eq!(v["message"], "正确");
+        assert_eq!(v["result"][0]["ttl"], 3600);
+        assert_eq!(v["result"][0]["token"].as_str().unwrap().len(), 32);
+    }
+    let t = transid(DEMO_APPID);
+    let wrong = call(
+        &sb,
+        TOKEN,
+        Style::Get,
+        &[("appid", DEMO_APPID), ("password", "nope"), ("transid", &t)],
+    )
+    .await;
+    assert_eq!(wrong["status"], "12002");
+    assert_eq!(wrong["result"], json!([]));
+    let missing = call(&sb, TOKEN, Style::Get, &[("appid", DEMO_APPID)]).await;
+    assert_eq!(missing["status"], "12001");
+    // Secrets never reach the journal.
+    let journal = sb.sandbox.core.journal.recent(100, Some("onelink"));
+    let text = serde_json::to_string(&journal).unwrap();
+    assert!(!text.contains(DEMO_PASSWORD));
+}
+
+#[tokio::test]
+async fn unknown_and_expired_tokens_answer_12021_with_the_seed_message() {
+    let sb = start(OneLinkConfig::default()).await;
+    let v = info(&sb, "not-a-token", "msisdn", FRESH).await;
+    assert_eq!(
+        v,
+        json!({"status": "12021", "message": "TOKEN不存在或已过期，请重新获取", "result": []})
+    );
+    let tok = token(&sb).await;
+    assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "0");
+    sb.sandbox
+        .core
+        .clock
+        .advance(chrono::Duration::seconds(3601));
+    assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "12021");
+}
+
+#[tokio::test]
+async fn old_token_policy_and_refresh_zero() {
+    let keep = start(OneLinkConfig::default()).await;
+    let a = token(&keep).await;
+    let b = token(&keep).await;
+    assert_ne!(a, b);
+    assert_eq!(info(&keep, &a, "msisdn", FRESH).await["status"], "0");
+
+    let revoke = start(OneLinkConfig {
+        old_token_policy: OldTokenPolicy::Revoke,
+        ..Default::default()
+    })
+    .await;
+    let a = token(&revoke).await;
+    let b = token(&revoke).await;
+    assert_eq!(info(&revoke, &a, "msisdn", FRESH).await["status"], "12021");
+    assert_eq!(info(&revoke, &b, "msisdn", FRESH).await["status"], "0");
+    // refresh=0 hands back the current token with its remaining lifetime.
+    revoke
+        .sandbox
+        .core
+        .clock
+        .advance(chrono::Duration::seconds(600));
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &revoke,
+        TOKEN,
+        Style::Form,
+        &[
+            ("appid", DEMO_APPID),
+            ("password", DEMO_PASSWORD),
+            ("transid", &t),
+            ("refresh", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(v["result"][0]["token"], b.as_str());
+    let ttl = v["result"][0]["ttl"].as_u64().unwrap();
+    assert!((2990..=3000).contains(&ttl), "{ttl}");
+}
+
+#[tokio::test]
+async fn transid_is_lenient_by_default_and_strict_on_request() {
+    let lenient = start(OneLinkConfig::default()).await;
+    let v = call(
+        &lenient,
+        TOKEN,
+        Style::Get,
+        &[
+            ("appid", DEMO_APPID),
+            ("password", DEMO_PASSWORD),
+            ("transid", "whatever"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "0");
+    let strict = start(OneLinkConfig {
+        strict_transid: true,
+        ..Default::default()
+    })
+    .await;
+    let v = call(
+        &strict,
+        TOKEN,
+        Style::Get,
+        &[
+            ("appid", DEMO_APPID),
+            ("password", DEMO_PASSWORD),
+            ("transid", "whatever"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "12003");
+    let tok = token(&strict).await;
+    let v = call(
+        &strict,
+        INFO,
+        Style::Get,
+        &[("transid", "1"), ("token", &tok), ("msisdn", FRESH)],
+    )
+    .await;
+    assert_eq!(v["status"], "12003");
+    // Seed 000's example shape with another appid's prefix is refused too.
+    let other = transid(OTHER_APPID);
+    let v = call(
+        &strict,
+        INFO,
+        Style::Get,
+        &[("transid", &other), ("token", &tok), ("msisdn", FRESH)],
+    )
+    .await;
+    assert_eq!(v["status"], "12003");
+    assert_eq!(info(&strict, &tok, "msisdn", FRESH).await["status"], "0");
+}
+
+#[tokio::test]
+async fn registration_link_rules() {
+    let sb = start(OneLinkConfig::default()).await;
+    let tok = token(&sb).await;
+    // Exactly one card id.
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &sb,
+        REG,
+        Style::Json,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("msisdn", FRESH),
+            ("iccid", "898604240000000000001"),
+            ("urlType", "6"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "12004");
+    let v = call(
+        &sb,
+        REG,
+        Style::Json,
+        &[("transid", &t), ("token", &tok), ("urlType", "6")],
+    )
+    .await;
+    assert_eq!(v["status"], "12004");
+    assert_eq!(
+        reg(&sb, &tok, "msisdn", "12x", "6").await["status"],
+        "12001"
+    );
+    // Withdrawn / unknown urlTypes; absent means 1 (withdrawn).
+    for ut in ["1", "4", "5", "x"] {
+        assert_eq!(
+            reg(&sb, &tok, "msisdn", FRESH, ut).await["status"],
+            "12005",
+            "urlType {ut}"
+        );
+    }
+    let v = call(
+        &sb,
+        REG,
+        Style::Json,
+        &[("transid", &t), ("token", &tok), ("msisdn", FRESH)],
+    )
+    .await;
+    assert_eq!(v["status"], "12005");
+    // Magic cards.
+    assert_eq!(
+        reg(&sb, &tok, "msisdn", REGISTERED, "6").await["status"],
+        "12013"
+    );
+    assert_eq!(
+        reg(&sb, &tok, "msisdn", BLOCKED, "6").await["status"],
+        "12014"
+    );
+    assert_eq!(
+        reg(&sb, &tok, "msisdn", OTHERS, "6").await["status"],
+        "12011"
+    );
+    assert_eq!(
+        reg(&sb, &tok, "msisdn", "1449999999999", "6").await["status"],
+        "12011"
+    );
+    // urlType 6: an H5 page URL and a busiSeq; miniParam null.
+    let v = reg(&sb, &tok, "msisdn", FRESH, "6").await;
+    assert_eq!(v["status"], "0", "{v}");
+    let r = &v["result"][0];
+    assert!(r["url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{}/onelink/h5/reg/", sb.base_url)));
+    assert_eq!(r["busiSeq"].as_str().unwrap().len(), 23);
+    assert!(r["miniParam"].is_null());
+    // One call per card per urlType per minute, under the virtual clock; any id of the card counts.
+    assert_eq!(
+        reg(&sb, &tok, "iccid", "89860424000000000001", "6").await["status"],
+        "12012"
+    );
+    assert_eq!(
+        reg(&sb, &tok, "imsi", "460044000000001", "2").await["status"],
+        "0"
+    );
+    let v = reg(&sb, &tok, "msisdn", FRESH, "3").await;
+    assert_eq!(v["status"], "0");
+    sb.sandbox.core.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(reg(&sb, &tok, "msisdn", FRESH, "6").await["status"], "0");
+}
+
+#[tokio::test]
+async fn url_type_2_answers_like_6_and_3_gives_a_verifiable_mini_param() {
+    let sb = start(OneLinkConfig::default()).await;
+    let tok = token(&sb).await;
+    let v = reg(&sb, &tok, "msisdn", FRESH, "2").await;
+    assert!(v["result"][0]["url"]
+        .as_str()
+        .unwrap()
+        .contains("/onelink/h5/reg/"));
+    let v = reg(&sb, &tok, "msisdn", FRESH, "3").await;
+    let r = &v["result"][0];
+    let m: cmcc_proto::format::MiniParam = serde_json::from_value(r["miniParam"].clone()).unwrap();
+    assert_eq!(m.request_source, "550");
+    assert_eq!(
+        cmcc_proto::format::MiniParam::from_url(r["url"].as_str().unwrap()).unwrap(),
+        m
+    );
+    assert!(sb.sandbox.onelink.check_mini_param(&m).is_ok());
+    let mut forged = m.clone();
+    forged.param = "00".repeat(24);
+    assert!(sb.sandbox.onelink.check_mini_param(&forged).is_err());
+}
+
+#[tokio::test]
+async fn status_queries_reflect_registrations_under_the_virtual_clock() {
+    let sb = start(OneLinkConfig {
+        archive_delay_secs: 30,
+        ..Default::default()
+    })
+    .await;
+    let tok = token(&sb).await;
+    let v = info(&sb, &tok, "msisdn", FRESH).await;
+    assert_eq!(v["result"], json!([{"identityRegistrationStatus": "0"}]));
+    let v = info(&sb, &tok, "msisdn", REGISTERED).await;
+    assert_eq!(v["result"][0]["identityRegistrationType"], "01");
+    assert_eq!(v["result"][0]["archiveTime"], "2024-10-21 09:30:00");
+    assert_eq!(
+        info(&sb, &tok, "msisdn", IOV).await["result"][0]["identityRegistrationType"],
+        "04"
+    );
+    assert_eq!(info(&sb, &tok, "msisdn", OTHERS).await["status"], "12011");
+
+    let link = reg(&sb, &tok, "msisdn", FRESH, "6").await;
+    let busi_seq = link["result"][0]["busiSeq"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let done = http
+        .post(format!(
+            "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
+            sb.base_url
+        ))
+        .json(&json!({"name": "张三", "residentId": "11010519491231002X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    // Archived 30 s later: not yet registered.
+    assert_eq!(
+        info(&sb, &tok, "iccid", "89860424000000000001").await["result"][0]
+            ["identityRegistrationStatus"],
+        "0"
+    );
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &sb,
+        STATUS,
+        Style::Form,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("imsi", "460044000000001"),
+        ],
+    )
+    .await;
+    assert_eq!(v["result"], json!([{"realNameStatus": "0"}]));
+    sb.sandbox.core.clock.advance(chrono::Duration::seconds(31));
+    let v = info(&sb, &tok, "imsi", "460044000000001").await;
+    assert_eq!(v["result"][0]["identityRegistrationStatus"], "1");
+    assert_eq!(v["result"][0]["identityRegistrationType"], "01");
+    let archived =
+        cmcc_proto::time::parse_archive_time(v["result"][0]["archiveTime"].as_str().unwrap())
+            .unwrap();
+    assert!((sb.sandbox.core.clock.now() - archived).num_seconds().abs() <= 3);
+    let v = call(
+        &sb,
+        STATUS,
+        Style::Json,
+        &[("transid", &t), ("token", &tok), ("msisdn", FRESH)],
+    )
+    .await;
+    assert_eq!(v["result"], json!([{"realNameStatus": "1"}]));
+    // Now registered: a new link is refused.
+    sb.sandbox.core.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        reg(&sb, &tok, "msisdn", FRESH, "6").await["status"],
+        "12013"
+    );
+}
+
+#[tokio::test]
+async fn other_enterprise_sees_only_its_cards() {
+    let sb = start(OneLinkConfig::default()).await;
+    let tok = token_for(&sb, OTHER_APPID, OTHER_PASSWORD).await;
+    let t = transid(OTHER_APPID);
+    let v = call(
+        &sb,
+        INFO,
+        Style::Json,
+        &[("transid", &t), ("token", &tok), ("msisdn", OTHERS)],
+    )
+    .await;
+    assert_eq!(v["status"], "0");
+    let v = call(
+        &sb,
+        INFO,
+        Style::Json,
+        &[("transid", &t), ("token", &tok), ("msisdn", FRESH)],
+    )
+    .await;
+    assert_eq!(v["status"], "12011");
+}
+
+#[tokio::test]
+async fn faults_token_down_busy_and_slow() {
+    let sb = start(OneLinkConfig::default()).await;
+    let http = reqwest::Client::new();
+    let faults = format!("{}/_sandbox/onelink/faults", sb.base_url);
+    for f in [
+        json!({"endpoint": TOKEN, "code": "http503"}),
+        json!({"endpoint": INFO, "code": "13000"}),
+        json!({"endpoint": INFO, "delay_ms": 300}),
+    ] {
+        assert_eq!(
+            http.post(&faults).json(&f).send().await.unwrap().status(),
+            201
+        );
+    }
+    let down = http
+        .get(format!("{}{TOKEN}", sb.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(down.status(), 503);
+    let tok = token(&sb).await;
+    let v = info(&sb, &tok, "msisdn", FRESH).await;
+    assert_eq!(v["status"], "13000");
+    assert_eq!(v["message"], "系统繁忙，请稍后再试");
+    let started = std::time::Instant::now();
+    assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "0");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "0");
+}
+
+#[tokio::test]
+async fn bad_input_never_500s() {
+    let sb = start(OneLinkConfig::default()).await;
+    let http = reqwest::Client::new();
+    for path in [TOKEN, REG, INFO, STATUS] {
+        for (ctype, body) in [
+            ("application/json", "{"),
+            ("application/json", "[1,2]"),
+            ("application/json", "{\"msisdn\":{\"a\":1}}"),
+            ("application/x-www-form-urlencoded", "%%%&&=="),
+            ("text/plain", "\u{0}\u{1}"),
+        ] {
+            let r = http
+                .post(format!("{}{path}", sb.base_url))
+                .header("content-type", ctype)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path} {body}");
+            let v: Value = r.json().await.unwrap();
+            assert_ne!(v["status"], "0");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_sdk_works_against_the_sandbox_in_every_style() {
+    use cmcc_client::onelink::RequestStyle;
+    use cmcc_client::{
+        MemoryTokenStore, OneLinkBase, OneLinkClient, OneLinkConfig as ClientConfig,
+    };
+    let sb = start(OneLinkConfig::default()).await;
+    for style in [
+        RequestStyle::PostJson,
+        RequestStyle::PostForm,
+        RequestStyle::GetQuery,
+    ] {
+        let mut cfg = ClientConfig::new(
+            OneLinkBase::sandbox(&sb.base_url),
+            DEMO_APPID,
+            cmcc_proto::Secret::new(DEMO_PASSWORD),
+        );
+        cfg.style = style;
+        let client = OneLinkClient::new(cfg, std::sync::Arc::new(MemoryTokenStore::new())).unwrap();
+        let card = cmcc_proto::CardId::from_fields(Some(REGISTERED), None, None).unwrap();
+        let state = client.identity_info(&card).await.unwrap();
+        assert_eq!(state.status, "1");
+        let s = client.real_name_status(&card).await.unwrap();
+        assert_eq!(s.real_name_status, "1");
+    }
+    // 12021 recovery: revoke all tokens, the SDK fetches another and retries once.
+    let cfg = ClientConfig::new(
+        OneLinkBase::sandbox(&sb.base_url),
+        DEMO_APPID,
+        cmcc_proto::Secret::new(DEMO_PASSWORD),
+    );
+    let client = OneLinkClient::new(cfg, std::sync::Arc::new(MemoryTokenStore::new())).unwrap();
+    let card = cmcc_proto::CardId::from_fields(Some(FRESH), None, None).unwrap();
+    client.identity_info(&card).await.unwrap();
+    let r = reqwest::Client::new()
+        .delete(format!("{}/_sandbox/onelink/tokens", sb.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let link = client
+        .registration_link(&card, cmcc_proto::wire::onelink::UrlType::MiniProgram, None)
+        .await
+        .unwrap();
+    assert!(link.mini_param.is_some());
+    assert_eq!(client.token_fetches(), 2);
+}
+
+#[tokio::test]
+async fn registration_in_get_and_form_styles_and_user_phone_checked() {
+    let sb = start(OneLinkConfig::default()).await;
+    let tok = token(&sb).await;
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &sb,
+        REG,
+        Style::Get,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("msisdn", FRESH),
+            ("urlType", "6"),
+            ("userPhone", "1390000"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "12001");
+    let v = call(
+        &sb,
+        REG,
+        Style::Get,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("msisdn", FRESH),
+            ("urlType", "6"),
+            ("userPhone", "13900001111"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "0");
+    let v = call(
+        &sb,
+        REG,
+        Style::Form,
+        &[
+            ("transid", &t),
+            ("token", &tok),
+            ("iccid", "89860424000000000001"),
+            ("urlType", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "0");
+    assert_eq!(v["result"][0]["miniParam"]["requestSource"], "550");
+    // Each request is journaled as onelink, without the token.
+    let journal = sb.sandbox.core.journal.recent(100, Some("onelink"));
+    assert!(journal.iter().any(|e| e.path == REG && e.code == "12001"));
+    assert!(!serde_json::to_string(&journal).unwrap().contains(&tok));
+}
+
+#[tokio::test]
+async fn console_forms_inject_faults_and_generate_cards() {
+    let sb = start(OneLinkConfig::default()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/_sandbox/onelink/console/faults", sb.base_url))
+        .form(&[
+            ("endpoint", TOKEN),
+            ("code", "13000"),
+            ("delay_ms", "0"),
+            ("remaining", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let t = transid(DEMO_APPID);
+    let v = call(
+        &sb,
+        TOKEN,
+        Style::Get,
+        &[
+            ("appid", DEMO_APPID),
+            ("password", DEMO_PASSWORD),
+            ("transid", &t),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "13000");
+    let r = http
+        .post(format!(
+            "{}/_sandbox/onelink/console/cards/generate",
+            sb.base_url
+        ))
+        .form(&[("appid", DEMO_APPID), ("count", "25")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(sb.sandbox.onelink.inventory.read().cards.len(), 6 + 25);
+    let page = http
+        .get(format!(
+            "{}/_sandbox/onelink/?card=1440000000002",
+            sb.base_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("2024-10-21 09:30:00"));
+}
