@@ -207,3 +207,57 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[expect(clippy::result_large_err, reason = "figment::Jail's closure signature")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_defaults_file_env_and_secret_files() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "gw.toml",
+                r#"
+                listen = "127.0.0.1:9100"
+                cors_origins = ["https://shop.example"]
+                [limits]
+                daily_cap_per_number = 4
+                [onelink]
+                base_url = "production"
+                appid = "100059999270000006"
+                password_file = "pw.txt"
+                "#,
+            )?;
+            jail.create_file("pw.txt", "s3cret\n")?;
+            jail.create_file("keys.txt", "# comment\nkey-one\n\nkey-two\n")?;
+            jail.set_env("CMCC_LIMITS__PER_IP_PER_MINUTE", "7");
+            jail.set_env("CMCC_API_KEYS_FILE", "keys.txt");
+            let cfg = Config::load(Some(Path::new("gw.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.listen.port(), 9100);
+            assert_eq!(cfg.limits.daily_cap_per_number, 4);
+            assert_eq!(cfg.limits.per_ip_per_minute, 7);
+            assert_eq!(cfg.limits.max_body_bytes, Limits::default().max_body_bytes);
+            let keys: Vec<&str> = cfg.api_keys.iter().map(Secret::expose).collect();
+            assert_eq!(keys, ["key-one", "key-two"]);
+            let ol = cfg.onelink.as_ref().expect("onelink");
+            let pw = secret_or_file(&ol.password, &ol.password_file, "onelink.password")
+                .map_err(|e| e.to_string())?;
+            assert_eq!(pw.expose(), "s3cret");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "listne = \"127.0.0.1:1\"\n")?;
+            assert!(Config::load(Some(Path::new("a.toml"))).is_err());
+            jail.create_file("b.toml", "push_path = \"no-slash\"\n")?;
+            let e = Config::load(Some(Path::new("b.toml"))).expect_err("invalid");
+            assert!(e.to_string().contains("push_path"));
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

@@ -437,3 +437,50 @@ async fn push_path_is_configurable() {
     assert_eq!(s, 404);
     gw.run.shutdown().await;
 }
+
+#[tokio::test]
+async fn graceful_shutdown_answers_in_flight_pushes_and_keeps_every_acknowledged_one() {
+    let gw = gateway(|_| {}).await;
+    let db = gw.run.state().unwrap().cfg.database_url.clone();
+    let acked: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let mut senders = Vec::new();
+    for w in 0..8 {
+        let (http, url, acked) = (gw.http.clone(), gw.url("/onelink/push"), acked.clone());
+        senders.push(tokio::spawn(async move {
+            for n in 0..10_000 {
+                let busi = format!("GS{w}{n:05}");
+                let Ok(r) = http
+                    .post(&url)
+                    .json(&push_body(&busi, "1", "1440000000001"))
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                match r.json::<Value>().await {
+                    Ok(v) if v["status"] == "0" => acked.lock().unwrap().push(busi),
+                    _ => return,
+                }
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let Gw { run, _dir, .. } = gw;
+    run.shutdown().await;
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let store = cmcc_gateway::store::Store::connect(&db).await.unwrap();
+    for b in &acked {
+        assert!(
+            store.has_push(b).await.unwrap(),
+            "{b} acknowledged but not stored"
+        );
+    }
+    assert!(store.push_count().await.unwrap() >= i64::try_from(acked.len()).unwrap());
+    store.close().await;
+    drop(_dir);
+}
