@@ -484,3 +484,37 @@ async fn graceful_shutdown_answers_in_flight_pushes_and_keeps_every_acknowledged
     store.close().await;
     drop(_dir);
 }
+
+#[tokio::test]
+async fn browser_routes_answer_cors_only_for_listed_origins() {
+    let gw = gateway(|c| c.cors_origins = vec!["https://shop.example/".into()]).await;
+    let preflight = |origin: &'static str| {
+        gw.http
+            .request(reqwest::Method::OPTIONS, gw.url("/v1/verify"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let ok = preflight("https://shop.example").await.unwrap();
+    assert_eq!(
+        ok.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://shop.example"),
+        "a listed origin (configured with a trailing slash) is allowed"
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    // Server routes are not for browsers.
+    let r = gw
+        .http
+        .request(reqwest::Method::OPTIONS, gw.url("/v1/registrations"))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    gw.run.shutdown().await;
+}

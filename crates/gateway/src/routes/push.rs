@@ -72,6 +72,7 @@ pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
                 PushOutcome::Stored => {
                     new += 1;
                     tracing::info!(busi_seq = %busi_seq, "push stored");
+                    record_lag(&st, busi_seq);
                 }
                 PushOutcome::Duplicate => {
                     tracing::info!(busi_seq = %busi_seq, "push resent; already stored")
@@ -103,4 +104,18 @@ pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
             )
         }
     }
+}
+
+/// Push lag: from issuing the registration link to its result arriving. Measured off the
+/// answer path, so it never delays the acknowledgement.
+fn record_lag(st: &AppState, busi_seq: String) {
+    let st = st.clone();
+    tokio::spawn(async move {
+        if let Ok(Some(r)) = st.store.registration(&busi_seq).await {
+            if r.url_type != 0 {
+                let lag_ms = Utc::now().timestamp_millis() - r.created_at;
+                metrics::histogram!("cmcc_push_lag_seconds").record(lag_ms.max(0) as f64 / 1000.0);
+            }
+        }
+    });
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub mod system;
+
 use cmcc_gateway::shared::Shared;
 use cmcc_gateway::store::Store;
 

@@ -1,0 +1,202 @@
+//! A sandbox in this process and gateways wired to it (used by `flows.rs` and `logs.rs`).
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use cmcc_client::passport::{PassportClient, PassportConfig};
+use cmcc_client::PassportBase;
+use cmcc_gateway::config::{OneLinkSection, PassportSection};
+use cmcc_gateway::Config;
+use cmcc_proto::format::ExpandParams;
+use cmcc_proto::{PrivateKey, PublicKey, Secret};
+use cmcc_sandbox::auth::tenant::DEMO_APP_ID;
+use serde_json::{json, Value};
+
+pub const DEVICE: &str = "x-cmcc-sandbox-device";
+pub const ENTERPRISE: &str = "100059999270000006";
+pub const ENTERPRISE_PW: &str = "onelink-sandbox-pass";
+pub const API_KEY: &str = "flows-api-key-0001";
+
+pub struct Sys {
+    pub sbx: cmcc_sandbox::Running,
+    pub http: reqwest::Client,
+}
+
+impl Sys {
+    pub async fn start() -> Self {
+        let sbx = cmcc_sandbox::Running::start(
+            &cmcc_sandbox::SandboxConfig::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        Self {
+            sbx,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The sandbox's per-number daily cap, so gateway-side caps can be tested above/below it.
+    pub fn set_sandbox_daily_cap(&self, cap: u32) {
+        let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
+        let mut cfg = app.cfg.clone();
+        cfg.daily_cap = cap;
+        self.sbx.sandbox.auth.upsert_app(cfg).unwrap();
+    }
+
+    /// A gateway configuration wired to this sandbox's demo app and demo enterprise.
+    pub fn gateway_config(&self, database_url: String) -> Config {
+        let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
+        let mut cfg = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url,
+            api_keys: vec![Secret::new(API_KEY)],
+            ..Config::default()
+        };
+        cfg.passport = Some(PassportSection {
+            base_url: self.sbx.base_url.clone(),
+            app_id: DEMO_APP_ID.into(),
+            app_key: Some(Secret::new(app.cfg.app_key.clone())),
+            app_key_file: None,
+            private_key: Some(Secret::new(app.cfg.customer_private_key.clone())),
+            private_key_file: None,
+            platform_public_key: Some(app.platform_public_b64.clone()),
+            platform_public_key_file: None,
+            headers: BTreeMap::new(),
+        });
+        cfg.onelink = Some(OneLinkSection {
+            base_url: self.sbx.base_url.clone(),
+            appid: ENTERPRISE.into(),
+            password: Some(Secret::new(ENTERPRISE_PW)),
+            password_file: None,
+        });
+        cfg
+    }
+
+    /// The page's side: a token for `device` from the sandbox (what the JSSDK would get).
+    pub async fn token(&self, device: &str) -> (String, String) {
+        let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
+        let mut cfg = PassportConfig::new(
+            PassportBase::single(&self.sbx.base_url),
+            DEMO_APP_ID,
+            Secret::new(app.cfg.app_key.clone()),
+            PrivateKey::parse(&app.cfg.customer_private_key).unwrap(),
+            PublicKey::parse(&app.platform_public_b64).unwrap(),
+        );
+        cfg.headers = vec![
+            (DEVICE.into(), device.into()),
+            (
+                "referer".into(),
+                format!("{}/login.html", self.sbx.base_url),
+            ),
+            ("origin".into(), self.sbx.base_url.clone()),
+        ];
+        let c = PassportClient::new(cfg).unwrap();
+        let g = c.mini_get_token_info(&ExpandParams::new()).await.unwrap();
+        (g.token, g.user_information.unwrap())
+    }
+
+    pub async fn uaid_token(&self, device: &str) -> String {
+        let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
+        let mut cfg = PassportConfig::new(
+            PassportBase::single(&self.sbx.base_url),
+            DEMO_APP_ID,
+            Secret::new(app.cfg.app_key.clone()),
+            PrivateKey::parse(&app.cfg.customer_private_key).unwrap(),
+            PublicKey::parse(&app.platform_public_b64).unwrap(),
+        );
+        cfg.headers = vec![
+            (DEVICE.into(), device.into()),
+            (
+                "referer".into(),
+                format!("{}/login.html", self.sbx.base_url),
+            ),
+            ("origin".into(), self.sbx.base_url.clone()),
+        ];
+        PassportClient::new(cfg)
+            .unwrap()
+            .uaid_get_token(&ExpandParams::new())
+            .await
+            .unwrap()
+            .token
+    }
+
+    pub fn journal_count(&self, path: &str) -> usize {
+        self.sbx
+            .sandbox
+            .core
+            .journal
+            .recent(1_000_000, None)
+            .iter()
+            .filter(|e| e.path == path)
+            .count()
+    }
+
+    pub async fn set_callback(&self, url: &str) {
+        let r = self
+            .http
+            .post(format!(
+                "{}/_sandbox/onelink/enterprises",
+                self.sbx.base_url
+            ))
+            .json(&json!({"appid": ENTERPRISE, "callbackUrl": url}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+
+    pub async fn complete(&self, busi_seq: &str, liveness: &str) {
+        let r = self
+            .http
+            .post(format!(
+                "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
+                self.sbx.base_url
+            ))
+            .json(
+                &json!({"name": "张三", "residentId": "11010519491231002X", "liveness": liveness}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+}
+
+pub async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+    let r = http
+        .post(url)
+        .bearer_auth(API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn get(http: &reqwest::Client, url: String) -> (u16, Value) {
+    let r = http.get(url).bearer_auth(API_KEY).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}", dir.path().join("gw.db").display())
+}
+
+/// Poll `f` until it is true or 10 s pass.
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
