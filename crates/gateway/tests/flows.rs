@@ -3,7 +3,6 @@
 //! stored state, reconciliation, webhook forwarding, and two instances sharing PostgreSQL +
 //! Redis.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 mod common;
 
