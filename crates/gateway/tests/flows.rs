@@ -3,7 +3,6 @@
 //! stored state, reconciliation, webhook forwarding, and two instances sharing PostgreSQL +
 //! Redis.
 
-
 mod common;
 
 use std::sync::Arc;

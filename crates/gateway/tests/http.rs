@@ -262,6 +262,15 @@ async fn malformed_and_oversized_bodies_get_a_clear_4xx_on_every_route() {
             );
         }
     }
+    let (s, text) = gw
+        .post_raw("/onelink/push", "application/json", big.clone())
+        .await;
+    assert_eq!(s, 413, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_ne!(
+        v["status"], "0",
+        "an oversized push is not acknowledged: {text}"
+    );
     // Field-level problems are named.
     let (s, body) = gw
         .post(

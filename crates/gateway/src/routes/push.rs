@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -28,8 +29,22 @@ fn answer(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-pub async fn receive_push(State(st): State<AppState>, body: Bytes) -> Response {
+pub async fn receive_push(
+    State(st): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let started = std::time::Instant::now();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            metrics::counter!("cmcc_pushes_total", "outcome" => "unreadable").increment(1);
+            tracing::warn!(error = %e.body_text(), "push body not read");
+            return answer(
+                e.status(),
+                push_answer_retry("body too large or unreadable"),
+            );
+        }
+    };
     let records = match parse_push(&body) {
         Ok(r) => r,
         Err(e) => {
