@@ -76,8 +76,8 @@ impl Sys {
         cfg
     }
 
-    /// The page's side: a token for `device` from the sandbox (what the JSSDK would get).
-    pub async fn token(&self, device: &str) -> (String, String) {
+    /// The page's side: the JSSDK's calls for `device`, made with the SDK.
+    fn page_client(&self, device: &str) -> PassportClient {
         let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
         let mut cfg = PassportConfig::new(
             PassportBase::single(&self.sbx.base_url),
@@ -94,30 +94,22 @@ impl Sys {
             ),
             ("origin".into(), self.sbx.base_url.clone()),
         ];
-        let c = PassportClient::new(cfg).unwrap();
-        let g = c.mini_get_token_info(&ExpandParams::new()).await.unwrap();
+        PassportClient::new(cfg).unwrap()
+    }
+
+    /// A verification token and userInformation for `device` (mini-program getTokenInfo).
+    pub async fn token(&self, device: &str) -> (String, String) {
+        let g = self
+            .page_client(device)
+            .mini_get_token_info(&ExpandParams::new())
+            .await
+            .unwrap();
         (g.token, g.user_information.unwrap())
     }
 
+    /// A UAID token for `device`.
     pub async fn uaid_token(&self, device: &str) -> String {
-        let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
-        let mut cfg = PassportConfig::new(
-            PassportBase::single(&self.sbx.base_url),
-            DEMO_APP_ID,
-            Secret::new(app.cfg.app_key.clone()),
-            PrivateKey::parse(&app.cfg.customer_private_key).unwrap(),
-            PublicKey::parse(&app.platform_public_b64).unwrap(),
-        );
-        cfg.headers = vec![
-            (DEVICE.into(), device.into()),
-            (
-                "referer".into(),
-                format!("{}/login.html", self.sbx.base_url),
-            ),
-            ("origin".into(), self.sbx.base_url.clone()),
-        ];
-        PassportClient::new(cfg)
-            .unwrap()
+        self.page_client(device)
             .uaid_get_token(&ExpandParams::new())
             .await
             .unwrap()
