@@ -24,7 +24,7 @@ impl PassportBase {
     pub fn test_environment() -> Self {
         Self::single(passport::hosts::TEST)
     }
-    /// One host for everything, e.g. `cmcc sandbox` at `http://127.0.0.1:8801`.
+    /// One host for everything, e.g. `cmcc sandbox` at `http://127.0.0.1:8700`.
     pub fn single(url: &str) -> Self {
         let url = url.trim_end_matches('/').to_owned();
         Self {

@@ -103,7 +103,7 @@ impl std::fmt::Debug for TokenGrant {
 /// use cmcc_proto::{Phone, PrivateKey, PublicKey, Secret};
 ///
 /// let config = PassportConfig::new(
-///     PassportBase::single("http://127.0.0.1:8801"), // `cmcc sandbox`; PassportBase::production() for real
+///     PassportBase::single("http://127.0.0.1:8700"), // `cmcc sandbox`; PassportBase::production() for real
 ///     "300011580392",
 ///     Secret::new(std::env::var("CMCC_APP_KEY").unwrap_or_default()),
 ///     PrivateKey::parse(&std::fs::read_to_string("cmcc-private.key").unwrap_or_default())?,

@@ -110,9 +110,9 @@ impl Transport {
         for (k, v) in &self.headers {
             req = req.header(k.as_str(), v.as_str());
         }
-        let resp = req.send().await.map_err(|e| self.classify(url, &e))?;
+        let resp = req.send().await.map_err(|e| self.classify(url, e))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| self.classify(url, &e))?;
+        let body = resp.bytes().await.map_err(|e| self.classify(url, e))?;
         if !status.is_success() {
             return Err(Error::Http {
                 url: url.to_owned(),
@@ -123,16 +123,19 @@ impl Transport {
         Ok(body.to_vec())
     }
 
-    fn classify(&self, url: &str, e: &reqwest::Error) -> Error {
+    fn classify(&self, url: &str, e: reqwest::Error) -> Error {
+        // reqwest's message names the full request URL, query included: a GET-style OneLink
+        // request carries the password or the token there. `url` (no query) is reported instead.
+        let e = e.without_url();
         if e.is_timeout() {
             Error::Timeout {
                 url: url.to_owned(),
                 secs: self.timeout.as_secs_f64(),
             }
         } else {
-            // reqwest's Display does not include the request body, so no secret can leak here.
+            // Neither the body nor (after `without_url`) the query string appears here.
             let mut detail = e.to_string();
-            let mut src = std::error::Error::source(e);
+            let mut src = std::error::Error::source(&e);
             while let Some(s) = src {
                 detail = format!("{detail}: {s}");
                 src = s.source();

@@ -95,7 +95,7 @@ pub struct RegistrationLink {
 /// use cmcc_proto::wire::onelink::UrlType;
 /// use cmcc_proto::{CardId, Secret};
 ///
-/// let cfg = OneLinkConfig::new(OneLinkBase::sandbox("http://127.0.0.1:8801"), "100059999270000006", Secret::new("password"));
+/// let cfg = OneLinkConfig::new(OneLinkBase::sandbox("http://127.0.0.1:8700"), "100059999270000006", Secret::new("password"));
 /// let client = OneLinkClient::new(cfg, Arc::new(MemoryTokenStore::new()))?;
 /// let card = CardId::from_fields(Some("1440292201313"), None, None).map_err(|e| cmcc_client::Error::Input(e.to_string()))?;
 /// let link = client.registration_link(&card, UrlType::H5JumpMiniProgram, None).await?;

@@ -1,0 +1,228 @@
+//! Helpers of the SDK's integration tests: an in-process sandbox and clients pointed at it.
+
+#![allow(dead_code, reason = "each test file uses a part of the helpers")]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cmcc_client::onelink::RequestStyle;
+use cmcc_client::{
+    CarrierError, Error, MemoryTokenStore, OneLinkBase, OneLinkClient, OneLinkConfig, PassportBase,
+    PassportClient, PassportConfig,
+};
+use cmcc_proto::codes::Platform;
+use cmcc_proto::{CardId, PrivateKey, PublicKey, Secret};
+use cmcc_sandbox::auth::tenant::{AppConfig, DEMO_APP_ID};
+use cmcc_sandbox::core::Fault;
+use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
+use cmcc_sandbox::{Running, SandboxConfig};
+
+pub const DEVICE: &str = "x-cmcc-sandbox-device";
+pub const PHONE: &str = "13800138000";
+pub const OTHER_PHONE: &str = "13900139000";
+
+// OneLink paths and magic cards (crates/sandbox/MAGIC-ONELINK.md).
+pub const TOKEN: &str = "/v5/ec/get/token";
+pub const REG: &str = "/v5/ec/secure/sim-real-name-reg";
+pub const INFO: &str = "/v5/ec/query/sim-identity-registration-info";
+pub const STATUS: &str = "/v5/ec/query/sim-real-name-status";
+pub const FRESH: &str = "1440000000001";
+pub const REGISTERED: &str = "1440000000002";
+pub const FAILS: &str = "1440000000003";
+pub const BLOCKED: &str = "1440000000004";
+pub const OTHERS: &str = "1440000000005";
+pub const IOV: &str = "1440000000006";
+
+pub async fn start() -> Running {
+    start_with(SandboxConfig::default()).await
+}
+
+pub async fn start_with(config: SandboxConfig) -> Running {
+    Running::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// How many requests of `path` the sandbox journaled.
+pub fn journal_count(sb: &Running, path: &str) -> usize {
+    sb.sandbox
+        .core
+        .journal
+        .recent(usize::MAX, None)
+        .iter()
+        .filter(|e| e.path == path)
+        .count()
+}
+
+/// How many requests of `path` the sandbox answered with `code`.
+pub fn journal_codes(sb: &Running, path: &str, code: &str) -> usize {
+    sb.sandbox
+        .core
+        .journal
+        .recent(usize::MAX, None)
+        .iter()
+        .filter(|e| e.path == path && e.code == code)
+        .count()
+}
+
+pub fn fault(sb: &Running, endpoint: &str, code: Option<&str>, delay_ms: u64, remaining: u32) {
+    sb.sandbox.core.faults.push(Fault {
+        endpoint: endpoint.into(),
+        code: code.map(str::to_owned),
+        delay_ms,
+        remaining,
+    });
+}
+
+pub fn advance(sb: &Running, secs: i64) {
+    sb.sandbox
+        .core
+        .clock
+        .advance(chrono::Duration::seconds(secs));
+}
+
+// ---------------------------------------------------------------- auth platform
+
+/// What the business server of `app_id` holds.
+pub struct AppSecrets {
+    pub app_id: String,
+    pub app_key: String,
+    pub customer_b64: String,
+    pub customer: PrivateKey,
+    pub platform: PublicKey,
+}
+
+pub fn secrets(sb: &Running, app_id: &str) -> AppSecrets {
+    let app = sb.sandbox.auth.app(app_id).unwrap();
+    AppSecrets {
+        app_id: app.cfg.app_id.clone(),
+        app_key: app.cfg.app_key.clone(),
+        customer_b64: app.cfg.customer_private_key.clone(),
+        customer: PrivateKey::parse(&app.cfg.customer_private_key).unwrap(),
+        platform: PublicKey::parse(&app.platform_public_b64).unwrap(),
+    }
+}
+
+pub fn demo_secrets(sb: &Running) -> AppSecrets {
+    secrets(sb, DEMO_APP_ID)
+}
+
+static NEXT_APP: AtomicU32 = AtomicU32::new(1);
+
+/// A copy of the demo app (same keys, referers, origins) under a new appId, edited.
+pub fn variant(sb: &Running, edit: impl FnOnce(&mut AppConfig)) -> String {
+    let mut cfg = sb.sandbox.auth.app(DEMO_APP_ID).unwrap().cfg.clone();
+    cfg.app_id = format!("30001190{:04}", NEXT_APP.fetch_add(1, Ordering::Relaxed));
+    edit(&mut cfg);
+    sb.sandbox.auth.upsert_app(cfg).unwrap().cfg.app_id.clone()
+}
+
+pub fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) -> PassportConfig {
+    let s = secrets(sb, app_id);
+    let mut cfg = PassportConfig::new(
+        PassportBase::single(&sb.base_url),
+        &s.app_id,
+        Secret::new(s.app_key),
+        s.customer,
+        s.platform,
+    );
+    if let Some(d) = device {
+        cfg.headers.push((DEVICE.into(), d.into()));
+    }
+    cfg.headers
+        .push(("referer".into(), format!("{}/login.html", sb.base_url)));
+    cfg.headers.push(("origin".into(), sb.base_url.clone()));
+    cfg
+}
+
+/// The demo app's client on the device `13800138000` (4G).
+pub fn passport(sb: &Running) -> PassportClient {
+    PassportClient::new(passport_config(sb, DEMO_APP_ID, Some(PHONE))).unwrap()
+}
+
+pub fn passport_for(sb: &Running, app_id: &str, device: Option<&str>) -> PassportClient {
+    PassportClient::new(passport_config(sb, app_id, device)).unwrap()
+}
+
+// ---------------------------------------------------------------- OneLink
+
+pub fn onelink_config(sb: &Running) -> OneLinkConfig {
+    let mut cfg = OneLinkConfig::new(
+        OneLinkBase::sandbox(&sb.base_url),
+        DEMO_APPID,
+        Secret::new(DEMO_PASSWORD),
+    );
+    cfg.retry.base_delay = Duration::from_millis(5);
+    cfg.retry.max_delay = Duration::from_millis(20);
+    cfg
+}
+
+pub fn onelink_with(cfg: OneLinkConfig) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
+    let store = Arc::new(MemoryTokenStore::new());
+    let client = OneLinkClient::new(cfg, store.clone()).unwrap();
+    (Arc::new(client), store)
+}
+
+pub fn onelink(sb: &Running) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
+    onelink_with(onelink_config(sb))
+}
+
+pub fn msisdn(n: &str) -> CardId {
+    CardId::from_fields(Some(n), None, None).unwrap()
+}
+
+pub fn style_name(s: RequestStyle) -> &'static str {
+    match s {
+        RequestStyle::PostJson => "json",
+        RequestStyle::PostForm => "form",
+        RequestStyle::GetQuery => "get",
+    }
+}
+
+// ---------------------------------------------------------------- errors
+
+/// `e` is the carrier's `code`, with its meaning and, when the table has one, its fix hint, in
+/// both the structured error and its message.
+#[track_caller]
+pub fn assert_carrier(e: &Error, platform: Platform, code: &str) -> CarrierError {
+    let Error::Carrier(c) = e else {
+        panic!("expected carrier code {code}, got {e:?}");
+    };
+    assert_eq!(c.code.as_str(), code, "{e}");
+    assert_eq!(e.carrier_code(), Some(code));
+    assert_eq!(c.platform, platform, "{e}");
+    assert!(!c.message.is_empty(), "{e}: the carrier's message is kept");
+    let info = c
+        .info
+        .unwrap_or_else(|| panic!("{code}: no meaning from cmcc-proto's table ({e})"));
+    assert_eq!(info.code, code);
+    assert_eq!(info.platform, platform);
+    assert!(!info.zh.is_empty() && !info.en.is_empty());
+    let shown = e.to_string();
+    assert!(shown.contains(code), "{shown}");
+    assert!(shown.contains(info.en), "{shown}");
+    assert_eq!(c.hint(), info.hint);
+    if let Some(h) = info.hint {
+        assert!(shown.contains(h), "{shown}");
+    }
+    c.clone()
+}
+
+#[track_caller]
+pub fn assert_passport(e: &Error, code: &str) -> CarrierError {
+    assert_carrier(e, Platform::Passport, code)
+}
+
+#[track_caller]
+pub fn assert_onelink(e: &Error, code: &str) -> CarrierError {
+    assert_carrier(e, Platform::OneLink, code)
+}
+
+/// An address nothing listens on.
+pub async fn dead_address() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}")
+}

@@ -1,0 +1,605 @@
+//! `PassportClient` against the in-process sandbox: every method and every rejection the
+//! sandbox can produce for it, surfaced as typed carrier errors with meaning and hint.
+
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use cmcc_client::passport::{PassportClient, TokenGrant, Verification};
+use cmcc_client::Error;
+use cmcc_proto::format::ExpandParams;
+use cmcc_proto::wire::passport as wire;
+use cmcc_proto::{Phone, PrivateKey, Timestamp17};
+use cmcc_sandbox::auth::tenant::{Product, DEMO_APP_ID};
+use common::*;
+
+#[derive(Debug, Clone, Copy)]
+enum Fetch {
+    H5,
+    Mini,
+    Uaid,
+}
+
+const FETCHES: [Fetch; 3] = [Fetch::H5, Fetch::Mini, Fetch::Uaid];
+
+impl Fetch {
+    async fn run(self, c: &PassportClient, expand: &ExpandParams) -> Result<TokenGrant, Error> {
+        match self {
+            Fetch::H5 => c.h5_get_token(expand, "fp-test").await,
+            Fetch::Mini => c.mini_get_token_info(expand).await,
+            Fetch::Uaid => c.uaid_get_token(expand).await,
+        }
+    }
+    fn path(self) -> &'static str {
+        match self {
+            Fetch::H5 => wire::H5_GET_TOKEN_PATH,
+            Fetch::Mini => wire::MINI_GET_TOKEN_INFO_PATH,
+            Fetch::Uaid => wire::UAID_GET_MOBILE_PATH,
+        }
+    }
+}
+
+fn phone(s: &str) -> Phone {
+    Phone::parse(s).unwrap()
+}
+
+async fn h5_grant(c: &PassportClient) -> (String, String) {
+    let g = c
+        .h5_get_token(&ExpandParams::new(), "fp-test")
+        .await
+        .unwrap();
+    (g.token, g.user_information.unwrap())
+}
+
+#[tokio::test]
+async fn verify_number_match_and_no_match_from_h5_and_mini_tokens() {
+    let sb = start().await;
+    let c = passport(&sb);
+    let (token, ui) = h5_grant(&c).await;
+    let out = c.verify_number(&phone(PHONE), &token, &ui).await.unwrap();
+    assert_eq!(out.result, Verification::Match);
+    assert_eq!(out.code, "000");
+    assert_eq!(out.msg_id.len(), 32);
+
+    let g = c.mini_get_token_info(&ExpandParams::new()).await.unwrap();
+    let out = c
+        .verify_number(
+            &phone(OTHER_PHONE),
+            &g.token,
+            g.user_information.as_deref().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.result, Verification::NoMatch);
+    assert_eq!(out.code, "001");
+    // The grant's Debug never shows the token.
+    assert!(!format!("{g:?}").contains(&g.token));
+}
+
+#[tokio::test]
+async fn verify_number_token_rejections_120020() {
+    let sb = start().await;
+    let c = passport(&sb);
+    // Unknown token.
+    let e = c
+        .verify_number(&phone(PHONE), "no-such-token", "fp")
+        .await
+        .unwrap_err();
+    assert_passport(&e, "120020");
+    // Used token: the first verify spends it.
+    let (token, ui) = h5_grant(&c).await;
+    c.verify_number(&phone(PHONE), &token, &ui).await.unwrap();
+    assert_passport(
+        &c.verify_number(&phone(PHONE), &token, &ui)
+            .await
+            .unwrap_err(),
+        "120020",
+    );
+    // userInformation differs from the one bound at getToken.
+    let (token, _) = h5_grant(&c).await;
+    assert_passport(
+        &c.verify_number(&phone(PHONE), &token, "another-fingerprint")
+            .await
+            .unwrap_err(),
+        "120020",
+    );
+    // Expired (60 s).
+    let (token, ui) = h5_grant(&c).await;
+    advance(&sb, 61);
+    assert_passport(
+        &c.verify_number(&phone(PHONE), &token, &ui)
+            .await
+            .unwrap_err(),
+        "120020",
+    );
+    // A UAID token is not a verification token.
+    let g = c.uaid_get_token(&ExpandParams::new()).await.unwrap();
+    assert_passport(
+        &c.verify_number(&phone(PHONE), &g.token, "fp")
+            .await
+            .unwrap_err(),
+        "120020",
+    );
+    // Empty userInformation never reaches the token: 120020 too.
+    let (token, _) = h5_grant(&c).await;
+    assert_passport(
+        &c.verify_number(&phone(PHONE), &token, "")
+            .await
+            .unwrap_err(),
+        "120020",
+    );
+}
+
+#[tokio::test]
+async fn verify_number_app_rejections() {
+    let sb = start().await;
+    let any = |app: &str| passport_for(&sb, app, Some(PHONE));
+    let p = phone(PHONE);
+
+    // Unknown appId: 110022 (keys of the demo app, appId nobody registered).
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.app_id = "300099999999".into();
+    let unknown = PassportClient::new(cfg).unwrap();
+    assert_passport(
+        &unknown.verify_number(&p, "t", "fp").await.unwrap_err(),
+        "110022",
+    );
+
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "110004",
+            variant(&sb, |a| a.server_ips = vec!["10.9.8.7".into()]),
+        ),
+        (
+            "110023",
+            variant(&sb, |a| a.entitlements = vec![Product::Uaid]),
+        ),
+        (
+            "110025",
+            variant(&sb, |a| {
+                a.valid_until = Some(Utc::now() - chrono::Duration::days(1));
+            }),
+        ),
+        (
+            "110027",
+            variant(&sb, |a| {
+                a.valid_from = Some(Utc::now() + chrono::Duration::days(1));
+            }),
+        ),
+        ("110027", variant(&sb, |a| a.available = false)),
+        ("111075", variant(&sb, |a| a.usage_limit = Some(0))),
+        ("103605", variant(&sb, |a| a.customer_public_key.clear())),
+    ];
+    for (code, app) in cases {
+        let e = any(&app).verify_number(&p, "t", "fp").await.unwrap_err();
+        assert_passport(&e, code);
+    }
+    assert!(journal_count(&sb, wire::VERIFY_VM_MOBILE_PATH) >= 8);
+}
+
+#[tokio::test]
+async fn verify_number_crypto_and_timestamp_rejections() {
+    let sb = start().await;
+    let c = passport(&sb);
+    let p = phone(PHONE);
+    let (token, ui) = h5_grant(&c).await;
+
+    // phoneNum encrypted with a key that is not the platform's: it does not decrypt.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.platform_key = PrivateKey::generate(1024).unwrap().public_key().unwrap();
+    let wrong_platform = PassportClient::new(cfg).unwrap();
+    assert_passport(
+        &wrong_platform
+            .verify_number(&p, &token, &ui)
+            .await
+            .unwrap_err(),
+        "999999",
+    );
+    // Signed with a key that is not the registered customer key.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.customer_key = PrivateKey::generate(1024).unwrap();
+    let wrong_customer = PassportClient::new(cfg).unwrap();
+    let c130018 = assert_passport(
+        &wrong_customer
+            .verify_number(&p, &token, &ui)
+            .await
+            .unwrap_err(),
+        "130018",
+    );
+    assert!(
+        c130018.hint().is_some(),
+        "a signature failure says how to fix it"
+    );
+    // Encrypted with the wrong appKey inside the plaintext: 130016.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.app_key = cmcc_proto::Secret::new("0000000000000000000000000000000F");
+    let wrong_key = PassportClient::new(cfg).unwrap();
+    assert_passport(
+        &wrong_key.verify_number(&p, &token, &ui).await.unwrap_err(),
+        "130016",
+    );
+    // The token survived all of that (no request reached the token check).
+    assert_eq!(
+        c.verify_number(&p, &token, &ui).await.unwrap().result,
+        Verification::Match
+    );
+    // The platform's clock is 11 minutes ahead: our timestamp is stale.
+    advance(&sb, 660);
+    assert_passport(&c.verify_number(&p, "t", "fp").await.unwrap_err(), "105112");
+}
+
+#[tokio::test]
+async fn verify_number_daily_cap_121011() {
+    let sb = start().await;
+    let app = variant(&sb, |a| a.daily_cap = 1);
+    let c = passport_for(&sb, &app, Some(PHONE));
+    let (token, ui) = h5_grant(&c).await;
+    c.verify_number(&phone(PHONE), &token, &ui).await.unwrap();
+    let (token, ui) = h5_grant(&c).await;
+    assert_passport(
+        &c.verify_number(&phone(PHONE), &token, &ui)
+            .await
+            .unwrap_err(),
+        "121011",
+    );
+}
+
+#[tokio::test]
+async fn verify_number_is_never_retried_and_checks_input() {
+    let sb = start().await;
+    let c = passport(&sb);
+    let (token, ui) = h5_grant(&c).await;
+    for code in ["999999", "13000"] {
+        fault(&sb, wire::VERIFY_VM_MOBILE_PATH, Some(code), 0, 1);
+        let before = journal_count(&sb, wire::VERIFY_VM_MOBILE_PATH);
+        let e = c
+            .verify_number(&phone(PHONE), &token, &ui)
+            .await
+            .unwrap_err();
+        assert_eq!(e.carrier_code(), Some(code));
+        assert_eq!(
+            journal_count(&sb, wire::VERIFY_VM_MOBILE_PATH),
+            before + 1,
+            "{code}: a verify spends a single-use token, so it is sent once"
+        );
+    }
+    // The faulted calls never reached the token check: the token is still good.
+    assert_eq!(
+        c.verify_number(&phone(PHONE), &token, &ui)
+            .await
+            .unwrap()
+            .result,
+        Verification::Match
+    );
+    // Empty token: refused before anything is sent.
+    let before = journal_count(&sb, wire::VERIFY_VM_MOBILE_PATH);
+    assert!(matches!(
+        c.verify_number(&phone(PHONE), " ", &ui).await.unwrap_err(),
+        Error::Input(_)
+    ));
+    assert_eq!(journal_count(&sb, wire::VERIFY_VM_MOBILE_PATH), before);
+}
+
+#[tokio::test]
+async fn verify_number_times_out() {
+    let sb = start().await;
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.timeout = Duration::from_millis(300);
+    let c = PassportClient::new(cfg).unwrap();
+    fault(&sb, wire::VERIFY_VM_MOBILE_PATH, None, 2_000, 1);
+    let t0 = std::time::Instant::now();
+    let e = c.verify_number(&phone(PHONE), "t", "fp").await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(e.is_transient());
+    assert!(t0.elapsed() < Duration::from_millis(1_500));
+    assert!(e.to_string().contains("0.3 s"), "{e}");
+}
+
+#[tokio::test]
+async fn validate_uaid_and_its_rejections() {
+    let sb = start().await;
+    let c = passport(&sb);
+    let g = c.uaid_get_token(&ExpandParams::new()).await.unwrap();
+    let uaid = c.validate_uaid(&g.token).await.unwrap();
+    assert_eq!(uaid.len(), 64);
+    assert!(uaid.bytes().all(|b| b.is_ascii_hexdigit()));
+    // Used and unknown tokens.
+    assert_passport(&c.validate_uaid(&g.token).await.unwrap_err(), "120009");
+    assert_passport(&c.validate_uaid("nope").await.unwrap_err(), "120009");
+    // An H5 token is not a UAID token.
+    let (h5, _) = h5_grant(&c).await;
+    assert_passport(&c.validate_uaid(&h5).await.unwrap_err(), "120009");
+    // Expired (300 s).
+    let g = c.uaid_get_token(&ExpandParams::new()).await.unwrap();
+    advance(&sb, 301);
+    assert_passport(&c.validate_uaid(&g.token).await.unwrap_err(), "120009");
+    // getMobile saw no referer/origin: 120010.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.headers.retain(|(k, _)| k == DEVICE);
+    let bare = PassportClient::new(cfg).unwrap();
+    let g = bare.uaid_get_token(&ExpandParams::new()).await.unwrap();
+    assert_passport(&bare.validate_uaid(&g.token).await.unwrap_err(), "120010");
+    // App-level checks come before the token.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.app_id = "300099999998".into();
+    assert_passport(
+        &PassportClient::new(cfg)
+            .unwrap()
+            .validate_uaid("t")
+            .await
+            .unwrap_err(),
+        "110022",
+    );
+    for (code, app) in [
+        (
+            "110004",
+            variant(&sb, |a| a.server_ips = vec!["10.9.8.7".into()]),
+        ),
+        (
+            "110023",
+            variant(&sb, |a| a.entitlements = vec![Product::H5]),
+        ),
+        (
+            "110022",
+            variant(&sb, |a| {
+                a.valid_until = Some(Utc::now() - chrono::Duration::days(1));
+            }),
+        ),
+    ] {
+        let e = passport_for(&sb, &app, Some(PHONE))
+            .validate_uaid("t")
+            .await
+            .unwrap_err();
+        assert_passport(&e, code);
+    }
+    // Signed with another key.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.customer_key = PrivateKey::generate(1024).unwrap();
+    assert_passport(
+        &PassportClient::new(cfg)
+            .unwrap()
+            .validate_uaid("t")
+            .await
+            .unwrap_err(),
+        "130018",
+    );
+    // Faults: not retried.
+    fault(&sb, wire::IMEI_TOKEN_VALIDATE_PATH, Some("999999"), 0, 1);
+    let before = journal_count(&sb, wire::IMEI_TOKEN_VALIDATE_PATH);
+    assert_passport(&c.validate_uaid("t").await.unwrap_err(), "999999");
+    assert_eq!(
+        journal_count(&sb, wire::IMEI_TOKEN_VALIDATE_PATH),
+        before + 1
+    );
+    assert!(matches!(
+        c.validate_uaid("").await.unwrap_err(),
+        Error::Input(_)
+    ));
+    // Stale timestamp.
+    advance(&sb, 700);
+    assert_passport(&c.validate_uaid("t").await.unwrap_err(), "105112");
+}
+
+#[tokio::test]
+async fn token_fetches_answer_the_device_table() {
+    let sb = start().await;
+    // (device header, code); None = no device at all.
+    let table: [(Option<&str>, &str); 9] = [
+        (None, "103111"),
+        (Some("13800138000; wifi"), "111002"),
+        (Some("1380013800"), "111002"),
+        (Some("18612345678"), "111002"),
+        (Some("1440123456789"), "103609"),
+        (Some("19800000001"), "111002"),
+        (Some("19800001001"), "105002"),
+        (Some("19800002001"), "103211"),
+        (Some("19800003001"), "999999"),
+    ];
+    for f in FETCHES {
+        for (device, code) in table {
+            let c = passport_for(&sb, DEMO_APP_ID, device);
+            let e = f.run(&c, &ExpandParams::new()).await.unwrap_err();
+            let ce = assert_passport(&e, code);
+            assert!(!ce.message.is_empty(), "{f:?} {device:?}");
+        }
+        // A China Mobile 5G number gets a token; so does expandParams phoneNum in test mode.
+        let c = passport_for(&sb, DEMO_APP_ID, Some("phone=19812345678, net=5g"));
+        let g = f.run(&c, &ExpandParams::new()).await.unwrap();
+        assert!(!g.token.is_empty());
+        let c = passport_for(&sb, DEMO_APP_ID, None);
+        let g = f
+            .run(&c, &ExpandParams::new().with("phoneNum", PHONE))
+            .await
+            .unwrap();
+        assert!(!g.token.is_empty(), "{f:?}");
+    }
+}
+
+#[tokio::test]
+async fn token_fetches_answer_app_sign_and_referer_rejections() {
+    let sb = start().await;
+    for f in FETCHES {
+        let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+        cfg.app_id = "300099999997".into();
+        let e = f
+            .run(&PassportClient::new(cfg).unwrap(), &ExpandParams::new())
+            .await
+            .unwrap_err();
+        assert_passport(&e, "110022");
+
+        let other = match f {
+            Fetch::Uaid => Product::H5,
+            _ => Product::Uaid,
+        };
+        let app = variant(&sb, |a| a.entitlements = vec![other]);
+        let e = f
+            .run(&passport_for(&sb, &app, Some(PHONE)), &ExpandParams::new())
+            .await
+            .unwrap_err();
+        assert_passport(&e, "110023");
+
+        let app = variant(&sb, |a| {
+            a.valid_until = Some(Utc::now() - chrono::Duration::days(1));
+        });
+        let e = f
+            .run(&passport_for(&sb, &app, Some(PHONE)), &ExpandParams::new())
+            .await
+            .unwrap_err();
+        assert_passport(&e, "110025");
+
+        // Signed with the wrong secret: H5 signs with the customer key, the others with appKey.
+        let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+        cfg.app_key = cmcc_proto::Secret::new("0000000000000000000000000000000F");
+        cfg.customer_key = PrivateKey::generate(1024).unwrap();
+        let e = f
+            .run(&PassportClient::new(cfg).unwrap(), &ExpandParams::new())
+            .await
+            .unwrap_err();
+        assert_passport(&e, "103101");
+
+        // Per-minute limit.
+        let app = variant(&sb, |a| a.rate_limit_per_minute = 1);
+        let c = passport_for(&sb, &app, Some(PHONE));
+        f.run(&c, &ExpandParams::new()).await.unwrap();
+        let e = f.run(&c, &ExpandParams::new()).await.unwrap_err();
+        assert_passport(&e, "140005");
+        assert!(e.is_transient(), "140005 clears after the minute");
+
+        // A fault is answered in the endpoint's envelope and not retried.
+        let c = passport(&sb);
+        fault(&sb, f.path(), Some("999999"), 0, 1);
+        let before = journal_count(&sb, f.path());
+        assert_passport(
+            &f.run(&c, &ExpandParams::new()).await.unwrap_err(),
+            "999999",
+        );
+        assert!(journal_count(&sb, f.path()) <= before + 1, "{f:?}");
+    }
+    // The H5 referer must be registered.
+    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
+    cfg.headers.retain(|(k, _)| k == DEVICE);
+    cfg.headers
+        .push(("referer".into(), "http://evil.example/login.html".into()));
+    cfg.headers
+        .push(("origin".into(), "http://evil.example".into()));
+    let e = PassportClient::new(cfg)
+        .unwrap()
+        .h5_get_token(&ExpandParams::new(), "fp")
+        .await
+        .unwrap_err();
+    assert_passport(&e, "170001");
+    // Platform clock 11 minutes ahead.
+    advance(&sb, 660);
+    for f in FETCHES {
+        let e = f
+            .run(&passport(&sb), &ExpandParams::new())
+            .await
+            .unwrap_err();
+        assert_passport(&e, "105112");
+    }
+}
+
+#[tokio::test]
+async fn sign_pre_sign_signs_only_fresh_pre_signs_of_our_app() {
+    let sb = start().await;
+    let c = passport(&sb);
+    let s = demo_secrets(&sb);
+    let msg_id = cmcc_client::transport::random_id();
+    let uuid = cmcc_client::transport::random_id();
+    let ts = Timestamp17::from_utc(Utc::now()).to_string();
+    let pre = cmcc_proto::sign::pre_sign(&s.app_id, &msg_id, &ts, &uuid, "1.0").into_string();
+    let sign = c
+        .sign_pre_sign(&pre, Utc::now(), Duration::from_secs(60))
+        .unwrap();
+    // The page sends the preSign's fields and the server's sign: the platform accepts it.
+    let req = wire::H5GetTokenRequest {
+        app_id: s.app_id.clone(),
+        msg_id,
+        timestamp: ts,
+        uuid,
+        version: "1.0".into(),
+        sign,
+        expand_params: None,
+        user_information: Some("fp".into()),
+    };
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}{}", sb.base_url, wire::H5_GET_TOKEN_PATH))
+        .header(DEVICE, PHONE)
+        .header("referer", format!("{}/login.html", sb.base_url))
+        .header("origin", sb.base_url.clone())
+        .json(&req)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["body"]["resultCode"], "103000", "{v}");
+
+    // Stale (or from the future), another app's, or not a preSign at all: refused.
+    let late = Utc::now() + chrono::Duration::seconds(120);
+    assert!(matches!(
+        c.sign_pre_sign(&pre, late, Duration::from_secs(60)),
+        Err(Error::Input(m)) if m.contains("stale")
+    ));
+    let early = Utc::now() - chrono::Duration::seconds(120);
+    assert!(matches!(
+        c.sign_pre_sign(&pre, early, Duration::from_secs(60)),
+        Err(Error::Input(_))
+    ));
+    let foreign = pre.replacen(&s.app_id, "300099999999", 1);
+    assert!(matches!(
+        c.sign_pre_sign(&foreign, Utc::now(), Duration::from_secs(60)),
+        Err(Error::Input(_))
+    ));
+    for junk in ["", "hello", &format!("{}{}", s.app_id, "x".repeat(90))] {
+        assert!(matches!(
+            c.sign_pre_sign(junk, Utc::now(), Duration::from_secs(60)),
+            Err(Error::Input(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn md5_sign_is_what_the_platform_checks() {
+    let sb = start().await;
+    let c = passport(&sb);
+    let s = demo_secrets(&sb);
+    for (bt, path) in [
+        (wire::BUSINESS_TYPE_UAID, wire::UAID_GET_MOBILE_PATH),
+        (wire::BUSINESS_TYPE_MINI, wire::MINI_GET_TOKEN_INFO_PATH),
+    ] {
+        let trace = cmcc_client::transport::random_id();
+        let ts = Timestamp17::from_utc(Utc::now()).to_string();
+        let sign = c.md5_sign(bt, &trace, &ts, "1.0");
+        assert_eq!(sign.len(), 32);
+        assert!(!sign.contains(&s.app_key));
+        let req = wire::GetTokenRequest {
+            trace_id: trace.clone(),
+            app_id: s.app_id.clone(),
+            sign,
+            msg_id: trace,
+            expand_params: None,
+            business_type: bt.into(),
+            version: "1.0".into(),
+            timestamp: ts,
+            open_type: (bt == wire::BUSINESS_TYPE_MINI).then(|| "1".into()),
+            is_test: None,
+        };
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}{path}", sb.base_url))
+            .header(DEVICE, PHONE)
+            .header("referer", format!("{}/login.html", sb.base_url))
+            .json(&req)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["body"]["resultCode"], "103000", "{bt}: {v}");
+    }
+}
