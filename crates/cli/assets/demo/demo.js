@@ -61,7 +61,8 @@
     ['13800138000; wifi', 'WiFi（无法取号 / no number over WiFi）'],
     ['18612345678', '中国联通 4G · 非移动号码 (111002)'],
     ['19800001001', '移动网关取号失败 (105002)'],
-    ['', '使用控制台为本浏览器选择的设备 (console cookie)']
+    ['', '使用控制台为本浏览器选择的设备 (console cookie)'],
+    ['custom', '自定义 (custom)']
   ];
   function devicePicker(container) {
     var params = new URLSearchParams(root.location.search);
@@ -76,9 +77,14 @@
     DEVICES.forEach(function (d) {
       var o = document.createElement('option'); o.value = d[0]; o.textContent = d[1]; sel.appendChild(o);
     });
-    sel.value = DEVICES.some(function (d) { return d[0] === initial; }) ? initial : DEVICES[0][0];
+    function syncSelect() {
+      var v = input.value.trim();
+      sel.value = DEVICES.some(function (d) { return d[0] === v && v !== 'custom'; }) ? v : 'custom';
+    }
     input.value = initial;
-    sel.addEventListener('change', function () { input.value = sel.value; });
+    syncSelect();
+    sel.addEventListener('change', function () { if (sel.value !== 'custom') { input.value = sel.value; } });
+    input.addEventListener('input', syncSelect);
     return function () { return input.value.trim(); };
   }
 
@@ -96,23 +102,23 @@
     return gateway('/v1/verify', { phone: phone, token: token, userInformation: userInformation }).then(function (r) {
       if (r.status === 200 && r.body.verified) {
         steps.add('结果 ' + r.body.code + '：号码一致 (match)');
-        showResult(resultEl, 'matched', 'ok', '✅', '本机号码校验通过，登录成功', '结果码 ' + r.body.code + ' · 号码与本机一致 · taskId ' + (r.body.taskId || '-'));
+        showResult(resultEl, 'matched', 'ok', '✓', '本机号码校验通过，登录成功', '结果码 ' + r.body.code + ' · 号码与本机一致 · taskId ' + (r.body.taskId || '-'));
       } else if (r.status === 200) {
         steps.add('结果 ' + r.body.code + '：号码不一致 (mismatch)', false);
-        showResult(resultEl, 'mismatch', 'bad', '❌', '号码与本机号码不一致', '结果码 ' + r.body.code + ' · 请换用其他方式登录 (number differs: use another login method)');
+        showResult(resultEl, 'mismatch', 'bad', '✗', '号码与本机号码不一致', '结果码 ' + r.body.code + ' · 请换用其他方式登录 (number differs: use another login method)');
         fallback('输入的号码不是本机号码');
       } else if (r.status === 429 && r.body.error && r.body.error.code === 'daily_cap') {
         steps.add('今日校验次数已达上限 (daily cap): ' + errorText(r), false);
-        showResult(resultEl, 'daily_cap', 'warn', '⏳', '该号码今日校验次数已达上限', errorText(r));
+        showResult(resultEl, 'daily_cap', 'warn', '!', '该号码今日校验次数已达上限', errorText(r));
         fallback('该号码今日校验次数已用完');
       } else {
         steps.add('校验失败: ' + errorText(r), false);
-        showResult(resultEl, 'error', 'bad', '⚠️', '校验失败', errorText(r));
+        showResult(resultEl, 'error', 'bad', '!', '校验失败', errorText(r));
         fallback('校验未完成');
       }
     }, function (e) {
       steps.add('网关不可达: ' + e, false);
-      showResult(resultEl, 'error', 'bad', '⚠️', '网关不可达', String(e));
+      showResult(resultEl, 'error', 'bad', '!', '网关不可达', String(e));
       fallback('网络错误');
     });
   }

@@ -169,6 +169,12 @@ pub fn describe(urls: &super::Urls, w: &Wired, sandbox: &cmcc_sandbox::Running) 
         w.api_key.expose(),
         urls.gateway
     );
+    let _ = writeln!(
+        out,
+        "\nDemo IoT cards: the magic ones below, and {GENERATED_CARDS} unregistered cards \
+         1440000001000 … 14400000010{:02} (msisdn)",
+        GENERATED_CARDS - 1
+    );
     let _ = writeln!(out);
     out.push_str(&sandbox.sandbox.describe());
     out
