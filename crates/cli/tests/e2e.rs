@@ -123,6 +123,110 @@ impl Drop for Up {
     }
 }
 
+/// A plain HTTP/1.0 GET (no client library needed): status code and body.
+fn http_get(url: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn up_wires_everything_and_stops_on_sigterm() {
+    let mut up = Up::start();
+    let demo = up.url("demo");
+    let gateway = up.url("gateway");
+    let sandbox = up.url("sandbox");
+    let (status, body) = http_get(&format!("{demo}h5.html"));
+    assert_eq!(status, 200);
+    // The page is filled with the real addresses and holds no secret.
+    assert!(body.contains(&format!("{sandbox}/NumberAbility/h5/js/jssdk_auth.min.js")));
+    assert!(body.contains(&gateway));
+    let key = std::fs::read_to_string(up._dir.path().join("gateway-api-key")).unwrap();
+    for page in [
+        "",
+        "h5.html",
+        "mini.html",
+        "uaid.html",
+        "iot.html",
+        "demo.js",
+    ] {
+        let (status, body) = http_get(&format!("{demo}{page}"));
+        assert_eq!(status, 200, "{page}");
+        assert!(!body.contains(key.trim()), "{page} leaks the API key");
+        assert!(
+            !body.contains("5A3D7C1E9B2F4A6C8E0D1F3B5A7C9E1D"),
+            "{page} leaks the appKey"
+        );
+    }
+    assert_eq!(http_get(&format!("{gateway}/healthz")).0, 200);
+    // The demo backend reaches the gateway's server routes with the key.
+    let (status, body) = http_get(&format!("{demo}demo-api/registrations"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("items"));
+    // The credentials file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(up._dir.path().join("credentials.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "credentials.txt is readable by others");
+    }
+    // SIGTERM: a graceful stop with exit code 0.
+    Command::new("kill")
+        .args(["-TERM", &up.child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = up.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "cmcc up did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "cmcc up exited with {status}");
+}
+
+#[test]
+fn up_help_tells_how_to_go_live() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cmcc"))
+        .args(["up", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    for needle in [
+        "cmcc gateway --config",
+        "production",
+        "--data-dir",
+        "/onelink/push",
+    ] {
+        assert!(
+            text.contains(needle),
+            "`cmcc up --help` lacks {needle:?}:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn demo_flows_in_chromium() {
     let root = repo_root();
