@@ -82,7 +82,7 @@ test('H5: the daily cap per number is reached on the 11th verification', async (
 test('mini-program: the mini JSSDK module in the browser, verified (000)', async () => {
   const page = await phonePage(browser);
   await page.goto(`${DEMO}mini.html`);
-  await page.fill('#device', '19812345678');
+  await page.fill('#device', 'phone=19812345678, net=5g');
   await page.click('#start');
   await page.waitForSelector('#verify-form:not([hidden]), #result[data-state]');
   await page.fill('#phone', '19812345678');
