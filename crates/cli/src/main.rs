@@ -7,9 +7,11 @@
 //! | [`cmd::phone`] | `encrypt-phone`, `decrypt` |
 //! | [`cmd::codes`] | `codes` |
 //! | [`cmd::serve`] | `sandbox`, `gateway`, `up` |
+//! | [`up`] | what `up` runs: the wiring between sandbox and gateway, the demo site |
 
 mod cmd;
 mod input;
+mod up;
 
 use clap::{Parser, Subcommand};
 
@@ -42,7 +44,7 @@ enum Command {
     Sandbox(cmd::serve::SandboxArgs),
     /// Run the business server: signing, verification, UAID, registration links, push receiver.
     Gateway(cmd::serve::GatewayArgs),
-    /// Run everything at once: sandbox (and, as they land, gateway and demo pages).
+    /// Run everything at once: sandbox, a gateway wired to it and the demo pages, no config needed.
     Up(cmd::serve::UpArgs),
 }
 

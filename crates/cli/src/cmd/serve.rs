@@ -1,4 +1,4 @@
-//! `cmcc sandbox` and `cmcc up`: the long-running servers.
+//! `cmcc sandbox`, `cmcc gateway` and `cmcc up`: the long-running servers.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,11 +46,43 @@ pub struct GatewayArgs {
     pub redis_url: Option<String>,
 }
 
+/// How to go from the demo to the real carrier; shown by `cmcc up --help`.
+const UP_AFTER_HELP: &str = "\
+What it runs, on 127.0.0.1:
+  sandbox  (8700)  the carrier emulator: auth platform, OneLink, JSSDK, console at /_sandbox/
+  demo     (8701)  pages for every flow: H5 login, mini-program, UAID, IoT real-name registration
+  gateway  (8702)  the business server, on SQLite in --data-dir, wired to the sandbox
+On start it registers the demo site's origin with the sandbox's demo app and the gateway, gives
+the gateway the demo app's keys and an API key (kept in <data-dir>/gateway-api-key), makes the
+gateway's push URL the demo enterprise's callback, and prints all URLs and credentials (also in
+<data-dir>/credentials.txt).
+
+Going live: the gateway here is the same program as `cmcc gateway`. Put your own values in a
+TOML file and run `cmcc gateway --config gateway.toml`:
+  [passport]  base_url = \"production\", app_id, app_key_file, private_key_file (your RSA key),
+              platform_public_key_file (from the open platform)
+  [onelink]   base_url = \"production\", appid, password_file
+  cors_origins = [your pages' origins], api_keys_file, database_url (sqlite: or postgres://)
+Register your pages' referer/origin on the open platform, your server's IP in its allow-list,
+and https://<your gateway>/onelink/push as the OneLink callback URL. Pages keep the same code:
+load the carrier's JSSDK instead of the sandbox's.";
+
 /// `cmcc up`.
 #[derive(Debug, Args)]
+#[command(after_long_help = UP_AFTER_HELP)]
 pub struct UpArgs {
-    #[command(flatten)]
-    pub sandbox: SandboxArgs,
+    /// The sandbox (carrier emulator) listens here; port 0 picks a free one.
+    #[arg(long, env = "CMCC_UP_SANDBOX", default_value = "127.0.0.1:8700")]
+    pub sandbox_listen: SocketAddr,
+    /// The demo site listens here.
+    #[arg(long, env = "CMCC_UP_DEMO", default_value = "127.0.0.1:8701")]
+    pub demo_listen: SocketAddr,
+    /// The gateway listens here.
+    #[arg(long, env = "CMCC_UP_GATEWAY", default_value = "127.0.0.1:8702")]
+    pub gateway_listen: SocketAddr,
+    /// Folder for the gateway's SQLite database, its API key and the credentials file.
+    #[arg(long, env = "CMCC_DATA_DIR", default_value = ".cmcc")]
+    pub data_dir: PathBuf,
 }
 
 fn init_logging() {
@@ -97,7 +129,7 @@ async fn start_sandbox(args: &SandboxArgs) -> anyhow::Result<cmcc_sandbox::Runni
 }
 
 /// Write a file only its owner can read: it holds demo secrets.
-fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -145,13 +177,27 @@ pub fn sandbox(args: &SandboxArgs) -> anyhow::Result<std::process::ExitCode> {
 pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
     init_logging();
     runtime()?.block_on(async {
-        let running = start_sandbox(&args.sandbox).await?;
+        let started = std::time::Instant::now();
+        let opts = crate::up::Options {
+            sandbox: args.sandbox_listen,
+            demo: args.demo_listen,
+            gateway: args.gateway_listen,
+            data_dir: args.data_dir.clone(),
+        };
+        let (up, text) = crate::up::Up::start(&opts).await?;
+        println!("{text}");
         println!(
-            "cmcc up: sandbox ready at {} (Ctrl-C stops)",
-            running.base_url
+            "(also written to {})",
+            args.data_dir.join("credentials.txt").display()
+        );
+        println!(
+            "cmcc up: ready in {} ms. Open {} (Ctrl-C stops)",
+            started.elapsed().as_millis(),
+            up.urls.demo
         );
         until_shutdown().await;
-        running.stop();
+        println!("cmcc up: stopping");
+        up.shutdown().await;
         Ok(std::process::ExitCode::SUCCESS)
     })
 }

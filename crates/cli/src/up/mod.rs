@@ -1,0 +1,110 @@
+//! `cmcc up`: the sandbox, a gateway wired to it and the demo site, in one process.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`wiring`] | what a first start sets up between the parts: keys, origins, callback, API key |
+//! | [`demo`] | the demo site: one page per flow, and the integrator backend's proxy routes |
+
+pub mod demo;
+pub mod wiring;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+/// Where each part listens and where state is kept.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub sandbox: SocketAddr,
+    pub demo: SocketAddr,
+    pub gateway: SocketAddr,
+    pub data_dir: PathBuf,
+}
+
+/// The addresses of a running `cmcc up`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Urls {
+    pub demo: String,
+    pub sandbox: String,
+    pub gateway: String,
+    pub console: String,
+    pub push: String,
+}
+
+/// Everything `cmcc up` runs.
+#[derive(Debug)]
+pub struct Up {
+    pub urls: Urls,
+    sandbox: cmcc_sandbox::Running,
+    gateway: cmcc_gateway::Running,
+    demo: demo::Running,
+}
+
+impl Up {
+    /// Bind the three ports, wire the parts together, write the credentials file.
+    pub async fn start(opts: &Options) -> anyhow::Result<(Self, String)> {
+        std::fs::create_dir_all(&opts.data_dir)
+            .with_context(|| format!("creating {}", opts.data_dir.display()))?;
+        // The demo site's origin must be known before the sandbox app and the gateway's CORS
+        // list are set, so its port is bound first.
+        let demo_listener = tokio::net::TcpListener::bind(opts.demo)
+            .await
+            .with_context(|| format!("binding the demo site on {}", opts.demo))?;
+        let demo_addr = demo_listener.local_addr()?;
+        let demo_url = format!("http://{demo_addr}");
+
+        let mut sandbox_cfg = cmcc_sandbox::SandboxConfig::default();
+        sandbox_cfg.onelink.demo_generate_cards = wiring::GENERATED_CARDS;
+        let sandbox = cmcc_sandbox::Running::start(&sandbox_cfg, opts.sandbox)
+            .await
+            .with_context(|| format!("starting the sandbox on {}", opts.sandbox))?;
+
+        let wired = wiring::wire(&sandbox, &demo_url, &opts.data_dir)?;
+        let gateway_cfg = wiring::gateway_config(&wired, &sandbox.base_url, opts)?;
+        let gateway = cmcc_gateway::Running::start(gateway_cfg)
+            .await
+            .with_context(|| format!("starting the gateway on {}", opts.gateway))?;
+        let push = format!("{}{}", gateway.base_url, wiring::PUSH_PATH);
+        wiring::set_callback(&sandbox, &push)?;
+
+        let urls = Urls {
+            demo: format!("{demo_url}/"),
+            sandbox: sandbox.base_url.clone(),
+            gateway: gateway.base_url.clone(),
+            console: format!("{}/_sandbox/", sandbox.base_url),
+            push,
+        };
+        let demo = demo::serve(
+            demo_listener,
+            demo::Site {
+                sandbox: urls.sandbox.clone(),
+                gateway: urls.gateway.clone(),
+                app_id: wired.app_id.clone(),
+                api_key: wired.api_key.clone(),
+            },
+        );
+        let text = wiring::describe(&urls, &wired, &sandbox);
+        crate::cmd::serve::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
+        let json = serde_json::to_string_pretty(&urls)?;
+        std::fs::write(opts.data_dir.join("up.json"), json)
+            .with_context(|| format!("writing {}", opts.data_dir.join("up.json").display()))?;
+        Ok((
+            Self {
+                urls,
+                sandbox,
+                gateway,
+                demo,
+            },
+            text,
+        ))
+    }
+
+    /// Graceful stop: the demo site, then the gateway (in-flight pushes are committed), then the
+    /// sandbox.
+    pub async fn shutdown(self) {
+        self.demo.shutdown().await;
+        self.gateway.shutdown().await;
+        self.sandbox.stop();
+    }
+}

@@ -1,0 +1,146 @@
+// Every flow of the demo pages, in real Chromium, against a running `cmcc up`
+// (crates/cli/tests/e2e.rs starts one on free ports and runs this file).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO, launch, phonePage, shot } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the index links every flow and the sandbox console', async () => {
+  const page = await phonePage(browser);
+  await page.goto(DEMO);
+  for (const href of ['/h5.html', '/mini.html', '/uaid.html', '/iot.html']) {
+    assert.equal(await page.locator(`a[href="${href}"]`).count(), 1, href);
+  }
+  const consoleLinks = await page.locator('a[href*="/_sandbox/"]').count();
+  assert.ok(consoleLinks >= 3);
+  const res = await page.request.get(await page.locator('a[href$="/_sandbox/auth/"]').getAttribute('href'));
+  assert.equal(res.status(), 200);
+  await shot(page, 'index');
+});
+
+/** H5 page: pick the device, get a token, type `phone`, verify; returns the result state. */
+async function h5Login(page, device, phone) {
+  await page.goto(`${DEMO}h5.html`);
+  await page.fill('#device', device);
+  await page.click('#start');
+  await page.waitForSelector('#verify-form:not([hidden]), #result[data-state]');
+  if (await page.isVisible('#verify-form')) {
+    await page.fill('#phone', phone);
+    await page.click('#verify');
+  }
+  await page.waitForSelector('#result[data-state]:not([hidden])');
+  return page.getAttribute('#result', 'data-state');
+}
+
+test('H5: the typed number is the phone\'s own (000)', async () => {
+  const page = await phonePage(browser);
+  assert.equal(await h5Login(page, '13800138000', '13800138000'), 'matched');
+  assert.match(await page.textContent('#result'), /000/);
+  assert.equal(await page.isVisible('#fallback'), false);
+  assert.deepEqual(page.errors, []);
+  await shot(page, 'h5-match');
+});
+
+test('H5: another number (001) leads to the other login method', async () => {
+  const page = await phonePage(browser);
+  assert.equal(await h5Login(page, '13800138000', '13900139000'), 'mismatch');
+  assert.match(await page.textContent('#result'), /001/);
+  assert.equal(await page.isVisible('#fallback'), true);
+  await shot(page, 'h5-mismatch');
+});
+
+test('H5: on WiFi the page offers the other login method without fetching a token', async () => {
+  const page = await phonePage(browser);
+  assert.equal(await h5Login(page, '13800138000; wifi', ''), 'wifi');
+  assert.equal(await page.isVisible('#fallback'), true);
+  assert.match(await page.textContent('#fallback'), /其他方式登录/);
+  assert.match(await page.textContent('#steps'), /WIFI/);
+  await shot(page, 'h5-wifi-fallback');
+});
+
+test('H5: a failed number fetch (105002) leads to the other login method', async () => {
+  const page = await phonePage(browser);
+  assert.equal(await h5Login(page, '19800001001', ''), 'token_failed');
+  assert.match(await page.textContent('#result'), /105002/);
+  assert.equal(await page.isVisible('#fallback'), true);
+});
+
+test('H5: the daily cap per number is reached on the 11th verification', async () => {
+  const page = await phonePage(browser);
+  const number = '13912345678';
+  for (let i = 1; i <= 10; i++) {
+    assert.equal(await h5Login(page, number, number), 'matched', `verification ${i}`);
+  }
+  assert.equal(await h5Login(page, number, number), 'daily_cap');
+  assert.equal(await page.isVisible('#fallback'), true);
+  await shot(page, 'h5-daily-cap');
+});
+
+test('mini-program: the mini JSSDK module in the browser, verified (000)', async () => {
+  const page = await phonePage(browser);
+  await page.goto(`${DEMO}mini.html`);
+  await page.fill('#device', 'phone=19812345678, net=5g');
+  await page.click('#start');
+  await page.waitForSelector('#verify-form:not([hidden]), #result[data-state]');
+  await page.fill('#phone', '19812345678');
+  await page.click('#verify');
+  await page.waitForSelector('#result[data-state]:not([hidden])');
+  assert.equal(await page.getAttribute('#result', 'data-state'), 'matched');
+  assert.deepEqual(page.errors, []);
+  await shot(page, 'mini-match');
+});
+
+test('UAID: token from getMobile, exchanged by the gateway; stable per number', async () => {
+  const page = await phonePage(browser);
+  const uaid = async () => {
+    await page.goto(`${DEMO}uaid.html`);
+    await page.fill('#device', '13800138000');
+    await page.click('#start');
+    await page.waitForSelector('#result[data-state]:not([hidden])');
+    assert.equal(await page.getAttribute('#result', 'data-state'), 'uaid', await page.textContent('#steps'));
+    return (await page.textContent('#uaid')).trim();
+  };
+  const first = await uaid();
+  assert.match(first, /^[0-9a-f]{64}$/i);
+  assert.equal(await uaid(), first);
+  await shot(page, 'uaid');
+});
+
+test('IoT: registration link, the sandbox registration page, push to the gateway\'s state', async () => {
+  const page = await phonePage(browser);
+  await page.goto(`${DEMO}iot.html`);
+  await page.fill('#card', '1440000000001');
+  await page.click('#link3');
+  await page.waitForSelector('#out3:not([hidden])');
+  const code = await page.textContent('#wx-code');
+  assert.match(code, /wx\.navigateToMiniProgram/);
+  assert.match(code, /transactionID/);
+  await page.click('#link6');
+  await page.waitForSelector('#out6:not([hidden])');
+  await page.waitForSelector('#reg-state[data-state="pending"]');
+  const url = await page.getAttribute('#reg-link', 'href');
+  assert.match(url, /\/onelink\/h5\/reg\//);
+
+  // The card user fills the carrier's registration page.
+  const reg = await page.context().newPage();
+  await reg.goto(url);
+  await reg.fill('#name', '张三');
+  await reg.fill('#resident_id', '11010519491231002X');
+  await reg.check('input[name=liveness][value=pass]');
+  await shot(reg, 'iot-registration-page');
+  await Promise.all([reg.waitForNavigation(), reg.click('button[type=submit]')]);
+  assert.match(await reg.textContent('body'), /实名登记成功/);
+  await reg.close();
+
+  // OneLink pushes the result to the gateway; the demo page sees the stored state change.
+  await page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 20000 });
+  const r = await (await fetch(`${DEMO}demo-api/cards/msisdn/1440000000001`)).json();
+  assert.equal(r.registered, true);
+  assert.equal(r.source, 'store');
+  assert.equal(r.registration.state, 'registered');
+  assert.equal(r.registration.settledBy, 'push');
+  await shot(page, 'iot-registered');
+});
