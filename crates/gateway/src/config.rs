@@ -136,6 +136,29 @@ pub struct OneLinkSection {
     pub password_file: Option<PathBuf>,
 }
 
+/// The top-level fields of [`Config`], as environment keys may name them.
+const FIELDS: &[&str] = &[
+    "listen",
+    "database_url",
+    "redis_url",
+    "redis_prefix",
+    "push_path",
+    "forward_url",
+    "reconcile_after_secs",
+    "cors_origins",
+    "api_keys",
+    "api_keys_file",
+    "limits",
+    "passport",
+    "onelink",
+];
+
+fn is_config_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let top = key.split("__").next().unwrap_or_default();
+    FIELDS.contains(&top)
+}
+
 fn read_secret(path: &Path) -> Result<Secret, ConfigError> {
     std::fs::read_to_string(path)
         .map(|s| Secret::new(s.trim()))
@@ -176,7 +199,14 @@ impl Config {
             }
             fig = fig.merge(Toml::file(f));
         }
-        fig = fig.merge(Env::prefixed("CMCC_").split("__"));
+        // Only variables that name a config field: `CMCC_DATA_DIR`, `CMCC_LOG_FORMAT`,
+        // `CMCC_SANDBOX_*` … belong to the CLI and other parts and must not trip the
+        // unknown-key check.
+        fig = fig.merge(
+            Env::prefixed("CMCC_")
+                .filter(|k| is_config_key(k.as_str()))
+                .split("__"),
+        );
         let mut cfg: Config = fig.extract()?;
         if let Some(p) = cfg.api_keys_file.take() {
             let text = std::fs::read_to_string(&p).map_err(|err| ConfigError::File {
@@ -233,6 +263,10 @@ mod tests {
             jail.create_file("keys.txt", "# comment\nkey-one\n\nkey-two\n")?;
             jail.set_env("CMCC_LIMITS__PER_IP_PER_MINUTE", "7");
             jail.set_env("CMCC_API_KEYS_FILE", "keys.txt");
+            // The CLI's own variables are not config keys.
+            jail.set_env("CMCC_DATA_DIR", ".cmcc");
+            jail.set_env("CMCC_LOG_FORMAT", "json");
+            jail.set_env("CMCC_GATEWAY_CONFIG", "gw.toml");
             let cfg = Config::load(Some(Path::new("gw.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(cfg.listen.port(), 9100);
             assert_eq!(cfg.limits.daily_cap_per_number, 4);
@@ -246,6 +280,21 @@ mod tests {
             assert_eq!(pw.expose(), "s3cret");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_env_filter_knows_every_field() {
+        let v = serde_json::to_value(Config::default()).expect("serialize");
+        let mut fields: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        let mut known = FIELDS.to_vec();
+        known.sort_unstable();
+        assert_eq!(fields, known);
     }
 
     #[test]

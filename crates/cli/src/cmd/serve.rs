@@ -85,11 +85,22 @@ pub struct UpArgs {
     pub data_dir: PathBuf,
 }
 
+/// Logs go to stderr: `RUST_LOG` filters (default `info`); `CMCC_LOG_FORMAT=json` gives one
+/// JSON object per line for log collectors. Numbers are masked and secrets never logged by the
+/// libraries themselves, whatever the format.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let json = std::env::var("CMCC_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second init (tests) is harmless.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
