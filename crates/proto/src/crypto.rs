@@ -9,6 +9,7 @@ use base64::Engine as _;
 use openssl::hash::{hash, MessageDigest};
 use openssl::pkey::{PKey, Private, Public};
 use openssl::rsa::{Padding, Rsa};
+use pkcs8::der::Decode as _;
 
 /// Why a crypto operation failed. Every variant is a caller's problem or bad outside input;
 /// none is a panic.
@@ -122,6 +123,10 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
+/// `rsaEncryption` (RFC 8017), the algorithm of every key RsaUtils makes.
+const RSA_ENCRYPTION: pkcs8::ObjectIdentifier =
+    pkcs8::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
 impl PrivateKey {
     /// Generate a key pair, as `RsaUtils.genKeyPair` does (1024 bits there, e = 65537).
     pub fn generate(bits: u32) -> Result<Self, CryptoError> {
@@ -159,6 +164,16 @@ impl PrivateKey {
             kind: "private",
             detail,
         };
+        // The RsaUtils form is PKCS#8 around a PKCS#1 RSAPrivateKey. Unwrapping it here and
+        // handing OpenSSL the PKCS#1 body takes ~1 µs; OpenSSL 3's own PKCS#8 path goes through
+        // its decoder framework and takes ~330 µs per key (measured; see docs/BENCHMARKS.md).
+        if let Ok(info) = pkcs8::PrivateKeyInfo::from_der(der) {
+            if info.algorithm.oid == RSA_ENCRYPTION {
+                if let Ok(rsa) = Rsa::private_key_from_der(info.private_key) {
+                    return Self::from_rsa(rsa);
+                }
+            }
+        }
         let rsa = match PKey::private_key_from_pkcs8(der) {
             Ok(pkey) => pkey.rsa().map_err(|_| err("PKCS#8 holds a non-RSA key".into()))?,
             Err(_) => Rsa::private_key_from_der(der)
