@@ -20,26 +20,14 @@ async fn verification_match_mismatch_errors_cap_and_audit() {
     let gw = Running::start(cfg).await.unwrap();
     let url = format!("{}/v1/verify", gw.base_url);
 
-    let (token, ui) = sys.token("13800138000").await;
-    let (s, v) = post(
-        &sys.http,
-        url.clone(),
-        json!({"phone": "13800138000", "token": token, "userInformation": ui}),
-    )
-    .await;
+    let (s, v, _) = sys.verify(&gw.base_url, "13800138000", "13800138000").await;
     assert_eq!(
         (s, v["verified"].as_bool(), v["code"].as_str()),
         (200, Some(true), Some("000")),
         "{v}"
     );
 
-    let (token, ui) = sys.token("13800138000").await;
-    let (s, v) = post(
-        &sys.http,
-        url.clone(),
-        json!({"phone": "13900139000", "token": token, "userInformation": ui}),
-    )
-    .await;
+    let (s, v, (token, ui)) = sys.verify(&gw.base_url, "13800138000", "13900139000").await;
     assert_eq!(
         (s, v["verified"].as_bool(), v["code"].as_str()),
         (200, Some(false), Some("001")),
@@ -63,23 +51,11 @@ async fn verification_match_mismatch_errors_cap_and_audit() {
     // Cap 3 per number (the typed one): 13800138000 has one billed result so far, two more
     // pass, the next is stopped before the carrier is called.
     for _ in 0..2 {
-        let (token, ui) = sys.token("13800138000").await;
-        let (s, v) = post(
-            &sys.http,
-            url.clone(),
-            json!({"phone": "13800138000", "token": token, "userInformation": ui}),
-        )
-        .await;
+        let (s, v, _) = sys.verify(&gw.base_url, "13800138000", "13800138000").await;
         assert_eq!(s, 200, "{v}");
     }
     let before = sys.journal_count("/NumberAbility/h5/verifyVmMobileApi.htm");
-    let (token, ui) = sys.token("13800138000").await;
-    let (s, v) = post(
-        &sys.http,
-        url.clone(),
-        json!({"phone": "13800138000", "token": token, "userInformation": ui}),
-    )
-    .await;
+    let (s, v, _) = sys.verify(&gw.base_url, "13800138000", "13800138000").await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (429, Some("daily_cap")),

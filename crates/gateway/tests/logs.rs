@@ -49,22 +49,10 @@ async fn no_secret_or_full_number_in_any_log_line() {
     let base = gw.base_url.clone();
 
     let mut tokens = Vec::new();
-    let (t, ui) = sys.token("13800138000").await;
+    let (_, _, (t, _)) = sys.verify(&base, "13800138000", "13800138000").await;
+    tokens.push(t);
+    let (_, _, (t, ui)) = sys.verify(&base, "13800138000", "13900139000").await;
     tokens.push(t.clone());
-    post(
-        &sys.http,
-        format!("{base}/v1/verify"),
-        json!({"phone": "13800138000", "token": t, "userInformation": ui}),
-    )
-    .await;
-    let (t, ui) = sys.token("13800138000").await;
-    tokens.push(t.clone());
-    post(
-        &sys.http,
-        format!("{base}/v1/verify"),
-        json!({"phone": "13900139000", "token": t, "userInformation": ui}),
-    )
-    .await;
     // Spent token: an error path.
     post(
         &sys.http,

@@ -107,6 +107,25 @@ impl Sys {
         (g.token, g.user_information.unwrap())
     }
 
+    /// The page's whole verification: a token for the number of `device`, then the gateway's
+    /// `POST /v1/verify` with the number the user `typed`. Returns the token and
+    /// userInformation too, for tests that reuse them.
+    pub async fn verify(
+        &self,
+        gateway: &str,
+        device: &str,
+        typed: &str,
+    ) -> (u16, Value, (String, String)) {
+        let (token, ui) = self.token(device).await;
+        let (s, v) = post(
+            &self.http,
+            format!("{gateway}/v1/verify"),
+            json!({"phone": typed, "token": token, "userInformation": ui}),
+        )
+        .await;
+        (s, v, (token, ui))
+    }
+
     /// A UAID token for `device`.
     pub async fn uaid_token(&self, device: &str) -> String {
         self.page_client(device)
