@@ -6,12 +6,14 @@
 // project; used by crates/client/benches/verify_cost.rs, which compiles and runs it:
 //
 //   javac -d <dir> interop/java/VerifyBench.java
-//   java -cp <dir> VerifyBench <customerPrivateKeyB64> <platformPublicKeyB64> <warmupSecs> <secs>
+//   java -cp <dir> VerifyBench <customerPrivateKeyB64> <platformPublicKeyB64> <warmupSecs> <secs> [threads]
 //
-// Two variants, each warmed up first, then measured single-threaded:
+// Two variants, each warmed up first, then measured on `threads` threads (default 1; the
+// figure is the sum over the threads):
 //   parsed  keys decoded with KeyFactory, Cipher and Signature obtained on every call (what most
 //           published RsaUtils copies do: encrypt(data, publicKeyString) / sign(data, privateKeyString))
-//   cached  keys, Cipher and Signature created once and reused (the best a careful caller can do)
+//   cached  keys created once, Cipher and Signature created once per thread and reused (the best
+//           a careful caller can do; Cipher and Signature are not thread-safe)
 // Output: one line per variant, "<variant> <operations per second> <checksum>".
 
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,11 @@ public final class VerifyBench {
 
     interface Op {
         String run() throws Exception;
+    }
+
+    /** Makes the Op one thread runs (per-thread state for the cached variant). */
+    interface OpFactory {
+        Op make() throws Exception;
     }
 
     static String body(String msgId, String ts, String phoneNum, String sign) {
@@ -76,11 +83,42 @@ public final class VerifyBench {
         return n / ((now - start) / 1e9);
     }
 
+    /** Sum over `threads` threads, each running its own Op for `secs`. */
+    static double measureThreads(OpFactory f, int threads, double secs, long[] checksum) throws Exception {
+        if (threads == 1) return measure(f.make(), secs, checksum);
+        double[] rates = new double[threads];
+        long[] sums = new long[threads];
+        Exception[] failed = new Exception[1];
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            final int i = t;
+            ts[t] = new Thread(() -> {
+                try {
+                    long[] cs = {0};
+                    rates[i] = measure(f.make(), secs, cs);
+                    sums[i] = cs[0];
+                } catch (Exception e) {
+                    failed[0] = e;
+                }
+            });
+            ts[t].start();
+        }
+        double total = 0;
+        for (int t = 0; t < threads; t++) {
+            ts[t].join();
+            total += rates[t];
+            checksum[0] += sums[t];
+        }
+        if (failed[0] != null) throw failed[0];
+        return total;
+    }
+
     public static void main(String[] a) throws Exception {
         String privB64 = a[0];
         String pubB64 = a[1];
         double warm = Double.parseDouble(a[2]);
         double secs = Double.parseDouble(a[3]);
+        int threads = a.length > 4 ? Integer.parseInt(a[4]) : 1;
 
         Op parsed = () -> {
             String ts = LocalDateTime.now().format(TS);
@@ -103,25 +141,28 @@ public final class VerifyBench {
         KeyFactory kf = KeyFactory.getInstance("RSA");
         PublicKey pub = kf.generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pubB64)));
         PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(privB64)));
-        Cipher cipher = Cipher.getInstance("RSA/ECB/PKCS1Padding");
-        Signature signer = Signature.getInstance("MD5withRSA");
-        Op cached = () -> {
-            String ts = LocalDateTime.now().format(TS);
-            String msgId = UUID.randomUUID().toString().replace("-", "");
-            cipher.init(Cipher.ENCRYPT_MODE, pub);
-            String phoneNum = Base64.getEncoder().encodeToString(
-                    cipher.doFinal((PHONE + APP_KEY + ts).getBytes(StandardCharsets.UTF_8)));
-            signer.initSign(priv);
-            signer.update(signString(msgId, ts, phoneNum).getBytes(StandardCharsets.UTF_8));
-            String sign = Base64.getEncoder().encodeToString(signer.sign());
-            return body(msgId, ts, phoneNum, sign);
+        OpFactory cached = () -> {
+            Cipher cipher = Cipher.getInstance("RSA/ECB/PKCS1Padding");
+            Signature signer = Signature.getInstance("MD5withRSA");
+            return () -> {
+                String ts = LocalDateTime.now().format(TS);
+                String msgId = UUID.randomUUID().toString().replace("-", "");
+                cipher.init(Cipher.ENCRYPT_MODE, pub);
+                String phoneNum = Base64.getEncoder().encodeToString(
+                        cipher.doFinal((PHONE + APP_KEY + ts).getBytes(StandardCharsets.UTF_8)));
+                signer.initSign(priv);
+                signer.update(signString(msgId, ts, phoneNum).getBytes(StandardCharsets.UTF_8));
+                String sign = Base64.getEncoder().encodeToString(signer.sign());
+                return body(msgId, ts, phoneNum, sign);
+            };
         };
+        OpFactory parsedF = () -> parsed;
 
         long[] checksum = {0};
-        measure(parsed, warm, checksum);
-        measure(cached, warm, checksum);
-        double p = measure(parsed, secs, checksum);
-        double c = measure(cached, secs, checksum);
+        measureThreads(parsedF, threads, warm, checksum);
+        measureThreads(cached, threads, warm, checksum);
+        double p = measureThreads(parsedF, threads, secs, checksum);
+        double c = measureThreads(cached, threads, secs, checksum);
         System.out.printf("parsed %.1f %d%n", p, checksum[0] & 0xff);
         System.out.printf("cached %.1f %d%n", c, checksum[0] & 0xff);
     }

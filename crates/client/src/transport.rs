@@ -189,7 +189,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(url: &str, body: &[u8]) -> 
 /// 32 lowercase hex digits: msgId / traceId / uuid.
 pub fn random_id() -> String {
     let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 #[cfg(test)]
