@@ -1,12 +1,14 @@
 //! Client-side cost of one number verification: encrypt `phoneNum` (RSA/ECB/PKCS1 with the
 //! platform key), sign (MD5withRSA with the customer key), build and serialise the
 //! verifyVmMobileApi request — what `PassportClient::verify_number` does before it sends.
-//! Single-threaded, compared in the same run with the same work done by Java 17's standard
-//! library (`interop/java/VerifyBench.java`), RsaUtils style (keys parsed per call) and with
-//! keys cached. Keys: the sandbox's published RSA-1024 demo pairs.
+//! Compared in the same run with the same work done by Java 17's standard library
+//! (`interop/java/VerifyBench.java`), RsaUtils style (keys parsed per call) and with keys
+//! cached, on 1 thread and on all cores. Rounds alternate Rust and JDK back to back; ratios are
+//! taken per round and the median reported. Keys: the sandbox's published RSA-1024 demo pairs.
 //!
 //! `cargo bench -p cmcc-client --bench verify_cost` (env `CMCC_BENCH_SECS`, default 5 s per
-//! variant after a 2 s warm-up; `javac`/`java` from PATH or `JAVA_HOME`).
+//! variant after a 2 s warm-up; `CMCC_BENCH_ROUNDS`, default 3; `javac`/`java` from PATH or
+//! `JAVA_HOME`). `cargo test --benches` runs one quick round as a smoke test.
 
 #![allow(clippy::unwrap_used, reason = "benchmark")]
 

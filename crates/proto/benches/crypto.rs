@@ -1,7 +1,8 @@
 //! RSA throughput of cmcc-proto next to `openssl speed` on the same machine, same run.
 //!
 //! `cargo bench -p cmcc-proto --bench crypto [-- --seconds N --rounds R]` prints a Markdown
-//! table for docs/BENCHMARKS.md. One thread, like `openssl speed` without `-multi`. Rounds
+//! table for docs/BENCHMARKS.md: one thread, like `openssl speed` without `-multi`, then all
+//! cores (threads sharing one key) against `openssl speed -multi N`. Rounds
 //! alternate between cmcc and openssl and the best of each is kept, so a burst of other load on
 //! the machine hits both sides alike.
 //!

@@ -3,7 +3,8 @@
 //!
 //! Keys travel as bare base64 of DER (public: X.509 SubjectPublicKeyInfo, private: PKCS#8), the
 //! form the open platform asks for; PEM is accepted and can be written too. A key is parsed once
-//! and is `Send + Sync`, so one instance serves every thread.
+//! and is `Send + Sync`, so one instance serves every thread; each thread does its RSA
+//! operations on an OpenSSL copy of its own, so threads do not contend (see `PerThread`).
 
 use base64::Engine as _;
 use openssl::hash::{hash, MessageDigest};
@@ -116,7 +117,8 @@ fn pem_body(s: &str) -> Option<&str> {
 /// An RSA private key (the customer's, or the platform's inside the sandbox).
 ///
 /// Clones share the key. Each thread that signs or decrypts with it works on a copy of its own
-/// (see [`PerThread`]), so concurrent callers do not contend on OpenSSL's shared blinding state.
+/// (see `PerThread` in this module), so concurrent callers do not contend on OpenSSL's shared
+/// blinding state.
 #[derive(Clone)]
 pub struct PrivateKey {
     pkey: PKey<Private>,

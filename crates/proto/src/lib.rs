@@ -11,7 +11,7 @@
 //! | [`codes`] | result codes of both platforms with explanations and fix hints |
 //! | [`wire`] | request/response types of every endpoint ([`wire::passport`], [`wire::onelink`]) |
 //! | [`ids`] | phone, msisdn/iccid/imsi, card id, resident id, secrets — validated, masked |
-//! | [`format`] | OneLink transid, expandParams, H5 preSign, urlType-3 url ⇄ miniParam |
+//! | [`format`](mod@format) | OneLink transid, expandParams, H5 preSign, urlType-3 url ⇄ miniParam |
 //! | [`time`] | 17-digit China-time timestamps and the China day |
 
 pub mod codes;

@@ -53,7 +53,7 @@ fn yes() -> bool {
     true
 }
 
-/// One app as configured (`[[auth.apps]]`). Everything PROTOCOL.md marks [choice] is a field.
+/// One app as configured (`[[auth.apps]]`). Everything PROTOCOL.md marks `[choice]` is a field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
