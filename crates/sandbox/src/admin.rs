@@ -127,12 +127,16 @@ async fn clear_faults(State(s): S) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// Journal, clock, faults and the auth platform back to their start state.
+/// Journal, clock, faults, the auth platform and OneLink back to their start state.
 async fn reset(State(s): S) -> Response {
     s.core.journal.clear();
     s.core.clock.reset();
     s.core.faults.clear();
-    match s.auth.reset() {
+    match s
+        .auth
+        .reset()
+        .and_then(|()| s.onelink.reset(s.core.clock.now()))
+    {
         Ok(()) => Json(json!({"reset": true})).into_response(),
         Err(e) => bad_request(e),
     }

@@ -689,3 +689,75 @@ async fn console_forms_inject_faults_and_generate_cards() {
         .unwrap();
     assert!(page.contains("2024-10-21 09:30:00"));
 }
+
+#[tokio::test]
+async fn sandbox_reset_returns_onelink_to_its_start_state() {
+    let sb = start(OneLinkConfig::default()).await;
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let req = http.get(format!("{}{path}", sb.base_url));
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let tok = token(&sb).await;
+    let link = reg(&sb, &tok, "msisdn", FRESH, "6").await;
+    let busi_seq = link["result"][0]["busiSeq"].as_str().unwrap().to_owned();
+    let done = http
+        .post(format!(
+            "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
+            sb.base_url
+        ))
+        .json(&json!({"name": "张三", "residentId": "11010519491231002X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        info(&sb, &tok, "msisdn", FRESH).await["result"][0]["identityRegistrationStatus"],
+        "1"
+    );
+    assert_eq!(
+        get("/_sandbox/onelink/registrations")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        get("/_sandbox/onelink/pushes").await["pushes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let r = http
+        .post(format!("{}/_sandbox/reset", sb.base_url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // The old token is gone, the card is unregistered again, nothing of the run is kept.
+    assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "12021");
+    let tok = token(&sb).await;
+    assert_eq!(
+        info(&sb, &tok, "msisdn", FRESH).await["result"],
+        json!([{"identityRegistrationStatus": "0"}])
+    );
+    assert_eq!(
+        info(&sb, &tok, "msisdn", REGISTERED).await["result"][0]["identityRegistrationType"],
+        "01"
+    );
+    assert!(get("/_sandbox/onelink/registrations")
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(get("/_sandbox/onelink/pushes").await["pushes"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(reg(&sb, &tok, "msisdn", FRESH, "6").await["status"], "0");
+}

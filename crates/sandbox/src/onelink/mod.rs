@@ -79,6 +79,18 @@ impl OneLinkState {
         })
     }
 
+    /// Back to the configuration the sandbox started with: the inventory (cards, registration
+    /// states, callback URLs set in the console), tokens, registrations and the push log. A push
+    /// delivery already on the wire finishes, but nothing of it is kept.
+    pub fn reset(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let inventory = Inventory::from_config(&self.config, now)?;
+        *self.inventory.write() = inventory;
+        *self.tokens.lock() = tokens::Tokens::default();
+        *self.registrations.lock() = Registrations::default();
+        self.pushes.clear();
+        Ok(())
+    }
+
     /// The demo enterprises, magic cards and URLs (part of [`crate::Sandbox::describe`]).
     pub fn describe(&self, core: &Core) -> String {
         let base = &core.base_url;

@@ -123,6 +123,11 @@ impl Pushes {
         id
     }
 
+    /// Forget every push (ids keep counting up, so none is reused).
+    pub fn clear(&self) {
+        self.store.lock().clear();
+    }
+
     /// Queue another delivery round of a push. `false` if unknown or still in flight.
     pub fn redeliver(&self, id: u64) -> bool {
         let mut store = self.store.lock();
