@@ -46,6 +46,8 @@ enum Command {
     Gateway(cmd::serve::GatewayArgs),
     /// Run everything at once: sandbox, a gateway wired to it and the demo pages, no config needed.
     Up(cmd::serve::UpArgs),
+    /// OneLink operations over many IoT cards (registration state of a whole fleet, to CSV).
+    Fleet(cmd::fleet::FleetArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,6 +63,7 @@ fn main() -> std::process::ExitCode {
         Command::Sandbox(a) => cmd::serve::sandbox(&a),
         Command::Gateway(a) => cmd::serve::gateway(&a),
         Command::Up(a) => cmd::serve::up(&a),
+        Command::Fleet(a) => cmd::fleet::fleet(&a),
     };
     match result {
         Ok(code) => code,

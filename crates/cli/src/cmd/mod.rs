@@ -1,4 +1,5 @@
 pub mod codes;
+pub mod fleet;
 pub mod keys;
 pub mod phone;
 pub mod serve;

@@ -1,0 +1,163 @@
+//! `cmcc fleet status` against a real sandbox: a file of cards in, one CSV row per card out,
+//! carrier refusals recorded with their code, and a second run asking only what is missing.
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
+use cmcc_sandbox::{Running, SandboxConfig};
+
+// Magic cards (crates/sandbox/MAGIC-ONELINK.md).
+const FRESH: &str = "1440000000001";
+const REGISTERED: &str = "1440000000002";
+const OTHERS: &str = "1440000000005";
+
+async fn fleet(dir: &Path, base: &str, extra: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cmcc"));
+    cmd.current_dir(dir)
+        .args([
+            "fleet",
+            "status",
+            "cards.txt",
+            "-o",
+            "out.csv",
+            "--base",
+            base,
+        ])
+        .args(["--appid", DEMO_APPID, "--password-file", "pw"])
+        .args(extra)
+        .env_remove("CMCC_ONELINK_PASSWORD");
+    cmd.output().await.unwrap()
+}
+
+fn rows(dir: &Path) -> Vec<BTreeMap<String, String>> {
+    csv::Reader::from_path(dir.join("out.csv"))
+        .unwrap()
+        .deserialize()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// How many 23A10 queries the sandbox has answered.
+fn identity_queries(sb: &Running) -> usize {
+    sb.sandbox
+        .core
+        .journal
+        .recent(usize::MAX, Some("onelink"))
+        .iter()
+        .filter(|e| e.path.contains("sim-identity-registration-info"))
+        .count()
+}
+
+#[tokio::test]
+async fn status_of_a_fleet_to_csv_and_resume() {
+    let sb = Running::start(&SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("pw"), format!("{DEMO_PASSWORD}\n")).unwrap();
+
+    // 300 generated cards of the demo enterprise, registered or not as the sandbox says.
+    let now = sb.sandbox.core.clock.now();
+    let generated: Vec<(String, bool)> = {
+        let mut inv = sb.sandbox.onelink.inventory.write();
+        let first = inv.generate(DEMO_APPID, 300).unwrap();
+        inv.cards[first..]
+            .iter()
+            .map(|c| (c.msisdn.clone(), c.registered_at(now).is_some()))
+            .collect()
+    };
+    assert_eq!(generated.len(), 300);
+    let mut input = String::from("msisdn\n# magic cards\n");
+    for c in [FRESH, REGISTERED, OTHERS, "12ab", FRESH] {
+        input.push_str(c);
+        input.push('\n');
+    }
+    input.push('\n');
+    for (m, _) in &generated {
+        input.push_str(m);
+        input.push_str(",some other column\n");
+    }
+    std::fs::write(d.path().join("cards.txt"), &input).unwrap();
+
+    let first = fleet(d.path(), &sb.base_url, &[]).await;
+    let err = String::from_utf8_lossy(&first.stderr);
+    // Two cards have no answer (12011 and the malformed one): exit 1, and the summary says so.
+    assert_eq!(first.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("304 cards (msisdn), 0 already answered"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 without an answer (12011: 1, invalid: 1)"),
+        "{err}"
+    );
+    assert!(err.contains("1 token fetch"), "{err}");
+    assert!(
+        !err.contains(DEMO_PASSWORD),
+        "the password never reaches the output"
+    );
+
+    let out = rows(d.path());
+    assert_eq!(out.len(), 304, "one row per distinct card");
+    let order: Vec<&str> = out.iter().map(|r| r["card"].as_str()).collect();
+    assert_eq!(
+        &order[..4],
+        &[FRESH, REGISTERED, OTHERS, "12ab"],
+        "input order"
+    );
+    let by_card: BTreeMap<&str, &BTreeMap<String, String>> =
+        out.iter().map(|r| (r["card"].as_str(), r)).collect();
+    assert_eq!(by_card[FRESH]["registered"], "no");
+    assert_eq!(by_card[FRESH]["code"], "");
+    assert_eq!(by_card[REGISTERED]["registered"], "yes");
+    assert_eq!(by_card[REGISTERED]["registration_type"], "01");
+    assert_eq!(by_card[REGISTERED]["archive_time"], "2024-10-21 09:30:00");
+    assert_eq!(by_card[OTHERS]["code"], "12011");
+    assert!(!by_card[OTHERS]["message"].is_empty());
+    assert_eq!(by_card["12ab"]["code"], "invalid");
+    for (m, registered) in &generated {
+        let row = by_card[m.as_str()];
+        assert_eq!(row["code"], "", "{m}");
+        assert_eq!(
+            row["registered"],
+            if *registered { "yes" } else { "no" },
+            "{m}"
+        );
+    }
+    let asked = identity_queries(&sb);
+    assert_eq!(
+        asked, 303,
+        "every valid card once; the malformed one is never sent"
+    );
+
+    // A run cut short: one answered row lost, the last line half written. The next run asks
+    // the two failed cards and the lost one, nothing else.
+    let text = std::fs::read_to_string(d.path().join("out.csv")).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{},", generated[7].0)))
+        .collect();
+    std::fs::write(
+        d.path().join("out.csv"),
+        format!("{}\n{},msisdn,ye", kept.join("\n"), generated[8].0),
+    )
+    .unwrap();
+    let second = fleet(d.path(), &sb.base_url, &["--concurrency", "2"]).await;
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(err.contains("301 already answered"), "{err}");
+    assert!(err.contains("3 to ask"), "{err}");
+    assert_eq!(identity_queries(&sb), asked + 2, "12ab is not sent");
+    let out = rows(d.path());
+    assert_eq!(out.len(), 304);
+    assert!(out.iter().any(|r| r["card"] == generated[7].0));
+
+    // Missing password: a clear error, nothing asked.
+    std::fs::remove_file(d.path().join("pw")).unwrap();
+    let third = fleet(d.path(), &sb.base_url, &[]).await;
+    assert_eq!(third.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&third.stderr).contains("password"));
+}
