@@ -155,6 +155,22 @@ async fn status_of_a_fleet_to_csv_and_resume() {
     assert_eq!(out.len(), 304);
     assert!(out.iter().any(|r| r["card"] == generated[7].0));
 
+    // Wrong password: one token request, refused with the carrier's code; no card is asked and
+    // the output is untouched.
+    std::fs::write(d.path().join("pw"), "not-the-password").unwrap();
+    std::fs::remove_file(d.path().join("out.csv")).unwrap();
+    let before = identity_queries(&sb);
+    let wrong = fleet(d.path(), &sb.base_url, &[]).await;
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no card was asked") && err.contains("12002"),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-password"), "{err}");
+    assert_eq!(identity_queries(&sb), before);
+    assert!(!d.path().join("out.csv").exists(), "nothing written");
+
     // Missing password: a clear error, nothing asked.
     std::fs::remove_file(d.path().join("pw")).unwrap();
     let third = fleet(d.path(), &sb.base_url, &[]).await;

@@ -251,6 +251,7 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
         .cloned()
         .collect();
     let skipped = cards.len() - todo.len();
+    let todo_is_empty = todo.is_empty();
     let base = args
         .base
         .as_deref()
@@ -260,6 +261,17 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
         OneLinkClient::new(cfg, Arc::new(MemoryTokenStore::new()))
             .context("building the OneLink client")?,
     );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // Wrong credentials would otherwise fail every card, each with a token request of its own.
+    if !todo_is_empty {
+        runtime.block_on(client.token()).context(
+            "getting a OneLink token (check --appid and the password); no card was asked",
+        )?;
+    }
 
     // Append as answers come; the header only on a new file.
     let new_file =
@@ -291,10 +303,6 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
     );
 
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     let mut fresh: BTreeMap<String, Row> = BTreeMap::new();
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
     let interrupted = runtime.block_on(async {
