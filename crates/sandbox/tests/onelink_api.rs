@@ -113,6 +113,22 @@ async fn info(sb: &Running, tok: &str, field: &str, value: &str) -> Value {
     .await
 }
 
+/// Ask a urlType-6 link for the fresh magic card and complete its page as the user would.
+async fn register_fresh(sb: &Running, tok: &str) {
+    let link = reg(sb, tok, "msisdn", FRESH, "6").await;
+    let busi_seq = link["result"][0]["busiSeq"].as_str().unwrap();
+    let done = reqwest::Client::new()
+        .post(format!(
+            "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
+            sb.base_url
+        ))
+        .json(&json!({"name": "张三", "residentId": "11010519491231002X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+}
+
 #[tokio::test]
 async fn token_in_three_styles_with_ttl_3600() {
     let sb = start(OneLinkConfig::default()).await;
@@ -396,19 +412,7 @@ async fn status_queries_reflect_registrations_under_the_virtual_clock() {
     );
     assert_eq!(info(&sb, &tok, "msisdn", OTHERS).await["status"], "12011");
 
-    let link = reg(&sb, &tok, "msisdn", FRESH, "6").await;
-    let busi_seq = link["result"][0]["busiSeq"].as_str().unwrap().to_owned();
-    let http = reqwest::Client::new();
-    let done = http
-        .post(format!(
-            "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
-            sb.base_url
-        ))
-        .json(&json!({"name": "张三", "residentId": "11010519491231002X"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 200);
+    register_fresh(&sb, &tok).await;
     // Archived 30 s later: not yet registered.
     assert_eq!(
         info(&sb, &tok, "iccid", "89860424000000000001").await["result"][0]
@@ -699,18 +703,7 @@ async fn sandbox_reset_returns_onelink_to_its_start_state() {
         async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
     };
     let tok = token(&sb).await;
-    let link = reg(&sb, &tok, "msisdn", FRESH, "6").await;
-    let busi_seq = link["result"][0]["busiSeq"].as_str().unwrap().to_owned();
-    let done = http
-        .post(format!(
-            "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
-            sb.base_url
-        ))
-        .json(&json!({"name": "张三", "residentId": "11010519491231002X"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 200);
+    register_fresh(&sb, &tok).await;
     assert_eq!(
         info(&sb, &tok, "msisdn", FRESH).await["result"][0]["identityRegistrationStatus"],
         "1"

@@ -112,6 +112,20 @@ struct Row {
 }
 
 impl Row {
+    /// A card without an answer: `code` says why.
+    fn failed(card: &str, field: Field, code: String, message: String) -> Self {
+        Row {
+            card: card.to_owned(),
+            field: field.name().to_owned(),
+            registered: String::new(),
+            status: String::new(),
+            registration_type: String::new(),
+            archive_time: String::new(),
+            code,
+            message,
+        }
+    }
+
     fn answered(&self) -> bool {
         self.code.is_empty()
     }
@@ -199,32 +213,19 @@ fn error_row(card: &str, field: Field, e: &cmcc_client::Error) -> Row {
         E::Decode { .. } => "decode".into(),
         E::Crypto(_) | E::Input(_) => "error".into(),
     };
-    Row {
-        card: card.to_owned(),
-        field: field.name().to_owned(),
-        registered: String::new(),
-        status: String::new(),
-        registration_type: String::new(),
-        archive_time: String::new(),
-        code,
-        message: e.to_string(),
-    }
+    Row::failed(card, field, code, e.to_string())
 }
 
 async fn query(client: &OneLinkClient, field: Field, card: &str) -> Row {
     let id = match field.card(card) {
         Ok(id) => id,
         Err(e) => {
-            return Row {
-                card: card.to_owned(),
-                field: field.name().to_owned(),
-                registered: String::new(),
-                status: String::new(),
-                registration_type: String::new(),
-                archive_time: String::new(),
-                code: "invalid".into(),
-                message: format!("not a valid {}: {e}", field.name()),
-            }
+            return Row::failed(
+                card,
+                field,
+                "invalid".into(),
+                format!("not a valid {}: {e}", field.name()),
+            )
         }
     };
     match client.identity_info(&id).await {
@@ -274,8 +275,7 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
     }
 
     // Append as answers come; the header only on a new file.
-    let new_file =
-        !args.output.exists() || std::fs::metadata(&args.output).map_or(true, |m| m.len() == 0);
+    let new_file = std::fs::metadata(&args.output).map_or(true, |m| m.len() == 0);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
