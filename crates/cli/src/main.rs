@@ -3,7 +3,7 @@
 //! | module | subcommands |
 //! |---|---|
 //! | [`cmd::keys`] | `keygen` |
-//! | [`cmd::signing`] | `sign`, `verify`, `md5-sign` |
+//! | [`cmd::signing`], [`cmd::template`] | `sign`, `verify`, `md5-sign`; `sign --request-template` |
 //! | [`cmd::phone`] | `encrypt-phone`, `decrypt` |
 //! | [`cmd::codes`] | `codes` |
 //! | [`cmd::serve`] | `sandbox`, `gateway`, `up` |

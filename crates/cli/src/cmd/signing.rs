@@ -27,15 +27,6 @@ impl From<Alg> for SignAlg {
     }
 }
 
-/// Which request `--request-template` prints.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Template {
-    /// verifyVmMobileApi (H5 and mini-program number verification, seed 004 §3.2.1).
-    Verify,
-    /// imeiTokenValidate (UAID, seed 002 §3.2.2).
-    Uaid,
-}
-
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["string", "request", "request_template"])))]
 pub struct SignArgs {
@@ -51,7 +42,7 @@ pub struct SignArgs {
     pub request: Option<String>,
     /// Print the JSON shape of a request that `--request` takes (fields explained on stderr).
     #[arg(long, value_enum)]
-    pub request_template: Option<Template>,
+    pub request_template: Option<super::template::Template>,
     #[arg(long, value_enum, default_value_t = Alg::Md5)]
     pub alg: Alg,
 }
@@ -169,37 +160,9 @@ impl Request {
     }
 }
 
-/// A request to fill in: fresh msgId and timestamp, placeholders where only the caller knows.
-fn template(t: Template) -> (Value, &'static str) {
-    let msg_id: String = (0..32)
-        .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
-        .collect();
-    match t {
-        Template::Verify => (
-            serde_json::json!({
-                "header": {"version": "1.0", "msgId": msg_id, "timestamp": input::now17(), "appId": "<your appId>"},
-                "body": {"token": "<token from the page's getToken>", "phoneNum": "<cmcc encrypt-phone output, with the same timestamp>",
-                         "userInformation": "<userInformation from the page's getToken>", "expandParams": "", "sign": ""}
-            }),
-            "verifyVmMobileApi: POST it as JSON. header.timestamp: 17 digits, China time, the one given to \
-             `cmcc encrypt-phone --timestamp`; msgId: unique per request; body.sign: filled by `cmcc sign \
-             --request`, MD5withRSA over appId+msgId+phoneNum+timestamp+token+version (expandParams and \
-             userInformation are sent, not signed)",
-        ),
-        Template::Uaid => (
-            serde_json::json!({
-                "header": {"version": "2.0", "msgId": msg_id, "timestamp": input::now17(), "appId": "<your appId>"},
-                "body": {"token": "<token from the page's getMobile>", "expandParams": "", "sign": ""}
-            }),
-            "imeiTokenValidate: POST it as JSON. header.version is 2.0; body.sign: filled by `cmcc sign \
-             --request`, MD5withRSA over appId+msgId+timestamp+token+version",
-        ),
-    }
-}
-
 pub fn sign(a: &SignArgs) -> Result<ExitCode> {
     if let Some(t) = a.request_template {
-        let (value, about) = template(t);
+        let (value, about) = super::template::template(t);
         eprintln!("{about}");
         outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(ExitCode::SUCCESS);
