@@ -221,4 +221,14 @@ async fn status_of_a_fleet_to_csv_and_resume() {
     let third = fleet(d.path(), &sb.base_url, &[]).await;
     assert_eq!(third.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&third.stderr).contains("password"));
+
+    // A missing input file is reported as unreadable.
+    std::fs::remove_file(d.path().join("cards.txt")).unwrap();
+    let none = fleet(d.path(), &sb.base_url, &[]).await;
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert_eq!(none.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim(),
+        "error: cannot read cards.txt: No such file or directory"
+    );
 }

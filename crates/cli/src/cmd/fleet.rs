@@ -163,8 +163,13 @@ fn final_refusal(code: &str) -> bool {
 
 fn password(args: &StatusArgs) -> Result<Secret> {
     let text = match &args.password_file {
-        Some(p) => std::fs::read_to_string(p)
-            .with_context(|| format!("reading the password file {}", p.display()))?,
+        Some(p) => std::fs::read_to_string(p).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the password file {}: {}",
+                p.display(),
+                crate::input::io_reason(&e)
+            )
+        })?,
         None => std::env::var("CMCC_ONELINK_PASSWORD").map_err(|_| {
             anyhow::anyhow!(
                 "no OneLink password: set CMCC_ONELINK_PASSWORD or pass --password-file"
@@ -181,9 +186,15 @@ fn read_input(path: &Path, default: Field) -> Result<(Field, Vec<String>)> {
     let reader: Box<dyn std::io::BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
-        ))
+        Box::new(std::io::BufReader::new(std::fs::File::open(path).map_err(
+            |e| {
+                anyhow::anyhow!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    crate::input::io_reason(&e)
+                )
+            },
+        )?))
     };
     let mut field = default;
     let mut seen = BTreeSet::new();
