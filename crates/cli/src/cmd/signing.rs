@@ -30,7 +30,8 @@ impl From<Alg> for SignAlg {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["string", "request", "request_template"])))]
 pub struct SignArgs {
-    /// Customer private key: base64 PKCS#8 or PEM, inline, a file, or - for stdin.
+    /// Customer private key: base64 PKCS#8 or PEM, inline, a file, or - for stdin (`cmcc keygen`
+    /// makes one; `cmcc up` writes its demo app's to .cmcc/customer.key).
     #[arg(long, required_unless_present = "request_template")]
     pub key: Option<String>,
     /// Sign exactly this string (e.g. an H5 preSign).
@@ -84,7 +85,8 @@ pub struct Md5Args {
     pub trace_id: String,
     #[arg(long, default_value = "1.0")]
     pub version: String,
-    /// The appKey: inline, a file, or - for stdin. Prefer the env var or a file over the command line.
+    /// The appKey: inline, @file, or - for stdin. Prefer the env var or a file over the command
+    /// line; `cmcc up` writes its demo app's to .cmcc/app-key (`--app-key @.cmcc/app-key`).
     #[arg(long, env = "CMCC_APP_KEY", hide_env_values = true)]
     pub app_key: String,
     /// A sign you received or sent: report whether it matches and, if not, which mistake explains it.
