@@ -398,6 +398,17 @@ fn every_command_ends_quietly_on_a_closed_pipe() {
         vec!["codes", "130018"],
         vec!["keygen", "-o", "other.key"],
         vec!["sign", "--request-template", "verify"],
+        // The servers too: they print their banner, then would run until stopped.
+        vec!["sandbox", "--listen", "127.0.0.1:0"],
+        vec![
+            "up",
+            "--sandbox-listen",
+            "127.0.0.1:0",
+            "--demo-listen",
+            "127.0.0.1:0",
+            "--gateway-listen",
+            "127.0.0.1:0",
+        ],
         vec!["sign", "--key", "k.key", "--string", "x"],
         vec![
             "md5-sign",
