@@ -3,11 +3,21 @@
 //! | module | subcommands |
 //! |---|---|
 //! | [`cmd::keys`] | `keygen` |
-//! | [`cmd::signing`] | `sign`, `verify`, `md5-sign` |
+//! | [`cmd::signing`], [`cmd::template`] | `sign`, `verify`, `md5-sign`; `sign --request-template` |
 //! | [`cmd::phone`] | `encrypt-phone`, `decrypt` |
 //! | [`cmd::codes`] | `codes` |
 //! | [`cmd::serve`] | `sandbox`, `gateway`, `up` |
+//! | [`cmd::fleet`] | `fleet status` |
 //! | [`up`] | what `up` runs: the wiring between sandbox and gateway, the demo site |
+
+/// `println!` that returns the write's error instead of panicking: a closed pipe
+/// (`cmcc codes | head`) then ends the command quietly, see [`main`].
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*)
+    }};
+}
 
 mod cmd;
 mod input;
@@ -50,7 +60,36 @@ enum Command {
     Fleet(cmd::fleet::FleetArgs),
 }
 
+/// Exit status of a command whose reader went away, as a shell reports death by SIGPIPE.
+const CLOSED_PIPE: u8 = 141;
+
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The servers still print with `println!`, which panics on a closed stdout: end those quietly
+/// too instead of printing a panic and a backtrace.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(i32::from(CLOSED_PIPE));
+        }
+        default(info);
+    }));
+}
+
 fn main() -> std::process::ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen(a) => cmd::keys::keygen(&a),
@@ -67,6 +106,7 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if closed_pipe(&e) => std::process::ExitCode::from(CLOSED_PIPE),
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::from(2)

@@ -1,5 +1,6 @@
 //! `cmcc fleet status` against a real sandbox: a file of cards in, one CSV row per card out,
-//! carrier refusals recorded with their code, and a second run asking only what is missing.
+//! carrier refusals recorded with their code as final answers, and a second run asking only the
+//! cards without one.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::collections::BTreeMap;
@@ -40,7 +41,7 @@ fn rows(dir: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
-/// How many 23A10 queries the sandbox has answered.
+/// How many 23A23 queries the sandbox has answered.
 fn identity_queries(sb: &Running) -> usize {
     sb.sandbox
         .core
@@ -84,16 +85,17 @@ async fn status_of_a_fleet_to_csv_and_resume() {
 
     let first = fleet(d.path(), &sb.base_url, &[]).await;
     let err = String::from_utf8_lossy(&first.stderr);
-    // Two cards have no answer (12011 and the malformed one): exit 1, and the summary says so.
-    assert_eq!(first.status.code(), Some(1), "{err}");
+    // A foreign card (12011) and a malformed number are final answers: every card has one.
+    assert_eq!(first.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("304 cards (msisdn), 0 already answered"),
+        err.contains("304 cards (msisdn), 0 with a final answer"),
         "{err}"
     );
     assert!(
-        err.contains("2 without an answer (12011: 1, invalid: 1)"),
+        err.contains("2 refused (12011: 1, invalid: 1), 0 without an answer"),
         "{err}"
     );
+    assert!(!err.contains("run the same command again"), "{err}");
     assert!(err.contains("1 token fetch"), "{err}");
     assert!(
         !err.contains(DEMO_PASSWORD),
@@ -134,7 +136,7 @@ async fn status_of_a_fleet_to_csv_and_resume() {
     );
 
     // A run cut short: one answered row lost, the last line half written. The next run asks
-    // the two failed cards and the lost one, nothing else.
+    // the lost one, nothing else: the refusals are final.
     let text = std::fs::read_to_string(d.path().join("out.csv")).unwrap();
     let kept: Vec<&str> = text
         .lines()
@@ -147,18 +149,61 @@ async fn status_of_a_fleet_to_csv_and_resume() {
     .unwrap();
     let second = fleet(d.path(), &sb.base_url, &["--concurrency", "2"]).await;
     let err = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(1), "{err}");
-    assert!(err.contains("301 already answered"), "{err}");
-    assert!(err.contains("3 to ask"), "{err}");
-    assert_eq!(identity_queries(&sb), asked + 2, "12ab is not sent");
+    assert_eq!(second.status.code(), Some(0), "{err}");
+    assert!(err.contains("303 with a final answer"), "{err}");
+    assert!(err.contains(", 1 to ask"), "{err}");
+    assert!(err.contains("2 refused (12011: 1, invalid: 1)"), "{err}");
+    assert_eq!(identity_queries(&sb), asked + 1, "only the lost card");
     let out = rows(d.path());
     assert_eq!(out.len(), 304);
     assert!(out.iter().any(|r| r["card"] == generated[7].0));
 
+    // A retryable refusal is no answer: OneLink says 12021 twice (the client's own retry with a
+    // new token included) for the first card asked. Exit 1; the rerun asks that card only.
+    std::fs::remove_file(d.path().join("out.csv")).unwrap();
+    sb.sandbox.core.faults.push(cmcc_sandbox::core::Fault {
+        endpoint: cmcc_proto::wire::onelink::IDENTITY_INFO_PATH.into(),
+        code: Some("12021".into()),
+        delay_ms: 0,
+        remaining: 2,
+    });
+    let third = fleet(d.path(), &sb.base_url, &["--concurrency", "1"]).await;
+    let err = String::from_utf8_lossy(&third.stderr);
+    assert_eq!(third.status.code(), Some(1), "{err}");
+    assert!(err.contains("1 without an answer (12021: 1)"), "{err}");
+    assert!(err.contains("run the same command again"), "{err}");
+    assert_eq!(rows(d.path())[0]["code"], "12021");
+    let before = identity_queries(&sb);
+    let fourth = fleet(d.path(), &sb.base_url, &[]).await;
+    let err = String::from_utf8_lossy(&fourth.stderr);
+    assert_eq!(fourth.status.code(), Some(0), "{err}");
+    assert!(err.contains(", 1 to ask"), "{err}");
+    assert_eq!(identity_queries(&sb), before + 1);
+    assert_eq!(rows(d.path())[0]["registered"], "no");
+
+    // Nothing listens there: said so, not blamed on the credentials.
+    let nowhere = fleet(d.path(), "http://127.0.0.1:9", &[]).await;
+    let err = String::from_utf8_lossy(&nowhere.stderr);
+    std::fs::remove_file(d.path().join("out.csv")).unwrap();
+    let nowhere2 = fleet(d.path(), "http://127.0.0.1:9", &[]).await;
+    let err2 = String::from_utf8_lossy(&nowhere2.stderr);
+    assert_eq!(
+        nowhere.status.code(),
+        Some(0),
+        "all answered already: {err}"
+    );
+    assert_eq!(nowhere2.status.code(), Some(2), "{err2}");
+    assert!(
+        err2.contains("cannot reach OneLink at http://127.0.0.1:9")
+            && err2.contains("no card was asked"),
+        "{err2}"
+    );
+    assert!(!err2.contains("password"), "{err2}");
+
     // Wrong password: one token request, refused with the carrier's code; no card is asked and
     // the output is untouched.
     std::fs::write(d.path().join("pw"), "not-the-password").unwrap();
-    std::fs::remove_file(d.path().join("out.csv")).unwrap();
+    assert!(!d.path().join("out.csv").exists());
     let before = identity_queries(&sb);
     let wrong = fleet(d.path(), &sb.base_url, &[]).await;
     let err = String::from_utf8_lossy(&wrong.stderr);
@@ -176,4 +221,14 @@ async fn status_of_a_fleet_to_csv_and_resume() {
     let third = fleet(d.path(), &sb.base_url, &[]).await;
     assert_eq!(third.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&third.stderr).contains("password"));
+
+    // A missing input file is reported as unreadable.
+    std::fs::remove_file(d.path().join("cards.txt")).unwrap();
+    let none = fleet(d.path(), &sb.base_url, &[]).await;
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert_eq!(none.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim(),
+        "error: cannot read cards.txt: No such file or directory"
+    );
 }

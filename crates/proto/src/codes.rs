@@ -8,7 +8,8 @@
 //! [`Code::infos`] returns all of them.
 //!
 //! OneLink publishes only `0` and `12021` in seed 000; the other OneLink rows are the sandbox's
-//! documented choices (`source: Source::Choice`) and live here so a real table can replace them.
+//! documented choices (`source: Source::Choice`, `seen_in` naming the interfaces) and live here
+//! so a real table can replace them.
 
 use serde::{Deserialize, Serialize};
 
@@ -86,7 +87,7 @@ const fn choice(
         en,
         retryable,
         hint,
-        seen_in: "OneLink v5 (sandbox assumption)",
+        seen_in: "OneLink v5 interfaces",
         source: Source::Choice,
         billable: false,
     }
@@ -123,7 +124,7 @@ pub static TABLE: &[CodeInfo] = &[
     row(P, "110004", "IP不在白名单", "The calling server's IP is not on the app's allow-list.", false,
         Some("The egress IP registered on the open platform differs from the server's real egress IP; register the real one."), "seed 002 §3.2.3, 004 §3.2.2"),
     row(P, "110022", "应用ID不存在", "The appId does not exist.", false,
-        Some("appId is mistyped or not configured on the open platform."), "seed 002, 004 §3.2.2"),
+        Some("appId is mistyped or not configured on the open platform."), "seed 002 §3.1.3 and §3.2.3, seed 004 §3.2.2"),
     row(P, "110022", "权益已失效", "The capability's validity period has ended.", false,
         Some("Check the online/offline time configured for the capability."), "seed 002 §3.1.3"),
     row(P, "110023", "应用没有权益", "The app is not entitled to this capability.", false,

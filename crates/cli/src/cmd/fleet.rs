@@ -1,10 +1,16 @@
 //! `cmcc fleet`: OneLink operations over a whole fleet of IoT cards.
 //!
-//! `cmcc fleet status` asks OneLink for the real-name registration state (23A10, identity
-//! registration info) of every card in a file and writes one CSV row per card. Rows are appended
-//! and flushed as answers arrive, so an interrupted run loses nothing and a second run with the
-//! same output file queries only what is missing or failed; at the end the file is rewritten in
-//! input order with one row per card.
+//! `cmcc fleet status` asks OneLink for the real-name registration state (23A23,
+//! `sim-identity-registration-info`) of every card in a file and writes one CSV row per card.
+//! Rows are appended and flushed as answers arrive, so an interrupted run loses nothing and a
+//! second run with the same output file asks only the cards without a final answer; at the end
+//! the file is rewritten in input order with one row per card.
+//!
+//! A final answer is the card's state, a malformed number (never sent), or a refusal about the
+//! card that asking again will not change: a OneLink code the code table marks not retryable
+//! (12011: not this enterprise's card), except the ones about the credentials. Network failures,
+//! timeouts, HTTP errors, retryable codes (12021, 13000, 999999) and codes cmcc does not know
+//! are asked again on the next run.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::BufRead as _;
@@ -29,7 +35,7 @@ pub struct FleetArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FleetCommand {
-    /// Real-name registration state of every card in a file (23A10), to a resumable CSV.
+    /// Real-name registration state of every card in a file (23A23), to a resumable CSV.
     Status(StatusArgs),
 }
 
@@ -63,10 +69,13 @@ impl Field {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Cards, one number per line (`-` reads stdin). Blank lines and `#` comments are skipped; a
-    /// first line `msisdn`, `iccid` or `imsi` names the field instead of `--field`.
+    /// first line `msisdn`, `iccid` or `imsi` names the field instead of `--field`. A number
+    /// that breaks seed 000's rule (msisdn 1-13 digits, imsi 6-15 digits, iccid 20 letters and
+    /// digits, 19 accepted) is not sent: its row gets code `invalid`.
     pub input: PathBuf,
     /// CSV to write (card, field, registered, status, registration_type, archive_time, code,
-    /// message). If it exists, cards it already answers are not asked again.
+    /// message). If it exists, cards with a final answer in it (a state, `invalid`, or a refusal
+    /// such as 12011 that will not change) are not asked again.
     #[arg(long, short)]
     pub output: PathBuf,
     /// Field of the numbers in the input.
@@ -126,15 +135,41 @@ impl Row {
         }
     }
 
+    /// OneLink answered with the card's state.
     fn answered(&self) -> bool {
         self.code.is_empty()
     }
+
+    /// Asking again would give the same: the state, a malformed number, a final refusal.
+    fn is_final(&self) -> bool {
+        self.answered() || self.code == INVALID || final_refusal(&self.code)
+    }
+}
+
+/// Code of a number that breaks seed 000's rule and is not sent.
+const INVALID: &str = "invalid";
+
+/// Not retryable, but about the enterprise's credentials or the request, not the card: a
+/// rerun with the right password or a fixed cmcc gets a real answer.
+const NOT_ABOUT_THE_CARD: &[&str] = &["12002", "12003"];
+
+/// A OneLink refusal that will not change when the card is asked again.
+fn final_refusal(code: &str) -> bool {
+    !NOT_ABOUT_THE_CARD.contains(&code)
+        && cmcc_proto::codes::Code::from(code)
+            .info(cmcc_proto::codes::Platform::OneLink)
+            .is_some_and(|i| !i.retryable)
 }
 
 fn password(args: &StatusArgs) -> Result<Secret> {
     let text = match &args.password_file {
-        Some(p) => std::fs::read_to_string(p)
-            .with_context(|| format!("reading the password file {}", p.display()))?,
+        Some(p) => std::fs::read_to_string(p).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the password file {}: {}",
+                p.display(),
+                crate::input::io_reason(&e)
+            )
+        })?,
         None => std::env::var("CMCC_ONELINK_PASSWORD").map_err(|_| {
             anyhow::anyhow!(
                 "no OneLink password: set CMCC_ONELINK_PASSWORD or pass --password-file"
@@ -151,9 +186,15 @@ fn read_input(path: &Path, default: Field) -> Result<(Field, Vec<String>)> {
     let reader: Box<dyn std::io::BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
-        ))
+        Box::new(std::io::BufReader::new(std::fs::File::open(path).map_err(
+            |e| {
+                anyhow::anyhow!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    crate::input::io_reason(&e)
+                )
+            },
+        )?))
     };
     let mut field = default;
     let mut seen = BTreeSet::new();
@@ -223,7 +264,7 @@ async fn query(client: &OneLinkClient, field: Field, card: &str) -> Row {
             return Row::failed(
                 card,
                 field,
-                "invalid".into(),
+                INVALID.into(),
                 format!("not a valid {}: {e}", field.name()),
             )
         }
@@ -248,7 +289,7 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
     let earlier = read_earlier(&args.output)?;
     let todo: VecDeque<String> = cards
         .iter()
-        .filter(|c| !earlier.get(*c).is_some_and(Row::answered))
+        .filter(|c| !earlier.get(*c).is_some_and(Row::is_final))
         .cloned()
         .collect();
     let skipped = cards.len() - todo.len();
@@ -257,6 +298,7 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
         .base
         .as_deref()
         .map_or_else(OneLinkBase::production, OneLinkBase::sandbox);
+    let base_url = base.0.clone();
     let cfg = OneLinkConfig::new(base, &args.appid, password(args)?);
     let client = Arc::new(
         OneLinkClient::new(cfg, Arc::new(MemoryTokenStore::new()))
@@ -269,9 +311,19 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
         .context("starting the async runtime")?;
     // Wrong credentials would otherwise fail every card, each with a token request of its own.
     if !todo_is_empty {
-        runtime.block_on(client.token()).context(
-            "getting a OneLink token (check --appid and the password); no card was asked",
-        )?;
+        if let Err(e) = runtime.block_on(client.token()) {
+            use cmcc_client::Error as E;
+            let what = match &e {
+                E::Network { .. } | E::Timeout { .. } => {
+                    format!("cannot reach OneLink at {base_url}: check --base and the network")
+                }
+                E::Http { .. } | E::Decode { .. } => {
+                    format!("{base_url} does not answer like OneLink: check --base")
+                }
+                _ => "OneLink refused the token request: check --appid and the password".into(),
+            };
+            anyhow::bail!("{what}; no card was asked\n{e}");
+        }
     }
 
     // Append as answers come; the header only on a new file.
@@ -294,7 +346,7 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
         .progress_chars("=> "),
     );
     eprintln!(
-        "{} cards ({}), {} already answered in {}, {} to ask",
+        "{} cards ({}), {} with a final answer in {}, {} to ask",
         cards.len(),
         field.name(),
         skipped,
@@ -304,6 +356,7 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
 
     let started = Instant::now();
     let mut fresh: BTreeMap<String, Row> = BTreeMap::new();
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
     let interrupted = runtime.block_on(async {
         let queue = Arc::new(std::sync::Mutex::new(todo));
@@ -331,9 +384,11 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
                     let Some(row) = row else { return Ok::<bool, anyhow::Error>(false) };
                     out.serialize(&row).context("writing a row")?;
                     out.flush().context("writing the output file")?;
-                    if !row.answered() {
+                    if !row.is_final() {
                         *errors.entry(row.code.clone()).or_default() += 1;
-                        bar.set_message(format!("{} failed", errors.values().sum::<usize>()));
+                        bar.set_message(format!("{} without an answer", errors.values().sum::<usize>()));
+                    } else if !row.answered() {
+                        *refused.entry(row.code.clone()).or_default() += 1;
                     }
                     fresh.insert(row.card.clone(), row);
                     bar.inc(1);
@@ -366,34 +421,45 @@ fn status(args: &StatusArgs) -> Result<ExitCode> {
         .iter()
         .filter(|c| merged.get(*c).is_some_and(|r| r.registered == "no"))
         .count();
+    // Refusals of every card, this run's and earlier ones: the file's totals.
+    let mut all_refused: BTreeMap<String, usize> = BTreeMap::new();
+    for r in cards.iter().filter_map(|c| merged.get(c)) {
+        if r.is_final() && !r.answered() {
+            *all_refused.entry(r.code.clone()).or_default() += 1;
+        }
+    }
     let failed: usize = errors.values().sum();
     eprintln!(
-        "{} asked in {secs:.1} s ({:.0} cards/s), {} token fetch(es); {registered} registered, {not_registered} not registered, {failed} without an answer{}",
+        "{} asked in {secs:.1} s ({:.0} cards/s), {} token fetch(es); {registered} registered, {not_registered} not registered, {} refused{}, {failed} without an answer{}",
         fresh.len(),
         fresh.len() as f64 / secs.max(1e-3),
         client.token_fetches(),
-        if errors.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " ({})",
-                errors
-                    .iter()
-                    .map(|(c, n)| format!("{c}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
+        all_refused.values().sum::<usize>(),
+        counts(&all_refused),
+        counts(&errors)
     );
-    if let Some(example) = fresh.values().find(|r| !r.answered()) {
+    if let Some(example) = fresh.values().find(|r| !r.is_final()) {
         eprintln!("e.g. {}: {}", example.card, example.message);
-        eprintln!("run the same command again to retry the cards without an answer");
+        eprintln!("run the same command again to ask the cards without an answer (only those)");
+    } else if !refused.is_empty() {
+        eprintln!(
+            "refusals are final answers (see the code and message columns; `cmcc codes CODE`), not asked again"
+        );
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// ` (12011: 1, invalid: 1)`, or nothing.
+fn counts(by_code: &BTreeMap<String, usize>) -> String {
+    if by_code.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = by_code.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+    format!(" ({})", parts.join(", "))
 }
 
 /// Rewrite `path` with one row per card in input order, atomically (temp file + rename).

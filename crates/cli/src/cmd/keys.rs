@@ -60,7 +60,7 @@ pub fn keygen(a: &KeygenArgs) -> Result<ExitCode> {
         "public key, also in {}: paste this into the open platform's \"RSA 公钥\" field:",
         pub_path.display()
     );
-    println!("{public}");
+    outln!("{public}")?;
     Ok(ExitCode::SUCCESS)
 }
 

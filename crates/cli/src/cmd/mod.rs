@@ -4,3 +4,4 @@ pub mod keys;
 pub mod phone;
 pub mod serve;
 pub mod signing;
+pub mod template;

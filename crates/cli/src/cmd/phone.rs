@@ -11,12 +11,15 @@ use crate::input;
 
 #[derive(Debug, Args)]
 pub struct EncryptArgs {
-    /// The PLATFORM public key shown on the open platform (not your own key).
+    /// The PLATFORM public key shown on the open platform (not your own key); `cmcc up` writes
+    /// its demo app's to .cmcc/platform.pub.
     #[arg(long, required_unless_present = "legacy")]
     pub platform_key: Option<String>,
     #[arg(long)]
     pub phone: String,
-    /// The appKey: inline, a file, or - for stdin. Prefer the env var or a file.
+    /// The appKey (it is part of the encrypted text): inline, @file, or - for stdin. Prefer the
+    /// env var or a file; `cmcc up` writes its demo app's to .cmcc/app-key (`--app-key
+    /// @.cmcc/app-key`).
     #[arg(long, env = "CMCC_APP_KEY", hide_env_values = true)]
     pub app_key: String,
     /// The request header's 17-digit timestamp; defaults to now (China time).
@@ -29,13 +32,15 @@ pub struct EncryptArgs {
 
 #[derive(Debug, Args)]
 pub struct DecryptArgs {
-    /// The private key (the platform's, in the sandbox; or yours for data encrypted to you).
+    /// The private key (the platform's, which only a sandbox gives out: `cmcc up` writes its
+    /// demo app's to .cmcc/platform.key; or yours, for data encrypted to you).
     #[arg(long)]
     pub key: String,
     /// Base64 ciphertext, inline, a file, or - for stdin.
     #[arg(long)]
     pub data: String,
-    /// If the plaintext is a phoneNum, check its appKey part against this one and split it.
+    /// If the plaintext is a phoneNum, check its appKey part against this one. Without it the
+    /// phone and timestamp are printed and the appKey part is not.
     #[arg(long, env = "CMCC_APP_KEY", hide_env_values = true)]
     pub app_key: Option<String>,
 }
@@ -49,21 +54,21 @@ pub fn encrypt(a: &EncryptArgs) -> Result<ExitCode> {
     };
     eprintln!("timestamp: {timestamp} (put the same value in the request header)");
     if a.legacy {
-        println!(
+        outln!(
             "{}",
             legacy_phone_num(phone.as_str(), app_key.expose(), &timestamp)
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let key = input::public_key(a.platform_key.as_deref().unwrap_or_default())?;
-    println!(
+    outln!(
         "{}",
         key.encrypt_base64(&phone_plaintext(
             phone.as_str(),
             app_key.expose(),
             &timestamp
         ))?
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -73,25 +78,62 @@ pub fn decrypt(a: &DecryptArgs) -> Result<ExitCode> {
     let plain = key
         .decrypt_base64(&data)
         .context("decrypting (the platform answers 999999 or 130016 when this fails)")?;
+    let parts = phone_parts(&plain);
     let Some(app_key) = &a.app_key else {
-        println!("{plain}");
+        let Some((phone, middle, ts)) = parts else {
+            // Not a phoneNum: data encrypted to this key, printed as it is.
+            outln!("{plain}")?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        outln!("phone:     {phone}")?;
+        outln!("timestamp: {ts}")?;
+        eprintln!(
+            "a phoneNum is phone(11) + appKey + timestamp(17); the {middle} characters between \
+             them are the sender's appKey, not printed (pass --app-key to check it)"
+        );
         return Ok(ExitCode::SUCCESS);
     };
     let app_key = input::app_key(app_key)?;
-    match split_phone_plaintext(&plain, app_key.expose()) {
-        Some((phone, ts)) => {
-            println!("phone:     {phone}");
-            println!("timestamp: {ts}");
-            Ok(ExitCode::SUCCESS)
+    if let Some((phone, ts)) = split_phone_plaintext(&plain, app_key.expose()) {
+        outln!("phone:     {phone}")?;
+        outln!("timestamp: {ts}")?;
+        eprintln!("appKey:    matches (the part between phone and timestamp)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let given = app_key.expose().chars().count();
+    match parts {
+        Some((phone, middle, ts)) => {
+            outln!("phone:     {phone}")?;
+            outln!("timestamp: {ts}")?;
+            outln!(
+                "appKey:    WRONG: the {middle} characters between phone and timestamp are the \
+                 appKey the sender used, and they are not the {given}-character appKey given here"
+            )?;
+            outln!(
+                "why: the phoneNum was encrypted with another app's appKey, or --app-key is not \
+                 this app's; the platform answers 130016"
+            )?;
         }
         None => {
-            println!("plaintext does not have the form phone(11) + appKey + timestamp(17) with this appKey");
-            println!(
-                "(length {}; expected {})",
-                plain.len(),
-                11 + app_key.expose().len() + 17
-            );
-            Ok(ExitCode::from(1))
+            outln!(
+                "not a phoneNum: the plaintext ({} characters) is not phone(11) + appKey({given}) \
+                 + timestamp(17); the platform answers 130016",
+                plain.chars().count()
+            )?;
         }
     }
+    Ok(ExitCode::from(1))
+}
+
+/// `(phone, length of the appKey part, timestamp)` if the plaintext has a phoneNum's shape:
+/// 11 digits, something, 17 digits.
+fn phone_parts(plain: &str) -> Option<(&str, usize, &str)> {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if plain.len() <= 28 || !plain.is_char_boundary(11) || !plain.is_char_boundary(plain.len() - 17)
+    {
+        return None;
+    }
+    let (phone, rest) = plain.split_at(11);
+    let (middle, ts) = rest.split_at(rest.len() - 17);
+    (digits(phone) && digits(ts)).then(|| (phone, middle.chars().count(), ts))
 }

@@ -92,8 +92,10 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let json = std::env::var("CMCC_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    // Colour only on a terminal: a file or a pipe gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     // A second init (tests) is harmless.
     let _ = if json {
@@ -186,6 +188,11 @@ pub fn sandbox(args: &SandboxArgs) -> anyhow::Result<std::process::ExitCode> {
 }
 
 pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
+    // The banner's first line comes before any log line of the parts starting.
+    println!(
+        "cmcc up: starting the sandbox, the gateway and the demo site (data in {})",
+        args.data_dir.display()
+    );
     init_logging();
     runtime()?.block_on(async {
         let started = std::time::Instant::now();

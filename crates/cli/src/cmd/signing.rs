@@ -28,18 +28,22 @@ impl From<Alg> for SignAlg {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["string", "request"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["string", "request", "request_template"])))]
 pub struct SignArgs {
-    /// Customer private key: base64 PKCS#8 or PEM, inline, a file, or - for stdin.
-    #[arg(long)]
-    pub key: String,
+    /// Customer private key: base64 PKCS#8 or PEM, inline, a file, or - for stdin (`cmcc keygen`
+    /// makes one; `cmcc up` writes its demo app's to .cmcc/customer.key).
+    #[arg(long, required_unless_present = "request_template")]
+    pub key: Option<String>,
     /// Sign exactly this string (e.g. an H5 preSign).
     #[arg(long)]
     pub string: Option<String>,
     /// A verifyVmMobileApi or imeiTokenValidate request JSON file: its sign is computed and the
-    /// completed request printed.
+    /// completed request printed. `--request-template` prints one to fill in.
     #[arg(long)]
     pub request: Option<String>,
+    /// Print the JSON shape of a request that `--request` takes (fields explained on stderr).
+    #[arg(long, value_enum)]
+    pub request_template: Option<super::template::Template>,
     #[arg(long, value_enum, default_value_t = Alg::Md5)]
     pub alg: Alg,
 }
@@ -68,20 +72,21 @@ pub struct VerifyArgs {
 pub struct Md5Args {
     #[arg(long)]
     pub app_id: String,
-    /// 3 for UAID getMobile, 5 for the mini-program getTokenInfo.
+    /// 3 for UAID getMobile, 5 for the mini-program getTokenInfo (anything else: 110024).
     #[arg(long)]
     pub business_type: String,
     /// msgId; defaults to --trace-id (the seeds require them equal).
     #[arg(long)]
     pub msg_id: Option<String>,
-    /// 17-digit China-time timestamp; defaults to now.
+    /// 17-digit China-time timestamp yyyyMMddHHmmssSSS (anything else: 105112); defaults to now.
     #[arg(long)]
     pub timestamp: Option<String>,
     #[arg(long)]
     pub trace_id: String,
     #[arg(long, default_value = "1.0")]
     pub version: String,
-    /// The appKey: inline, a file, or - for stdin. Prefer the env var or a file over the command line.
+    /// The appKey: inline, @file, or - for stdin. Prefer the env var or a file over the command
+    /// line; `cmcc up` writes its demo app's to .cmcc/app-key (`--app-key @.cmcc/app-key`).
     #[arg(long, env = "CMCC_APP_KEY", hide_env_values = true)]
     pub app_key: String,
     /// A sign you received or sent: report whether it matches and, if not, which mistake explains it.
@@ -95,9 +100,10 @@ enum Request {
 }
 
 fn load_request(path: &str) -> Result<(Request, Value)> {
-    let text = input::read_text(path)?;
-    let value: Value = serde_json::from_str(&text)
-        .context("the request is not valid JSON (the platform answers 130032)")?;
+    let text = input::read_json_text(path)?;
+    let value: Value = serde_json::from_str(&text).with_context(|| {
+        format!("{path} is not valid JSON (the platform answers 130032); `cmcc sign --request-template verify` prints the shape")
+    })?;
     let has_phone =
         value.pointer("/body/phoneNum").is_some() || value.pointer("/body/phoneNum ").is_some();
     let req = if has_phone {
@@ -157,10 +163,16 @@ impl Request {
 }
 
 pub fn sign(a: &SignArgs) -> Result<ExitCode> {
-    let key = input::private_key(&a.key)?;
+    if let Some(t) = a.request_template {
+        let (value, about) = super::template::template(t);
+        eprintln!("{about}");
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = input::private_key(a.key.as_deref().unwrap_or_default())?;
     if let Some(s) = &a.string {
         eprintln!("sign string: {s}");
-        println!("{}", key.sign(a.alg.into(), s.as_bytes())?);
+        outln!("{}", key.sign(a.alg.into(), s.as_bytes())?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let path = a.request.as_deref().unwrap_or_default();
@@ -171,7 +183,7 @@ pub fn sign(a: &SignArgs) -> Result<ExitCode> {
     if let Some(body) = value.get_mut("body").and_then(Value::as_object_mut) {
         body.insert("sign".into(), Value::String(sig));
     }
-    println!("{}", serde_json::to_string_pretty(&value)?);
+    outln!("{}", serde_json::to_string_pretty(&value)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,11 +192,11 @@ pub fn verify(a: &VerifyArgs) -> Result<ExitCode> {
     if let Some(pk) = &a.private_key {
         let private = input::private_key(pk)?;
         if private.public_key()? != public {
-            println!("KEY MISMATCH: the private key is not the pair of this public key.");
-            println!("fix: register the public key printed by `cmcc keygen` for this private key (130018 until you do).");
+            outln!("KEY MISMATCH: the private key is not the pair of this public key.")?;
+            outln!("fix: register the public key printed by `cmcc keygen` for this private key (130018 until you do).")?;
             return Ok(ExitCode::from(1));
         }
-        println!("key pair: the private key matches the public key");
+        outln!("key pair: the private key matches the public key")?;
     }
     let (expected, signature, fields, extra) = match (&a.string, &a.request) {
         (Some(s), _) => (
@@ -204,20 +216,20 @@ pub fn verify(a: &VerifyArgs) -> Result<ExitCode> {
         }
         (None, None) => bail!("give --string with --signature, or --request"),
     };
-    println!("sign string checked (appId+msgId+…+version, names in TreeMap order):\n  {expected}");
+    outln!("sign string checked (appId+msgId+…+version, names in TreeMap order):\n  {expected}")?;
     let ok = public
         .verify(SignAlg::Md5WithRsa, expected.as_bytes(), &signature)
         .unwrap_or(false);
     if ok {
-        println!("result: OK — MD5withRSA signature verifies");
+        outln!("result: OK — MD5withRSA signature verifies")?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("result: FAIL — the platform answers 130018 (验证签名失败)");
+    outln!("result: FAIL — the platform answers 130018 (验证签名失败)")?;
     for line in diagnose(&public, &expected, &signature, &fields, &extra) {
         if line.starts_with("fix:") {
-            println!("{line}");
+            outln!("{line}")?;
         } else {
-            println!("why: {line}");
+            outln!("why: {line}")?;
         }
     }
     Ok(ExitCode::from(1))
@@ -357,7 +369,27 @@ fn next_permutation(v: &mut [usize]) -> bool {
     true
 }
 
+/// The checks the platform makes before the sign, so a wrong value is not signed silently.
+fn check_md5_inputs(a: &Md5Args) -> Result<()> {
+    if !matches!(a.business_type.trim(), "3" | "5") {
+        bail!(
+            "--business-type {}: the platform answers 110024 (businessType 配置错误)\nhint: use 5 for the mini-program getTokenInfo, 3 for UAID getMobile",
+            a.business_type
+        );
+    }
+    if let Some(t) = &a.timestamp {
+        if cmcc_proto::Timestamp17::parse(t.trim()).is_err() {
+            bail!(
+                "--timestamp {t}: the platform answers 105112 (时间戳非法)\nhint: 17 digits yyyyMMddHHmmssSSS in China time (UTC+8), e.g. {}; leave --timestamp out for now",
+                input::now17()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn md5_sign(a: &Md5Args) -> Result<ExitCode> {
+    check_md5_inputs(a)?;
     let app_key = input::app_key(&a.app_key)?;
     let timestamp = a.timestamp.clone().unwrap_or_else(input::now17);
     let msg_id = a.msg_id.clone().unwrap_or_else(|| a.trace_id.clone());
@@ -375,7 +407,7 @@ pub fn md5_sign(a: &Md5Args) -> Result<ExitCode> {
         eprintln!("warning: msgId differs from traceId; the platform requires them equal (103101)");
     }
     let sign = inp.sign();
-    println!("{sign}");
+    outln!("{sign}")?;
     let Some(expect) = a.expect.as_deref() else {
         return Ok(ExitCode::SUCCESS);
     };

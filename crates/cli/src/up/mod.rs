@@ -9,9 +9,45 @@ pub mod demo;
 pub mod wiring;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+
+/// The demo app's secrets as files for the CLI (`cmcc encrypt-phone --app-key @.cmcc/app-key`,
+/// `cmcc decrypt --key .cmcc/platform.key`). They are the sandbox's published demo values; the
+/// platform's private key exists only because this is a sandbox (the carrier never gives it out).
+/// Returns the lines that tell where they are.
+fn write_key_files(sandbox: &cmcc_sandbox::Running, dir: &Path) -> anyhow::Result<String> {
+    let app = sandbox
+        .sandbox
+        .auth
+        .app(cmcc_sandbox::auth::tenant::DEMO_APP_ID)
+        .context("the sandbox has no demo app")?;
+    let c = &app.cfg;
+    let files: [(&str, &str, bool); 5] = [
+        ("app-key", &c.app_key, true),
+        ("customer.key", &c.customer_private_key, true),
+        ("customer.pub", &c.customer_public_key, false),
+        ("platform.key", &c.platform_private_key, true),
+        ("platform.pub", &app.platform_public_b64, false),
+    ];
+    for (name, value, secret) in files {
+        let path = dir.join(name);
+        let body = format!("{}\n", value.trim());
+        if secret {
+            crate::cmd::serve::write_private(&path, &body)?;
+        } else {
+            std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    let d = dir.display();
+    Ok(format!(
+        "\nDemo app files for the CLI (in {d}):\n  \
+         app-key                      the appKey (`--app-key @{d}/app-key`)\n  \
+         customer.key / customer.pub  your side's key pair, registered with the demo app\n  \
+         platform.pub / platform.key  the platform's key pair (only a sandbox gives out the private half)\n"
+    ))
+}
 
 /// Where each part listens and where state is kept.
 #[derive(Debug, Clone)]
@@ -84,7 +120,8 @@ impl Up {
                 api_key: wired.api_key.clone(),
             },
         );
-        let text = wiring::describe(&urls, &wired, &sandbox);
+        let mut text = wiring::describe(&urls, &wired, &sandbox);
+        text.push_str(&write_key_files(&sandbox, &opts.data_dir)?);
         crate::cmd::serve::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
         let json = serde_json::to_string_pretty(&urls)?;
         std::fs::write(opts.data_dir.join("up.json"), json)
