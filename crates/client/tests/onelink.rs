@@ -1,6 +1,6 @@
 //! `OneLinkClient` against the in-process sandbox: every method and rejection, the retry rules,
 //! the 12021 recovery, token single-flight under 1,000 concurrent calls, transid uniqueness,
-//! and push parsing end to end.
+//! and a real push decoded (by `cmcc_proto`) and acknowledged end to end.
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
