@@ -50,11 +50,45 @@ async fn wait_state(gw: &Running, busi: &str, want: &str) {
     .await;
 }
 
+/// A gateway on PostgreSQL + Redis (a fresh schema and key prefix), or `None` (skip) outside CI.
+async fn start_pg(sys: &Sys) -> Option<Running> {
+    common::redis().await?;
+    let store = common::postgres().await?;
+    store.close().await;
+    let schema = common::unique("cmcc_trust");
+    let admin = sqlx::PgPool::connect(&common::postgres_url()).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let mut cfg = sys.gateway_config(format!(
+        "{}?options=-c%20search_path%3D{schema}",
+        common::postgres_url()
+    ));
+    cfg.redis_url = Some(common::redis_url());
+    cfg.redis_prefix = format!("{schema}:");
+    Some(Running::start(cfg).await.unwrap())
+}
+
 #[tokio::test]
 async fn forged_pushes_change_no_card_state_and_are_quarantined() {
     let sys = Sys::start().await;
     let dir = tempfile::tempdir().unwrap();
     let gw = start(&sys, &dir, |_| {}).await;
+    forged_pushes(&sys, gw).await;
+}
+
+#[tokio::test]
+async fn forged_pushes_on_postgres_and_redis() {
+    let sys = Sys::start().await;
+    let Some(gw) = start_pg(&sys).await else {
+        return;
+    };
+    forged_pushes(&sys, gw).await;
+}
+
+async fn forged_pushes(sys: &Sys, gw: Running) {
     let push_url = format!("{}/onelink/push", gw.base_url);
     sys.set_callback(&push_url).await;
     let busi = link(&sys, &gw, json!({"msisdn": CARD})).await;
@@ -178,6 +212,19 @@ async fn a_genuine_push_counts_only_after_23a23_agrees() {
     let sys = Sys::start().await;
     let dir = tempfile::tempdir().unwrap();
     let gw = start(&sys, &dir, |_| {}).await;
+    genuine_push(&sys, gw).await;
+}
+
+#[tokio::test]
+async fn a_genuine_push_on_postgres_and_redis() {
+    let sys = Sys::start().await;
+    let Some(gw) = start_pg(&sys).await else {
+        return;
+    };
+    genuine_push(&sys, gw).await;
+}
+
+async fn genuine_push(sys: &Sys, gw: Running) {
     sys.set_callback(&format!("{}/onelink/push", gw.base_url))
         .await;
     let busi = link(&sys, &gw, json!({"msisdn": CARD})).await;
