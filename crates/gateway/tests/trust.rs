@@ -56,7 +56,9 @@ async fn start_pg(sys: &Sys) -> Option<Running> {
     let store = common::postgres().await?;
     store.close().await;
     let schema = common::unique("cmcc_trust");
-    let admin = sqlx::PgPool::connect(&common::postgres_url()).await.unwrap();
+    let admin = sqlx::PgPool::connect(&common::postgres_url())
+        .await
+        .unwrap();
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&admin)
         .await
