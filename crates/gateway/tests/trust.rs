@@ -93,7 +93,7 @@ async fn forged_pushes_on_postgres_and_redis() {
 async fn forged_pushes(sys: &Sys, gw: Running) {
     let push_url = format!("{}/onelink/push", gw.base_url);
     sys.set_callback(&push_url).await;
-    let busi = link(&sys, &gw, json!({"msisdn": CARD})).await;
+    let busi = link(sys, &gw, json!({"msisdn": CARD})).await;
 
     let forged = [
         // A busiSeq this gateway never issued, for a real card.
@@ -130,7 +130,7 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
             "acknowledged: {record}"
         );
     }
-    let st = card_state(&sys, &gw, CARD).await;
+    let st = card_state(sys, &gw, CARD).await;
     assert_eq!(
         (
             st["registered"].as_bool(),
@@ -191,7 +191,7 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
     .await;
     assert_eq!(s, 200);
     wait_state(&gw, &busi, "disputed").await;
-    let st = card_state(&sys, &gw, CARD).await;
+    let st = card_state(sys, &gw, CARD).await;
     assert_eq!(
         (
             st["registered"].as_bool(),
@@ -204,7 +204,7 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
     // The genuine push comes later (identical to the forged copy): confirmed, registered.
     sys.complete(&busi, "pass").await;
     wait_state(&gw, &busi, "registered").await;
-    let st = card_state(&sys, &gw, CARD).await;
+    let st = card_state(sys, &gw, CARD).await;
     assert_eq!(st["registration"]["confirmation"], "confirmed", "{st}");
     gw.shutdown().await;
 }
@@ -229,7 +229,7 @@ async fn a_genuine_push_on_postgres_and_redis() {
 async fn genuine_push(sys: &Sys, gw: Running) {
     sys.set_callback(&format!("{}/onelink/push", gw.base_url))
         .await;
-    let busi = link(&sys, &gw, json!({"msisdn": CARD})).await;
+    let busi = link(sys, &gw, json!({"msisdn": CARD})).await;
     // 23A23 is down for one call (three attempts): the claim waits, unconfirmed.
     sys.fault(IDENTITY_INFO, "http503", 3).await;
     sys.complete(&busi, "pass").await;
@@ -237,7 +237,7 @@ async fn genuine_push(sys: &Sys, gw: Running) {
         gw.state().unwrap().store.has_push(&busi).await.unwrap()
     })
     .await;
-    let st = card_state(&sys, &gw, CARD).await;
+    let st = card_state(sys, &gw, CARD).await;
     assert_eq!(
         (
             st["registered"].as_bool(),
@@ -248,7 +248,7 @@ async fn genuine_push(sys: &Sys, gw: Running) {
     );
     // The queue retries with backoff; 23A23 then agrees.
     wait_state(&gw, &busi, "registered").await;
-    let st = card_state(&sys, &gw, CARD).await;
+    let st = card_state(sys, &gw, CARD).await;
     assert_eq!(st["registered"], true, "{st}");
     gw.shutdown().await;
 }
