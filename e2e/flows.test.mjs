@@ -135,12 +135,14 @@ test('IoT: registration link, the sandbox registration page, push to the gateway
   assert.match(await reg.textContent('body'), /实名登记成功/);
   await reg.close();
 
-  // OneLink pushes the result to the gateway; the demo page sees the stored state change.
+  // OneLink pushes the result to the gateway, which confirms the claim with 23A23; the demo page
+  // sees the stored state change.
   await page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 20000 });
   const r = await (await fetch(`${DEMO}demo-api/cards/msisdn/1440000000001`)).json();
   assert.equal(r.registered, true);
   assert.equal(r.source, 'store');
   assert.equal(r.registration.state, 'registered');
-  assert.equal(r.registration.settledBy, 'push');
+  assert.equal(r.registration.settledBy, 'confirm');
+  assert.equal(r.registration.confirmation, 'confirmed');
   await shot(page, 'iot-registered');
 });

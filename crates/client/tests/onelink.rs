@@ -1,6 +1,6 @@
 //! `OneLinkClient` against the in-process sandbox: every method and rejection, the retry rules,
 //! the 12021 recovery, token single-flight under 1,000 concurrent calls, transid uniqueness,
-//! and push parsing end to end.
+//! and a real push decoded (by `cmcc_proto`) and acknowledged end to end.
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
@@ -11,12 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use cmcc_client::onelink::{
-    parse_push, push_answer_ok, push_answer_retry, CachedToken, RequestStyle,
-};
+use cmcc_client::onelink::{CachedToken, RequestStyle};
 use cmcc_client::{Error, OneLinkClient, TokenStore};
 use cmcc_proto::format::parse_transid;
-use cmcc_proto::wire::onelink::UrlType;
+use cmcc_proto::wire::onelink::{decode_push, PushAnswer, UrlType};
 use cmcc_proto::{CardId, Phone, Secret};
 use cmcc_sandbox::onelink::config::{OldTokenPolicy, DEMO_APPID};
 use cmcc_sandbox::SandboxConfig;
@@ -485,29 +483,6 @@ async fn transids_are_unique_under_concurrency_and_well_formed() {
     assert!((0..1_000).all(|_| !mine.contains(&other.next_transid())));
 }
 
-#[test]
-fn push_parsing_and_answers() {
-    let body = r#"{"status":"0","message":"正确","result":[{"regStatus":"1","regMsg":"成功","busiSeq":"B1","msisdn":"1440000000001","para1":"p1"}]}"#;
-    let records = parse_push(body.as_bytes()).unwrap();
-    assert_eq!(records.len(), 1);
-    assert!(records[0].succeeded());
-    assert_eq!(records[0].busi_seq, "B1");
-    assert_eq!(records[0].card.msisdn.as_deref(), Some(FRESH));
-    assert_eq!(records[0].extra["para1"], "p1");
-    for bad in [
-        &b"not json"[..],
-        br#"{"status":"0","message":"","result":[]}"#,
-        b"",
-    ] {
-        assert!(matches!(parse_push(bad), Err(Error::Decode { .. })));
-    }
-    let ok: serde_json::Value = serde_json::from_str(&push_answer_ok()).unwrap();
-    assert_eq!(ok["status"], "0");
-    let retry: serde_json::Value = serde_json::from_str(&push_answer_retry("busy")).unwrap();
-    assert_ne!(retry["status"], "0");
-    assert_eq!(retry["message"], "busy");
-}
-
 #[tokio::test]
 async fn a_real_push_is_parsed_and_acknowledged() {
     use axum::routing::post;
@@ -518,12 +493,12 @@ async fn a_real_push_is_parsed_and_acknowledged() {
         post(move |body: axum::body::Bytes| {
             let tx = tx.clone();
             async move {
-                match parse_push(&body) {
+                match decode_push(&body) {
                     Ok(records) => {
                         tx.send(records).unwrap();
-                        push_answer_ok()
+                        PushAnswer::ok().to_json()
                     }
-                    Err(e) => push_answer_retry(&e.to_string()),
+                    Err(e) => PushAnswer::retry(&e.to_string()).to_json(),
                 }
             }
         }),

@@ -128,7 +128,9 @@ pub struct RegistrationView {
     pub card_masked: String,
     #[serde(rename = "urlType")]
     pub url_type: i64,
-    /// `pending`, `registered` or `failed`.
+    /// `pending`, `unconfirmed` (a push claimed success; 23A23 not yet asked), `registered`,
+    /// `failed`, `disputed` (23A23 contradicted a success claim), `unknown` (a regStatus the
+    /// carrier document does not define; 23A23 settles it) or `lost` (23A12's answer was lost).
     pub state: String,
     #[serde(rename = "regStatus", skip_serializing_if = "Option::is_none")]
     pub reg_status: Option<String>,
@@ -139,9 +141,12 @@ pub struct RegistrationView {
     pub created_at: i64,
     #[serde(rename = "updatedAt")]
     pub updated_at: i64,
-    /// `push` or `reconcile` once settled.
+    /// `push`, `confirm` (push + 23A23), `reconcile` or `refresh`.
     #[serde(rename = "settledBy", skip_serializing_if = "Option::is_none")]
     pub settled_by: Option<String>,
+    /// `confirmed`, `contradicted`, `not_checked` (confirm_pushes off) or `not_needed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<String>,
 }
 
 impl From<crate::store::Registration> for RegistrationView {
@@ -157,6 +162,7 @@ impl From<crate::store::Registration> for RegistrationView {
             created_at: r.created_at,
             updated_at: r.updated_at,
             settled_by: r.settled_by,
+            confirmation: r.confirmation,
         }
     }
 }
@@ -197,4 +203,157 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// A webhook event and its deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// The `webhook-id`, the same on every delivery.
+    pub id: String,
+    /// `registration.registered`, `registration.failed`, `registration.disputed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(rename = "busiSeq")]
+    pub busi_seq: String,
+    /// `pending` (waiting or being sent), `delivered` or `failed` (given up after the schedule).
+    pub status: String,
+    pub attempts: i64,
+    #[serde(rename = "createdAt")]
+    pub created_at: i64,
+    #[serde(rename = "nextAttemptAt", skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<i64>,
+    #[serde(rename = "lastError", skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// The body as delivered (only for a single event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub attempt: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// The receiver's HTTP status; absent when it could not be reached.
+    #[serde(rename = "httpStatus", skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The first 200 characters of the receiver's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(rename = "latencyMs")]
+    pub latency_ms: i64,
+}
+
+impl From<crate::store::Delivery> for DeliveryView {
+    fn from(d: crate::store::Delivery) -> Self {
+        Self {
+            attempt: d.attempt,
+            at: d.at,
+            http_status: d.http_status,
+            error: d.error,
+            answer: d.answer,
+            latency_ms: d.latency_ms,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventList {
+    pub items: Vec<EventView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedeliverResponse {
+    pub id: String,
+    /// Always `true`: the event is due now and goes out within a second.
+    pub queued: bool,
+}
+
+/// A push that matched no registration issued here (or named another card): acknowledged to
+/// OneLink, kept aside, never a card state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarantinedView {
+    #[serde(rename = "busiSeq")]
+    pub busi_seq: String,
+    #[serde(rename = "regStatus")]
+    pub reg_status: String,
+    /// Empty when the push had no usable card id.
+    #[serde(rename = "cardField")]
+    pub card_field: String,
+    /// Masked.
+    pub card: String,
+    /// `not_issued`, `card_mismatch`, `no_card` or `contradicts_registered`.
+    pub reason: String,
+    #[serde(rename = "receivedAt")]
+    pub received_at: i64,
+}
+
+impl From<crate::store::QuarantinedPush> for QuarantinedView {
+    fn from(q: crate::store::QuarantinedPush) -> Self {
+        Self {
+            card: cmcc_proto::ids::mask_number(&q.card_value),
+            busi_seq: q.busi_seq,
+            reg_status: q.reg_status,
+            card_field: q.card_field,
+            reason: q.reason.unwrap_or_default(),
+            received_at: q.received_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarantineList {
+    pub items: Vec<QuarantinedView>,
+}
+
+/// OneLink's result push (carrier document 000 §2.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushBody {
+    /// `"0"`.
+    pub status: String,
+    /// `"正确"`.
+    pub message: String,
+    pub result: Vec<PushRecordSchema>,
+}
+
+/// One record of the push: the documented fields, the card id of the request (exactly one of
+/// msisdn, iccid, imsi) and any custom parameters of the link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushRecordSchema {
+    /// `"1"` success, `"0"` failure; anything else is stored as `unknown` and settled by 23A23.
+    #[serde(rename = "regStatus")]
+    pub reg_status: String,
+    #[serde(rename = "regMsg")]
+    pub reg_msg: Option<String>,
+    #[serde(rename = "busiSeq")]
+    pub busi_seq: String,
+    pub msisdn: Option<String>,
+    pub iccid: Option<String>,
+    pub imsi: Option<String>,
+}
+
+/// The receiver's answer: `{"status":"0","message":"ok"}` once stored; anything else makes
+/// OneLink resend.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushAnswerBody {
+    pub status: String,
+    pub message: String,
+}
+
+/// `/readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyResponse {
+    pub store: ReadyPart,
+    pub shared: ReadyPart,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyPart {
+    /// `sqlite`/`postgres`, `memory`/`redis`.
+    pub backend: String,
+    pub ok: bool,
 }

@@ -1,27 +1,22 @@
-//! Assembling and running a gateway: state, router, background work, graceful shutdown.
+//! A gateway's state: configuration, storage, shared state, carrier clients, the push writer.
+//! Nothing here knows the routes ([`crate::router`]) or the serving ([`crate::running`]).
 
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use cmcc_client::{
     OneLinkBase, OneLinkClient, OneLinkConfig, PassportBase, PassportClient, PassportConfig,
 };
 use cmcc_proto::{PrivateKey, PublicKey, Secret};
+use ipnet::IpNet;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tokio::sync::watch;
 
 use crate::config::{secret_or_file, Config, ConfigError, OneLinkSection, PassportSection};
 use crate::inbox::Inbox;
-use crate::routes;
 use crate::shared::{Shared, SharedTokenStore};
-use crate::store::Store;
+use crate::store::{PushPolicy, Store};
 
 /// Why a gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +53,14 @@ pub struct Inner {
     pub onelink: Option<Arc<OneLinkClient>>,
     pub metrics: Option<PrometheusHandle>,
     pub http: reqwest::Client,
+    /// Proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Who may push (empty: anyone who knows `push_path`).
+    pub push_allowed: Vec<IpNet>,
+    /// The webhook signing key (from `whsec_…`).
+    pub webhook_key: Option<Vec<u8>>,
+    /// This instance's name on the leases it takes (queues shared by instances).
+    pub owner: String,
 }
 
 impl Deref for AppState {
@@ -163,7 +166,17 @@ impl AppState {
             .as_ref()
             .map(|s| onelink_client(s, &shared).map(Arc::new))
             .transpose()?;
-        let (inbox, inbox_task) = Inbox::start(store.clone(), cfg.forward_url.is_some());
+        let policy = PushPolicy {
+            forward: cfg.forward_url.is_some(),
+            confirm: cfg.confirm_pushes,
+            adopt: cfg.adopt_unknown_pushes,
+        };
+        let (inbox, inbox_task) = Inbox::start(store.clone(), policy);
+        let cidrs = |l: &[String]| crate::net::parse_cidrs(l).map_err(ConfigError::Invalid);
+        let trusted_proxies = cidrs(&cfg.trusted_proxies)?;
+        let push_allowed = cidrs(&cfg.push_allowed_cidrs)?;
+        let webhook_key = cfg.webhook_key()?;
+        let owner = crate::store::new_event_id().replacen("msg_", "gw_", 1);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -178,6 +191,10 @@ impl AppState {
                 onelink,
                 metrics: metrics_handle(),
                 http,
+                trusted_proxies,
+                push_allowed,
+                webhook_key,
+                owner,
             })),
             inbox_task,
         ))
@@ -207,130 +224,5 @@ pub fn redact_url(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
-    }
-}
-
-async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let started = std::time::Instant::now();
-    let resp = next.run(req).await;
-    let status = resp.status().as_u16().to_string();
-    metrics::counter!("cmcc_http_requests_total", "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("cmcc_http_request_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    resp
-}
-
-/// Every route of the gateway.
-pub fn router(state: AppState) -> Router {
-    let cfg = &state.cfg;
-    let browser = routes::browser::router(&state);
-    let server = routes::server::router(&state);
-    Router::new()
-        .merge(browser)
-        .merge(server)
-        .route(&cfg.push_path, post(routes::push::receive_push))
-        .route("/healthz", get(routes::ops::healthz))
-        .route("/readyz", get(routes::ops::readyz))
-        .route("/metrics", get(routes::ops::metrics))
-        .route("/openapi.json", get(routes::ops::openapi))
-        .layer(middleware::from_fn(track))
-        .layer(DefaultBodyLimit::max(cfg.limits.max_body_bytes))
-        .with_state(state)
-}
-
-/// A gateway serving on a socket, with its background work.
-#[derive(Debug)]
-pub struct Running {
-    pub addr: SocketAddr,
-    pub base_url: String,
-    stop: watch::Sender<bool>,
-    server: tokio::task::JoinHandle<()>,
-    background: Vec<tokio::task::JoinHandle<()>>,
-    inbox_task: tokio::task::JoinHandle<()>,
-    state: Option<AppState>,
-}
-
-impl Running {
-    /// Build the gateway from `cfg` and serve it on `cfg.listen`.
-    pub async fn start(cfg: Config) -> Result<Self, StartError> {
-        let listen = cfg.listen;
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|err| StartError::Bind { addr: listen, err })?;
-        Self::serve(cfg, listener).await
-    }
-
-    /// Build the gateway from `cfg` and serve it on an already bound listener.
-    pub async fn serve(cfg: Config, listener: tokio::net::TcpListener) -> Result<Self, StartError> {
-        let addr = listener.local_addr().map_err(|err| StartError::Bind {
-            addr: cfg.listen,
-            err,
-        })?;
-        let (state, inbox_task) = AppState::build(cfg).await?;
-        let (stop, stopped) = watch::channel(false);
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let mut server_stop = stopped.clone();
-        let server = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = server_stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "gateway server stopped");
-            }
-        });
-        let background = vec![
-            tokio::spawn(crate::background::reconcile_loop(
-                state.clone(),
-                stopped.clone(),
-            )),
-            tokio::spawn(crate::background::outbox_loop(state.clone(), stopped)),
-        ];
-        tracing::info!(%addr, store = state.store.backend(), shared = state.shared.backend(), "gateway listening");
-        Ok(Self {
-            addr,
-            base_url: format!("http://{addr}"),
-            stop,
-            server,
-            background,
-            inbox_task,
-            state: Some(state),
-        })
-    }
-
-    /// The running gateway's state (for tests and the embedding process).
-    pub fn state(&self) -> Option<&AppState> {
-        self.state.as_ref()
-    }
-
-    /// Graceful shutdown: stop accepting, let in-flight requests finish (a push being written is
-    /// answered after its commit), stop background work, flush the push writer, close storage.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        let _ = (&mut self.server).await;
-        for t in self.background.drain(..) {
-            let _ = t.await;
-        }
-        let store = self.state.as_ref().map(|s| s.store.clone());
-        self.state = None;
-        // Every handle is dropped by now unless the embedding process kept a state clone; do not
-        // hang on it. Pushes still queued were not acknowledged, so the platform resends them.
-        if tokio::time::timeout(Duration::from_secs(10), &mut self.inbox_task)
-            .await
-            .is_err()
-        {
-            tracing::warn!("push writer still has handles after 10 s; stopping without it");
-        }
-        if let Some(store) = store {
-            store.close().await;
-        }
-        tracing::info!("gateway stopped");
     }
 }

@@ -1,5 +1,6 @@
-//! Background work of a gateway: reconciliation of registrations the push never settled, and
-//! at-least-once forwarding of results to the business's webhook from the outbox.
+//! Background work of a gateway: reconciliation of registrations no push settled (pending ones,
+//! and disputed ones a genuine push may still come for). Confirmation of push claims is in
+//! [`crate::confirm`], webhook delivery in [`crate::webhook`].
 
 use std::time::Duration;
 
@@ -8,10 +9,9 @@ use cmcc_proto::CardId;
 use tokio::sync::watch;
 
 use crate::app::AppState;
-use crate::store::RegState;
 
 /// Wait `d`, or less if the gateway is stopping. Returns `false` when it is.
-async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     if *stop.borrow() {
         return false;
     }
@@ -60,12 +60,7 @@ pub async fn reconcile_loop(st: AppState, mut stop: watch::Receiver<bool>) {
                     break;
                 }
             }
-            let card = match r.card_field.as_str() {
-                "msisdn" => CardId::from_fields(Some(&r.card_value), None, None),
-                "iccid" => CardId::from_fields(None, Some(&r.card_value), None),
-                _ => CardId::from_fields(None, None, Some(&r.card_value)),
-            };
-            let Ok(card) = card else {
+            let Ok(card) = card_of(&r.card_field, &r.card_value) else {
                 continue;
             };
             match onelink.identity_info(&card).await {
@@ -73,14 +68,20 @@ pub async fn reconcile_loop(st: AppState, mut stop: watch::Receiver<bool>) {
                     let now = Utc::now().timestamp_millis();
                     match st
                         .store
-                        .settle(&r.busi_seq, RegState::Registered, "23A23: registered", now)
+                        .settle_by_23a23(
+                            &r.busi_seq,
+                            true,
+                            "reconcile",
+                            st.cfg.forward_url.is_some(),
+                            now,
+                        )
                         .await
                     {
-                        Ok(true) => {
+                        Ok(Some(_)) => {
                             metrics::counter!("cmcc_reconciled_total").increment(1);
                             tracing::info!(busi_seq = %r.busi_seq, card = %card, "registration settled by 23A23");
                         }
-                        Ok(false) => {}
+                        Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "reconcile: settle failed"),
                     }
                 }
@@ -93,60 +94,11 @@ pub async fn reconcile_loop(st: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Backoff between deliveries of one outbox message: 1 s, 2 s, 4 s … capped at 10 min.
-fn backoff_ms(attempts: i64) -> i64 {
-    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-    (1000_i64.saturating_mul(1 << exp.min(10))).min(600_000)
-}
-
-/// Deliver outbox messages to `forward_url`, at least once, with leases so instances share
-/// the work.
-pub async fn outbox_loop(st: AppState, mut stop: watch::Receiver<bool>) {
-    let Some(url) = st.cfg.forward_url.clone() else {
-        return;
-    };
-    let lease_ms = 30_000;
-    while pause(&mut stop, Duration::from_millis(250)).await {
-        let now = Utc::now().timestamp_millis();
-        let items = match st.store.outbox_claim(now, lease_ms, 50).await {
-            Ok(i) => i,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox: claim failed");
-                continue;
-            }
-        };
-        for it in items {
-            let sent = st
-                .http
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("x-cmcc-busi-seq", &it.busi_seq)
-                .body(it.payload.clone())
-                .send()
-                .await;
-            let now = Utc::now().timestamp_millis();
-            let outcome = match sent {
-                Ok(r) if r.status().is_success() => st.store.outbox_done(it.id, now).await,
-                Ok(r) => {
-                    let err = format!("HTTP {}", r.status().as_u16());
-                    st.store
-                        .outbox_retry(it.id, now + backoff_ms(it.attempts), &err)
-                        .await
-                }
-                Err(e) => {
-                    let err = if e.is_timeout() {
-                        "timeout".to_owned()
-                    } else {
-                        "unreachable".to_owned()
-                    };
-                    st.store
-                        .outbox_retry(it.id, now + backoff_ms(it.attempts), &err)
-                        .await
-                }
-            };
-            if let Err(e) = outcome {
-                tracing::warn!(error = %e, "outbox: recording the attempt failed");
-            }
-        }
+/// A stored card as the SDK's card id.
+pub(crate) fn card_of(field: &str, value: &str) -> Result<CardId, cmcc_proto::ids::IdError> {
+    match field {
+        "msisdn" => CardId::from_fields(Some(value), None, None),
+        "iccid" => CardId::from_fields(None, Some(value), None),
+        _ => CardId::from_fields(None, None, Some(value)),
     }
 }

@@ -38,8 +38,29 @@ pub struct Config {
     pub redis_prefix: String,
     /// Where OneLink pushes registration results (registered as the callback URL).
     pub push_path: String,
-    /// The business's own webhook for registration results (at-least-once, from an outbox).
+    /// The business's own webhook for registration results (Standard Webhooks, at-least-once,
+    /// from an outbox).
     pub forward_url: Option<String>,
+    /// The `whsec_…` secret webhooks are signed with (or `webhook_secret_file`); required with
+    /// `forward_url`.
+    pub webhook_secret: Option<Secret>,
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Seconds to wait after each failed delivery; after the last, the event is given up (it can
+    /// still be redelivered by hand).
+    pub webhook_retry_secs: Vec<u64>,
+    /// Confirm a push that claims success with 23A23 before the card counts as registered.
+    pub confirm_pushes: bool,
+    /// How long one instance holds a queued confirmation or webhook before another may take it.
+    pub lease_secs: u64,
+    /// Adopt pushes for registrations this gateway did not issue (links issued elsewhere);
+    /// adopted results start unconfirmed. Off: such pushes are quarantined.
+    pub adopt_unknown_pushes: bool,
+    /// If not empty, only these networks (CIDRs) may post to `push_path`; others get 403.
+    pub push_allowed_cidrs: Vec<String>,
+    /// Proxies (CIDRs) whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    pub trusted_proxies: Vec<String>,
+    /// preSign versions accepted for signing, exactly as the JSSDK writes them.
+    pub presign_versions: Vec<String>,
     /// A registration without a push after this long is settled by a 23A23 query.
     pub reconcile_after_secs: u64,
     /// Origins allowed to call the browser-facing API (CORS).
@@ -61,6 +82,15 @@ impl Default for Config {
             redis_prefix: "cmcc:".into(),
             push_path: "/onelink/push".into(),
             forward_url: None,
+            webhook_secret: None,
+            webhook_secret_file: None,
+            webhook_retry_secs: vec![5, 300, 1_800, 7_200, 18_000, 36_000, 36_000],
+            confirm_pushes: true,
+            lease_secs: 30,
+            adopt_unknown_pushes: false,
+            push_allowed_cidrs: Vec::new(),
+            trusted_proxies: Vec::new(),
+            presign_versions: vec!["1.0".into()],
             reconcile_after_secs: 900,
             cors_origins: Vec::new(),
             api_keys: Vec::new(),
@@ -144,6 +174,15 @@ const FIELDS: &[&str] = &[
     "redis_prefix",
     "push_path",
     "forward_url",
+    "webhook_secret",
+    "webhook_secret_file",
+    "webhook_retry_secs",
+    "confirm_pushes",
+    "lease_secs",
+    "adopt_unknown_pushes",
+    "push_allowed_cidrs",
+    "trusted_proxies",
+    "presign_versions",
     "reconcile_after_secs",
     "cors_origins",
     "api_keys",
@@ -152,6 +191,30 @@ const FIELDS: &[&str] = &[
     "passport",
     "onelink",
 ];
+
+/// Keys whose values are not strings: figment parses these from the environment. Every other
+/// key takes the variable's text verbatim (an appId `0008` stays `0008`, an all-digit password
+/// stays a string).
+const TYPED_KEYS: &[&str] = &[
+    "listen",
+    "reconcile_after_secs",
+    "cors_origins",
+    "api_keys",
+    "webhook_retry_secs",
+    "confirm_pushes",
+    "lease_secs",
+    "adopt_unknown_pushes",
+    "push_allowed_cidrs",
+    "trusted_proxies",
+    "presign_versions",
+    "limits",
+];
+
+fn is_typed_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let top = key.split("__").next().unwrap_or_default();
+    TYPED_KEYS.contains(&top)
+}
 
 fn is_config_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
@@ -204,9 +267,18 @@ impl Config {
         // unknown-key check.
         fig = fig.merge(
             Env::prefixed("CMCC_")
-                .filter(|k| is_config_key(k.as_str()))
+                .filter(|k| is_config_key(k.as_str()) && is_typed_key(k.as_str()))
                 .split("__"),
         );
+        for (key, value) in std::env::vars() {
+            let Some(name) = key.strip_prefix("CMCC_") else {
+                continue;
+            };
+            if is_config_key(name) && !is_typed_key(name) {
+                let path = name.to_ascii_lowercase().replace("__", ".");
+                fig = fig.merge(Serialized::default(&path, value));
+            }
+        }
         let mut cfg: Config = fig.extract()?;
         if let Some(p) = cfg.api_keys_file.take() {
             let text = std::fs::read_to_string(&p).map_err(|err| ConfigError::File {
@@ -220,8 +292,32 @@ impl Config {
                     .map(Secret::new),
             );
         }
+        if let Some(p) = cfg.webhook_secret_file.take() {
+            cfg.webhook_secret = Some(read_secret(&p)?);
+        }
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// The webhook signing key: the bytes of a `whsec_<base64>` secret.
+    pub fn webhook_key(&self) -> Result<Option<Vec<u8>>, ConfigError> {
+        use base64::Engine as _;
+        let Some(s) = &self.webhook_secret else {
+            return Ok(None);
+        };
+        let b64 = s
+            .expose()
+            .strip_prefix("whsec_")
+            .ok_or_else(|| ConfigError::Invalid("webhook_secret must start with whsec_".into()))?;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| ConfigError::Invalid("webhook_secret: not base64 after whsec_".into()))?;
+        if key.len() < 24 {
+            return Err(ConfigError::Invalid(
+                "webhook_secret: at least 24 bytes of key after whsec_".into(),
+            ));
+        }
+        Ok(Some(key))
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -233,6 +329,28 @@ impl Config {
         }
         if self.limits.daily_cap_per_number == 0 || self.limits.per_ip_per_minute == 0 {
             return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        if self.forward_url.is_some() && self.webhook_secret.is_none() {
+            return Err(ConfigError::Invalid(
+                "forward_url needs webhook_secret (or webhook_secret_file): webhooks are signed"
+                    .into(),
+            ));
+        }
+        self.webhook_key()?;
+        for (what, list) in [
+            ("push_allowed_cidrs", &self.push_allowed_cidrs),
+            ("trusted_proxies", &self.trusted_proxies),
+        ] {
+            crate::net::parse_cidrs(list)
+                .map_err(|e| ConfigError::Invalid(format!("{what}: {e}")))?;
+        }
+        if self.presign_versions.is_empty() {
+            return Err(ConfigError::Invalid(
+                "presign_versions must name at least one version".into(),
+            ));
+        }
+        if self.lease_secs == 0 {
+            return Err(ConfigError::Invalid("lease_secs must be positive".into()));
         }
         Ok(())
     }
@@ -280,6 +398,48 @@ mod tests {
             assert_eq!(pw.expose(), "s3cret");
             Ok(())
         });
+    }
+
+    #[test]
+    fn string_fields_take_environment_values_verbatim() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CMCC_PASSPORT__BASE_URL", "test");
+            jail.set_env("CMCC_PASSPORT__APP_ID", "0008");
+            jail.set_env("CMCC_PASSPORT__APP_KEY", "000123456789");
+            jail.set_env("CMCC_ONELINK__BASE_URL", "production");
+            jail.set_env("CMCC_ONELINK__APPID", "100059999270000006");
+            jail.set_env("CMCC_ONELINK__PASSWORD", "00112233");
+            jail.set_env("CMCC_REDIS_PREFIX", "007");
+            jail.set_env("CMCC_LIMITS__DAILY_CAP_PER_NUMBER", "4");
+            jail.set_env("CMCC_CONFIRM_PUSHES", "false");
+            let cfg = Config::load(None).map_err(|e| e.to_string())?;
+            let p = cfg.passport.as_ref().expect("passport");
+            assert_eq!(p.app_id, "0008");
+            assert_eq!(p.app_key.as_ref().map(Secret::expose), Some("000123456789"));
+            let o = cfg.onelink.as_ref().expect("onelink");
+            assert_eq!(o.appid, "100059999270000006");
+            assert_eq!(o.password.as_ref().map(Secret::expose), Some("00112233"));
+            assert_eq!(cfg.redis_prefix, "007");
+            assert_eq!(cfg.limits.daily_cap_per_number, 4);
+            assert!(!cfg.confirm_pushes);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn webhook_secrets_are_whsec_and_required_with_a_webhook() {
+        let mut cfg = Config {
+            forward_url: Some("http://127.0.0.1:1/hook".into()),
+            ..Config::default()
+        };
+        assert!(cfg.validate().is_err(), "a webhook without a secret");
+        cfg.webhook_secret = Some(Secret::new("not-whsec"));
+        assert!(cfg.validate().is_err());
+        cfg.webhook_secret = Some(Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        cfg.validate().expect("valid");
+        assert_eq!(cfg.webhook_key().expect("key").expect("some").len(), 24);
+        cfg.trusted_proxies = vec!["10.0.0.0/33".into()];
+        assert!(cfg.validate().is_err());
     }
 
     #[test]

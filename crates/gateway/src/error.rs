@@ -3,7 +3,8 @@
 //! with a chain of causes.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -17,6 +18,9 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Seconds for a `Retry-After` header.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +30,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             hint: None,
+            retry_after: None,
         }
     }
 
@@ -42,6 +47,11 @@ impl ApiError {
         .with_hint(format!(
             "add the [{what}] section to the gateway config (see `cmcc gateway --help`)"
         ))
+    }
+
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -65,6 +75,15 @@ impl ApiError {
     pub fn from_client(e: &cmcc_client::Error) -> Self {
         use cmcc_client::Error as E;
         match e {
+            E::Carrier(c) if c.code.as_str() == "12012" => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "12012",
+                "OneLink allows one registration link per card and urlType per minute (12012)",
+            )
+            .with_retry_after(ONE_LINK_PER_MINUTE_SECS)
+            .with_hint(
+                "a link for this card was made in the last minute: reuse it, or ask again after Retry-After seconds",
+            ),
             E::Carrier(c) => {
                 let meaning = c.info.map_or(c.message.as_str(), |i| i.en);
                 let status = if c.retryable() {
@@ -98,6 +117,9 @@ impl ApiError {
     }
 }
 
+/// 23A12 answers 12012 for a second link of the same card and urlType within a minute.
+pub const ONE_LINK_PER_MINUTE_SECS: u64 = 60;
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: &'a ApiError,
@@ -105,7 +127,12 @@ struct Body<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(Body { error: &self })).into_response()
+        let mut r = (self.status, axum::Json(Body { error: &self })).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        r
     }
 }
 
@@ -134,12 +161,49 @@ impl From<JsonRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         Self::bad_request(r.body_text())
+            .with_hint("check the query parameters against /openapi.json")
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         Self::bad_request(r.body_text())
+    }
+}
+
+/// `Query` whose rejections are [`ApiError`]s (JSON) instead of axum's plain text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(v) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(v))
+    }
+}
+
+/// `Path` whose rejections are [`ApiError`]s (JSON).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(v) =
+            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(v))
     }
 }
 

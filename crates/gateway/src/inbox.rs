@@ -7,7 +7,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{PushIn, PushOutcome, Store, StoreError};
+use crate::store::{PushIn, PushOutcome, PushPolicy, Store};
 
 /// Most pushes committed in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -29,12 +29,12 @@ pub enum InboxError {
 }
 
 impl Inbox {
-    /// Start the writer on `store`. With `forward`, every new push is also queued for the
-    /// business webhook (outbox) in the same transaction. The task ends when every handle
-    /// is dropped, after writing what it was given.
-    pub fn start(store: Store, forward: bool) -> (Self, tokio::task::JoinHandle<()>) {
+    /// Start the writer on `store`, applying pushes by `policy` (see
+    /// [`crate::store::decide`]). The task ends when every handle is dropped, after writing what
+    /// it was given.
+    pub fn start(store: Store, policy: PushPolicy) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(MAX_BATCH * 8);
-        let task = tokio::spawn(run(store, forward, rx));
+        let task = tokio::spawn(run(store, policy, rx));
         (Self { tx }, task)
     }
 
@@ -53,7 +53,7 @@ impl Inbox {
     }
 }
 
-async fn run(store: Store, forward: bool, mut rx: mpsc::Receiver<(PushIn, Reply)>) {
+async fn run(store: Store, policy: PushPolicy, mut rx: mpsc::Receiver<(PushIn, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -64,7 +64,7 @@ async fn run(store: Store, forward: bool, mut rx: mpsc::Receiver<(PushIn, Reply)
             }
         }
         let pushes: Vec<PushIn> = batch.iter().map(|(p, _)| p.clone()).collect();
-        match write(&store, &pushes, forward).await {
+        match store.apply_pushes(&pushes, policy).await {
             Ok(outcomes) => {
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
@@ -78,14 +78,4 @@ async fn run(store: Store, forward: bool, mut rx: mpsc::Receiver<(PushIn, Reply)
             }
         }
     }
-}
-
-/// The same busiSeq twice in one batch would make the second look new inside the transaction
-/// only if written separately; `apply_pushes` handles it in order, so just pass through.
-async fn write(
-    store: &Store,
-    pushes: &[PushIn],
-    forward: bool,
-) -> Result<Vec<PushOutcome>, StoreError> {
-    store.apply_pushes(pushes, forward).await
 }

@@ -7,7 +7,7 @@
 mod common;
 
 use cmcc_gateway::config::{OneLinkSection, PassportSection};
-use cmcc_gateway::store::NewRegistration;
+use cmcc_gateway::store::{NewRegistration, RegState};
 use cmcc_gateway::{Config, Running};
 use cmcc_proto::crypto::SignAlg;
 use cmcc_proto::{PrivateKey, Secret, Timestamp17};
@@ -37,6 +37,16 @@ impl Gw {
             .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
     async fn post_raw(&self, path: &str, ctype: &str, body: Vec<u8>) -> (u16, String) {
         let r = self
@@ -161,15 +171,32 @@ async fn presign_is_signed_only_when_ours_and_fresh() {
         .verify(SignAlg::Md5WithRsa, pre.as_bytes(), sign)
         .unwrap());
 
-    // Someone else's appId, arbitrary bytes, a stale timestamp: refused, nothing signed.
+    // Someone else's appId, arbitrary bytes, a stale timestamp, a version the JSSDK does not
+    // write (a genuine preSign with digits or dots appended): refused, nothing signed.
     let other = format!("999999999999{msg}{}{uuid}1.0", now17());
     let stale = format!("{APP_ID}{msg}20200101000000000{uuid}1.0");
-    for bad in [other.as_str(), "please sign me", stale.as_str()] {
+    let longer = format!("{pre}0");
+    let dotted = format!("{pre}.");
+    let two = format!("{APP_ID}{msg}{}{uuid}2.0", now17());
+    for bad in [
+        other.as_str(),
+        "please sign me",
+        stale.as_str(),
+        longer.as_str(),
+        dotted.as_str(),
+        two.as_str(),
+    ] {
         let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": bad})).await;
         assert_eq!(s, 400, "{bad}: {body}");
         assert!(body["error"]["message"].as_str().unwrap().len() > 5);
         assert!(body.get("sign").is_none());
     }
+    gw.run.shutdown().await;
+    // The list is configurable.
+    let gw = gateway(|c| c.presign_versions = vec!["1.0".into(), "2.0".into()]).await;
+    let two = format!("{APP_ID}{msg}{}{uuid}2.0", now17());
+    let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": two})).await;
+    assert_eq!(s, 200, "{body}");
     gw.run.shutdown().await;
 }
 
@@ -359,19 +386,25 @@ fn push_body(busi_seq: &str, status: &str, msisdn: &str) -> Value {
     json!({"status": "0", "message": "正确", "result": [{"regStatus": status, "regMsg": "ok", "busiSeq": busi_seq, "msisdn": msisdn}]})
 }
 
+fn issued(busi_seq: &str, msisdn: &str) -> NewRegistration {
+    NewRegistration {
+        busi_seq: busi_seq.into(),
+        card_field: "msisdn".into(),
+        card_value: msisdn.into(),
+        url_type: 6,
+        url: "https://example.invalid/reg".into(),
+        created_at: chrono::Utc::now().timestamp_millis(),
+        state: RegState::Pending,
+    }
+}
+
 #[tokio::test]
-async fn push_receiver_stores_once_and_settles_the_registration() {
-    let gw = gateway(|_| {}).await;
+async fn push_receiver_stores_once_and_settles_only_what_it_issued() {
+    // Confirmation off here (no carrier in this suite); flows.rs covers it against the sandbox.
+    let gw = gateway(|c| c.confirm_pushes = false).await;
     let st = gw.run.state().unwrap().clone();
     st.store
-        .insert_registration(&NewRegistration {
-            busi_seq: "BS0001".into(),
-            card_field: "msisdn".into(),
-            card_value: "1440000000001".into(),
-            url_type: 6,
-            url: "https://example.invalid/reg".into(),
-            created_at: chrono::Utc::now().timestamp_millis(),
-        })
+        .insert_registration(&issued("BS0001", "1440000000001"))
         .await
         .unwrap();
     let (s, answer) = gw
@@ -380,16 +413,25 @@ async fn push_receiver_stores_once_and_settles_the_registration() {
     assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
     let r = st.store.registration("BS0001").await.unwrap().unwrap();
     assert_eq!(
-        (r.state.as_str(), r.settled_by.as_deref()),
-        ("registered", Some("push"))
+        (
+            r.state.as_str(),
+            r.settled_by.as_deref(),
+            r.confirmation.as_deref()
+        ),
+        ("registered", Some("push"), Some("not_checked"))
     );
 
-    // A resend (same busiSeq, even with a different status) changes nothing and is answered ok.
-    let (s, answer) = gw
-        .post("/onelink/push", &push_body("BS0001", "0", "1440000000001"))
-        .await;
-    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
-    assert_eq!(st.store.push_count().await.unwrap(), 1);
+    // A resend changes nothing and is answered ok; a contradicting push is quarantined.
+    for status in ["1", "0"] {
+        let (s, answer) = gw
+            .post(
+                "/onelink/push",
+                &push_body("BS0001", status, "1440000000001"),
+            )
+            .await;
+        assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    }
+    assert_eq!(st.store.push_count().await.unwrap(), 2);
     assert_eq!(
         st.store
             .registration("BS0001")
@@ -400,19 +442,25 @@ async fn push_receiver_stores_once_and_settles_the_registration() {
         "registered"
     );
 
-    // A push for a registration this gateway never issued is adopted, not dropped.
-    let (s, _) = gw
-        .post("/onelink/push", &push_body("BS0002", "0", "1440000000002"))
+    // A push for a registration this gateway never issued: acknowledged, quarantined, no card.
+    let (s, answer) = gw
+        .post("/onelink/push", &push_body("BS0002", "1", "1440000000002"))
         .await;
-    assert_eq!(s, 200);
-    assert_eq!(
-        st.store
-            .registration("BS0002")
-            .await
-            .unwrap()
-            .unwrap()
-            .state,
-        "failed"
+    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    assert!(st.store.registration("BS0002").await.unwrap().is_none());
+    let (s, q) = gw.get("/v1/pushes/quarantine").await;
+    assert_eq!(s, 200, "{q}");
+    let reasons: Vec<&str> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{q}");
+    assert!(reasons.contains(&"not_issued") && reasons.contains(&"contradicts_registered"));
+    assert!(
+        !q.to_string().contains("1440000000002"),
+        "cards are masked: {q}"
     );
 
     // Unreadable bodies get a non-zero status, so the platform resends.
@@ -428,8 +476,156 @@ async fn push_receiver_stores_once_and_settles_the_registration() {
         assert_ne!(v["status"], "0", "{s} {text}");
         assert!((400..500).contains(&s), "{s} {text}");
     }
-    assert_eq!(st.store.push_count().await.unwrap(), 2);
+    assert_eq!(st.store.push_count().await.unwrap(), 3);
     drop(st);
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn push_allowed_cidrs_refuse_others_and_trust_only_listed_proxies() {
+    let gw = gateway(|c| c.push_allowed_cidrs = vec!["10.0.0.0/8".into()]).await;
+    let (s, answer) = gw
+        .post("/onelink/push", &push_body("BS0200", "1", "1440000000001"))
+        .await;
+    assert_eq!(s, 403, "{answer}");
+    assert!(
+        answer["status"].as_str().is_some_and(|x| x != "0"),
+        "{answer}"
+    );
+    // A forwarding header from an untrusted peer is ignored.
+    let r = gw
+        .http
+        .post(gw.url("/onelink/push"))
+        .header("x-forwarded-for", "10.1.2.3")
+        .json(&push_body("BS0201", "1", "1440000000001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(gw.run.state().unwrap().store.push_count().await.unwrap(), 0);
+    gw.run.shutdown().await;
+
+    // Behind a trusted proxy (the test client, 127.0.0.1) the right-most untrusted hop counts.
+    let gw = gateway(|c| {
+        c.push_allowed_cidrs = vec!["10.0.0.0/8".into()];
+        c.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.limits.per_ip_per_minute = 2;
+    })
+    .await;
+    for (xff, want) in [
+        ("10.1.2.3", 200),
+        ("10.9.9.9, 203.0.113.5", 403),
+        ("203.0.113.5, 10.1.2.3", 200),
+    ] {
+        let r = gw
+            .http
+            .post(gw.url("/onelink/push"))
+            .header("x-forwarded-for", xff)
+            .json(&push_body("BS0202", "1", "1440000000001"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want, "{xff}");
+    }
+    // The per-IP limit counts clients, not the proxy.
+    let mut statuses = Vec::new();
+    for ip in [
+        "198.51.100.1",
+        "198.51.100.1",
+        "198.51.100.1",
+        "198.51.100.2",
+    ] {
+        let r = gw
+            .http
+            .post(gw.url("/v1/uaid"))
+            .header("forwarded", format!("for={ip}"))
+            .json(&json!({"token": ""}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [400, 400, 429, 400]);
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_error_is_one_json_shape() {
+    let gw = gateway(|_| {}).await;
+    let check = |what: &str, status: u16, want: u16, ctype: Option<String>, text: &str| {
+        assert_eq!(status, want, "{what}: {text}");
+        assert!(
+            ctype
+                .as_deref()
+                .is_some_and(|c| c.starts_with("application/json")),
+            "{what}: {ctype:?}"
+        );
+        let v: Value = serde_json::from_str(text).unwrap_or_else(|_| panic!("{what}: {text}"));
+        assert!(
+            v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()),
+            "{what}: {text}"
+        );
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty()),
+            "{what}: {text}"
+        );
+    };
+    for (method, path, want) in [
+        ("GET", "/v1/registrations?limit=abc", 400),
+        ("GET", "/v1/registrations?since=yesterday", 400),
+        ("GET", "/v1/cards/msisdn/1440000000001?refresh=maybe", 400),
+        ("GET", "/v1/events?limit=x", 400),
+        ("GET", "/v1/nope", 404),
+        ("GET", "/nope", 404),
+        ("DELETE", "/v1/presign/sign", 405),
+        ("PUT", "/healthz", 405),
+        ("GET", "/v1/events/msg_unknown", 404),
+        ("POST", "/v1/events/msg_unknown/redeliver", 501),
+    ] {
+        let r = gw
+            .http
+            .request(method.parse().unwrap(), gw.url(path))
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let ctype = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = r.text().await.unwrap();
+        check(&format!("{method} {path}"), status, want, ctype, &text);
+    }
+    gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn bearer_is_parsed_strictly() {
+    let gw = gateway(|_| {}).await;
+    for (header, want) in [
+        (format!("Bearer {API_KEY}"), 200),
+        (format!("bearer {API_KEY}"), 200),
+        (format!("Bearer  {API_KEY}"), 401),
+        (format!("Bearer \t{API_KEY}"), 401),
+        (format!("Bearer\t{API_KEY}"), 401),
+        (format!("Bearer {API_KEY} extra"), 401),
+        (format!("Basic {API_KEY}"), 401),
+        ("Bearer ".to_owned(), 401),
+        (API_KEY.to_owned(), 401),
+    ] {
+        let r = gw
+            .http
+            .get(gw.url("/v1/registrations"))
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want, "{header:?}");
+    }
     gw.run.shutdown().await;
 }
 

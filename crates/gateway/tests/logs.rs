@@ -1,6 +1,7 @@
 //! Nothing secret reaches a log line: every flow of the gateway (and of the sandbox it talks
 //! to) runs with TRACE logging captured, then the capture is searched for the appKey, the
-//! private key, the API key, the OneLink password, tokens and full phone/card numbers.
+//! private key, the API key, the OneLink password, tokens and full phone/card numbers —
+//! including card numbers inside malformed and forged push bodies.
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
@@ -84,6 +85,23 @@ async fn no_secret_or_full_number_in_any_log_line() {
         json!({"msisdn": "1440000000005"}),
     )
     .await;
+    // Malformed pushes quoting card numbers, and a forged one that is quarantined.
+    let push_url = format!("{base}/onelink/push");
+    for body in [
+        r#"{"status":"0","result":[{"regStatus":{},"busiSeq":"B","msisdn":"1440000001001"}]}"#,
+        r#"{"status":"0","result":[{"regStatus":"1","busiSeq":"B","msisdn":"1440000001001""#,
+        r#"{"status":"0","result":[{"regStatus":"1","busiSeq":"B","msisdn":1440000001001}]}"#,
+        r#"not json 1440000001001"#,
+        r#"{"status":"0","result":[{"regStatus":"1","busiSeq":"FORGED","msisdn":"1440000001002"}]}"#,
+    ] {
+        sys.http
+            .post(&push_url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+    }
     // Wrong API key.
     sys.http
         .get(format!("{base}/v1/registrations"))
@@ -108,6 +126,8 @@ async fn no_secret_or_full_number_in_any_log_line() {
         ("phone", "13800138000".to_owned()),
         ("phone", "13900139000".to_owned()),
         ("card", "1440000000001".to_owned()),
+        ("card in a malformed push", "1440000001001".to_owned()),
+        ("card in a quarantined push", "1440000001002".to_owned()),
         ("private key", private[40..80].to_owned()),
     ];
     secrets.extend(tokens.into_iter().map(|t| ("token", t)));

@@ -7,7 +7,21 @@
 
 mod common;
 
-use cmcc_gateway::store::{Audit, NewRegistration, PushIn, PushOutcome, RegState, Store};
+use cmcc_gateway::store::{
+    Audit, Delivery, NewRegistration, PushIn, PushOutcome, PushPolicy, RegState, Store,
+};
+use cmcc_proto::wire::onelink::PushClaim;
+
+const FORWARD: PushPolicy = PushPolicy {
+    forward: true,
+    confirm: false,
+    adopt: false,
+};
+const CONFIRM: PushPolicy = PushPolicy {
+    forward: true,
+    confirm: true,
+    adopt: false,
+};
 
 fn reg(busi_seq: &str, card: &str, at: i64) -> NewRegistration {
     NewRegistration {
@@ -17,20 +31,30 @@ fn reg(busi_seq: &str, card: &str, at: i64) -> NewRegistration {
         url_type: 6,
         url: format!("http://sandbox/reg/{busi_seq}"),
         created_at: at,
+        state: RegState::Pending,
     }
 }
 
 fn push(busi_seq: &str, status: &str, at: i64) -> PushIn {
+    card_push(busi_seq, status, "1440292201313", at)
+}
+
+fn card_push(busi_seq: &str, status: &str, card: &str, at: i64) -> PushIn {
     PushIn {
         busi_seq: busi_seq.into(),
         reg_status: status.into(),
+        claim: match status {
+            "1" => PushClaim::Success,
+            "0" => PushClaim::Failure,
+            _ => PushClaim::Unknown,
+        },
         reg_msg: if status == "1" {
             "实名登记成功".into()
         } else {
             "活体检测未通过".into()
         },
-        card_field: "msisdn".into(),
-        card_value: "1440292201313".into(),
+        card_field: if card.is_empty() { "" } else { "msisdn" }.into(),
+        card_value: card.into(),
         body: format!(r#"{{"busiSeq":"{busi_seq}","regStatus":"{status}"}}"#),
         received_at: at,
     }
@@ -93,21 +117,51 @@ async fn registrations_lifecycle(s: &Store) {
         old.iter().map(|r| r.busi_seq.as_str()).collect::<Vec<_>>(),
         ["B1", "B2"]
     );
-    assert!(s
-        .settle("B1", RegState::Registered, "by 23A23", 5_000)
-        .await
-        .unwrap());
-    assert!(
-        !s.settle("B1", RegState::Failed, "again", 6_000)
+    assert_eq!(
+        s.settle_by_23a23("B1", true, "reconcile", false, 5_000)
             .await
             .unwrap(),
-        "only pending ones settle"
+        Some(RegState::Registered)
+    );
+    assert_eq!(
+        s.settle_by_23a23("B1", true, "reconcile", false, 6_000)
+            .await
+            .unwrap(),
+        None,
+        "already registered: nothing changes"
+    );
+    assert_eq!(
+        s.settle_by_23a23("B2", false, "refresh", false, 6_000)
+            .await
+            .unwrap(),
+        None,
+        "pending and not registered: still pending"
     );
     let b1 = s.registration("B1").await.unwrap().unwrap();
     assert_eq!(
-        (b1.state.as_str(), b1.settled_by.as_deref(), b1.settled_at),
-        ("registered", Some("reconcile"), Some(5_000))
+        (
+            b1.state.as_str(),
+            b1.settled_by.as_deref(),
+            b1.settled_at,
+            b1.confirmation.as_deref()
+        ),
+        (
+            "registered",
+            Some("reconcile"),
+            Some(5_000),
+            Some("confirmed")
+        )
     );
+    // OneLink says no more: refresh corrects the other way.
+    assert_eq!(
+        s.settle_by_23a23("B1", false, "refresh", false, 7_000)
+            .await
+            .unwrap(),
+        Some(RegState::Disputed)
+    );
+    s.settle_by_23a23("B1", true, "refresh", false, 8_000)
+        .await
+        .unwrap();
     assert_eq!(
         s.list(Some(RegState::Registered), 0, i64::MAX, 10)
             .await
@@ -121,22 +175,25 @@ async fn pushes_are_idempotent(s: &Store) {
     s.insert_registration(&reg("P1", "1440292201313", 1_000))
         .await
         .unwrap();
+    s.insert_registration(&reg("P2", "1440292201313", 1_001))
+        .await
+        .unwrap();
     let out = s
         .apply_pushes(
             &[
                 push("P1", "1", 2_000),
                 push("P2", "0", 2_001),
-                push("P1", "0", 2_002),
+                push("P1", "1", 2_002),
             ],
-            true,
+            FORWARD,
         )
         .await
         .unwrap();
     assert_eq!(
         out,
         [
-            PushOutcome::Stored,
-            PushOutcome::Stored,
+            PushOutcome::Applied,
+            PushOutcome::Applied,
             PushOutcome::Duplicate
         ]
     );
@@ -145,74 +202,327 @@ async fn pushes_are_idempotent(s: &Store) {
         (
             p1.state.as_str(),
             p1.reg_status.as_deref(),
-            p1.settled_by.as_deref()
+            p1.settled_by.as_deref(),
+            p1.confirmation.as_deref()
         ),
-        ("registered", Some("1"), Some("push"))
+        ("registered", Some("1"), Some("push"), Some("not_checked"))
     );
-    // A push for a registration this gateway never asked for is kept, not dropped.
     let p2 = s.registration("P2").await.unwrap().unwrap();
-    assert_eq!(
-        (p2.state.as_str(), p2.card_value.as_str()),
-        ("failed", "1440292201313")
-    );
+    assert_eq!(p2.state, "failed");
     // A resend in a later batch changes nothing either.
     assert_eq!(
-        s.apply_pushes(&[push("P1", "0", 3_000)], true)
+        s.apply_pushes(&[push("P1", "1", 3_000)], FORWARD)
             .await
             .unwrap(),
         [PushOutcome::Duplicate]
+    );
+    // Only 23A23 takes back a registered card: a failure push for it is quarantined.
+    assert_eq!(
+        s.apply_pushes(&[push("P1", "0", 3_001)], FORWARD)
+            .await
+            .unwrap(),
+        [PushOutcome::Quarantined("contradicts_registered")]
     );
     assert_eq!(
         s.registration("P1").await.unwrap().unwrap().state,
         "registered"
     );
-    assert_eq!(s.push_count().await.unwrap(), 2);
+    assert_eq!(s.push_count().await.unwrap(), 3);
     assert!(s.has_push("P2").await.unwrap());
-    assert_eq!(s.outbox_pending().await.unwrap(), 2);
-    // Without forwarding, no outbox rows.
-    s.apply_pushes(&[push("P3", "1", 4_000)], false)
+    assert_eq!(
+        s.outbox_pending().await.unwrap(),
+        2,
+        "one event per settled registration"
+    );
+    let ev = s.events(Some("P1"), 10).await.unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].event_type, "registration.registered");
+    let payload: serde_json::Value = serde_json::from_str(&ev[0].payload).unwrap();
+    assert_eq!(payload["data"]["confirmation"], "not_checked");
+    assert_eq!(payload["data"]["msisdn"], "1440292201313");
+}
+
+/// Forged pushes: none of them changes a card state; all are kept in the quarantine.
+async fn forged_pushes_are_quarantined(s: &Store) {
+    s.insert_registration(&reg("F1", "1440000000001", 1_000))
         .await
         .unwrap();
-    assert_eq!(s.outbox_pending().await.unwrap(), 2);
+    let out = s
+        .apply_pushes(
+            &[
+                // A busiSeq this gateway never issued.
+                card_push("NOT-OURS", "1", "1440000000001", 2_000),
+                // An issued busiSeq with another card.
+                card_push("F1", "1", "1440000000009", 2_001),
+                // No usable card id (missing, two, malformed: the receiver makes them empty).
+                card_push("F1", "1", "", 2_002),
+            ],
+            CONFIRM,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        [
+            PushOutcome::Quarantined("not_issued"),
+            PushOutcome::Quarantined("card_mismatch"),
+            PushOutcome::Quarantined("no_card"),
+        ]
+    );
+    assert!(s.registration("NOT-OURS").await.unwrap().is_none());
+    let f1 = s.registration("F1").await.unwrap().unwrap();
+    assert_eq!(f1.state, "pending");
+    assert_eq!(s.confirm_open().await.unwrap(), 0);
+    assert_eq!(s.outbox_pending().await.unwrap(), 0);
+    let q = s.quarantine(0, 10).await.unwrap();
+    let mut reasons: Vec<&str> = q.iter().filter_map(|q| q.reason.as_deref()).collect();
+    reasons.sort_unstable();
+    assert_eq!(reasons, ["card_mismatch", "no_card", "not_issued"]);
+    // The forged copy does not shadow the genuine push that follows: it is applied.
+    assert_eq!(
+        s.apply_pushes(&[card_push("F1", "1", "1440000000001", 3_000)], CONFIRM)
+            .await
+            .unwrap(),
+        [PushOutcome::Applied]
+    );
+    assert_eq!(
+        s.registration("F1").await.unwrap().unwrap().state,
+        "unconfirmed"
+    );
+    // Adoption is opt-in, and adopted claims start unconfirmed.
+    let adopt = PushPolicy {
+        adopt: true,
+        ..CONFIRM
+    };
+    assert_eq!(
+        s.apply_pushes(
+            &[card_push("ELSEWHERE", "1", "1440000000007", 4_000)],
+            adopt
+        )
+        .await
+        .unwrap(),
+        [PushOutcome::Adopted]
+    );
+    assert_eq!(
+        s.registration("ELSEWHERE").await.unwrap().unwrap().state,
+        "unconfirmed"
+    );
+    assert_eq!(s.confirm_open().await.unwrap(), 2);
+}
+
+/// Success claims wait in the confirmation queue; a lease is exclusive and only its holder
+/// closes the row; 23A23's answer decides.
+async fn confirmation_queue_is_exactly_once(s: &Store) {
+    for (b, card) in [
+        ("K1", "1440000000001"),
+        ("K2", "1440000000002"),
+        ("K3", "1440000000003"),
+    ] {
+        s.insert_registration(&reg(b, card, 1_000)).await.unwrap();
+    }
+    s.apply_pushes(
+        &[
+            card_push("K1", "1", "1440000000001", 2_000),
+            card_push("K2", "1", "1440000000002", 2_000),
+            card_push("K3", "2", "1440000000003", 2_000),
+        ],
+        CONFIRM,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.registration("K3").await.unwrap().unwrap().state,
+        "unknown"
+    );
+    assert_eq!(
+        s.outbox_pending().await.unwrap(),
+        0,
+        "nothing forwarded before 23A23"
+    );
+    let a = s.confirm_claim("A", 3_000, 30_000, 10).await.unwrap();
+    assert_eq!(a.len(), 3);
+    assert!(
+        s.confirm_claim("B", 3_001, 30_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    // A's lease runs out; B takes K1..K3 over. A can no longer close them.
+    let b = s.confirm_claim("B", 40_000, 30_000, 10).await.unwrap();
+    assert_eq!(b.len(), 3);
+    assert_eq!(
+        s.confirm_done(&a[0], "A", true, true, 40_001)
+            .await
+            .unwrap(),
+        None
+    );
+    let by_busi = |items: &[cmcc_gateway::store::ConfirmItem], busi: &str| {
+        items.iter().find(|i| i.busi_seq == busi).unwrap().clone()
+    };
+    assert_eq!(
+        s.confirm_done(&by_busi(&b, "K1"), "B", true, true, 40_002)
+            .await
+            .unwrap(),
+        Some(RegState::Registered)
+    );
+    assert_eq!(
+        s.confirm_done(&by_busi(&b, "K2"), "B", false, true, 40_003)
+            .await
+            .unwrap(),
+        Some(RegState::Disputed)
+    );
+    assert_eq!(
+        s.confirm_done(&by_busi(&b, "K3"), "B", false, true, 40_004)
+            .await
+            .unwrap(),
+        Some(RegState::Pending),
+        "an unreadable regStatus OneLink does not back is still pending, never failed"
+    );
+    // Closing again (a retry after a crash) does nothing.
+    assert_eq!(
+        s.confirm_done(&by_busi(&b, "K1"), "B", true, true, 40_005)
+            .await
+            .unwrap(),
+        None
+    );
+    for busi in ["K1", "K2", "K3"] {
+        assert_eq!(s.confirm_closed(busi).await.unwrap(), 1, "{busi}");
+    }
+    let k1 = s.registration("K1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            k1.state.as_str(),
+            k1.settled_by.as_deref(),
+            k1.confirmation.as_deref()
+        ),
+        ("registered", Some("confirm"), Some("confirmed"))
+    );
+    let k2 = s.registration("K2").await.unwrap().unwrap();
+    assert_eq!(
+        (k2.state.as_str(), k2.confirmation.as_deref()),
+        ("disputed", Some("contradicted"))
+    );
+    let types: Vec<String> = s
+        .events(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(types, ["registration.disputed", "registration.registered"]);
+    // A retry waits, and only the holder can postpone it.
+    s.insert_registration(&reg("K4", "1440000000004", 1_000))
+        .await
+        .unwrap();
+    s.apply_pushes(&[card_push("K4", "1", "1440000000004", 50_000)], CONFIRM)
+        .await
+        .unwrap();
+    let c = s.confirm_claim("A", 50_001, 30_000, 10).await.unwrap();
+    s.confirm_retry(&c[0], "A", 60_000, "13000").await.unwrap();
+    assert!(s
+        .confirm_claim("B", 59_999, 30_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = s.confirm_claim("B", 60_000, 30_000, 10).await.unwrap();
+    assert_eq!((again[0].busi_seq.as_str(), again[0].attempts), ("K4", 2));
 }
 
 async fn concurrent_duplicates_store_once(s: &Store) {
+    s.insert_registration(&reg("C1", "1440292201313", 1_000))
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for i in 0..40 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.apply_pushes(&[push("C1", "1", 10_000 + i)], false).await
+            s.apply_pushes(&[push("C1", "1", 10_000 + i)], CONFIRM)
+                .await
         }));
     }
     let mut stored = 0;
     for t in tasks {
-        // A concurrent duplicate may also surface as a unique-violation race on some backends;
-        // the contract is: exactly one Stored, every other call Duplicate, none lost.
+        // Exactly one Applied, every other call Duplicate, none lost.
         let out = t.await.unwrap().unwrap();
-        stored += out.iter().filter(|o| **o == PushOutcome::Stored).count();
+        stored += out.iter().filter(|o| **o == PushOutcome::Applied).count();
     }
     assert_eq!(stored, 1);
     assert!(s.has_push("C1").await.unwrap());
+    assert_eq!(
+        s.confirm_open().await.unwrap(),
+        1,
+        "one confirmation queued"
+    );
 }
 
-async fn outbox_leases(s: &Store) {
-    s.apply_pushes(&[push("O1", "1", 100), push("O2", "1", 100)], true)
+async fn events_lease_retry_and_redeliver(s: &Store) {
+    for b in ["O1", "O2"] {
+        s.insert_registration(&reg(b, "1440292201313", 50))
+            .await
+            .unwrap();
+    }
+    s.apply_pushes(&[push("O1", "1", 100), push("O2", "0", 100)], FORWARD)
         .await
         .unwrap();
-    let a = s.outbox_claim(1_000, 30_000, 10).await.unwrap();
+    let a = s.events_claim("A", 1_000, 30_000, 10).await.unwrap();
     assert_eq!(a.len(), 2);
-    assert_eq!(a[0].attempts, 0);
+    assert_eq!(a[0].attempts, 1);
+    assert!(a.iter().all(|e| e.event_id.starts_with("msg_")));
     // Leased: another instance claiming now gets nothing.
-    assert!(s.outbox_claim(1_001, 30_000, 10).await.unwrap().is_empty());
-    s.outbox_done(a[0].id, 1_500).await.unwrap();
-    s.outbox_retry(a[1].id, 2_000, "webhook answered 503")
+    assert!(s
+        .events_claim("B", 1_001, 30_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let attempt = |id, status: Option<i64>, err: Option<&str>| Delivery {
+        outbox_id: id,
+        attempt: 1,
+        at: 1_500,
+        http_status: status,
+        error: err.map(Into::into),
+        answer: Some("ok".into()),
+        latency_ms: 7,
+    };
+    s.event_attempted(&a[0], &attempt(a[0].id, Some(200), None), true, None)
         .await
         .unwrap();
-    assert!(s.outbox_claim(1_999, 30_000, 10).await.unwrap().is_empty());
-    let again = s.outbox_claim(2_000, 30_000, 10).await.unwrap();
+    s.event_attempted(
+        &a[1],
+        &attempt(a[1].id, Some(503), Some("HTTP 503")),
+        false,
+        Some(2_000),
+    )
+    .await
+    .unwrap();
+    assert!(s
+        .events_claim("B", 1_999, 30_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = s.events_claim("B", 2_000, 30_000, 10).await.unwrap();
     assert_eq!(again.len(), 1);
-    assert_eq!((again[0].busi_seq.as_str(), again[0].attempts), ("O2", 1));
-    assert_eq!(s.outbox_pending().await.unwrap(), 1);
+    assert_eq!(
+        (again[0].event_id.as_str(), again[0].attempts),
+        (a[1].event_id.as_str(), 2)
+    );
+    // The last attempt of the schedule fails: given up, then redelivered by hand.
+    s.event_attempted(
+        &again[0],
+        &attempt(again[0].id, None, Some("unreachable")),
+        false,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.outbox_pending().await.unwrap(), 0);
+    let row = s.event(&again[0].event_id).await.unwrap().unwrap();
+    assert!(row.failed_at.is_some());
+    assert_eq!(s.deliveries(row.id).await.unwrap().len(), 2);
+    assert!(s.redeliver(&row.event_id, 3_000).await.unwrap());
+    assert!(!s.redeliver("msg_nope", 3_000).await.unwrap());
+    let re = s.events_claim("A", 3_000, 30_000, 10).await.unwrap();
+    assert_eq!(re[0].event_id, row.event_id, "same webhook-id");
 }
 
 async fn audits_are_kept(s: &Store) {
@@ -265,8 +575,10 @@ macro_rules! suite {
 suite!(
     registrations_lifecycle,
     pushes_are_idempotent,
+    forged_pushes_are_quarantined,
+    confirmation_queue_is_exactly_once,
     concurrent_duplicates_store_once,
-    outbox_leases,
+    events_lease_retry_and_redeliver,
     audits_are_kept
 );
 
@@ -275,7 +587,9 @@ async fn sqlite_data_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("gw.db").display());
     let s = Store::connect(&url).await.unwrap();
-    s.apply_pushes(&[push("R1", "1", 1)], false).await.unwrap();
+    s.apply_pushes(&[push("R1", "1", 1)], CONFIRM)
+        .await
+        .unwrap();
     s.close().await;
     let s = Store::connect(&url).await.unwrap();
     assert!(s.has_push("R1").await.unwrap());

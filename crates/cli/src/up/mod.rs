@@ -98,10 +98,11 @@ impl Up {
 
         let wired = wiring::wire(&sandbox, &demo_url, &opts.data_dir)?;
         let gateway_cfg = wiring::gateway_config(&wired, &sandbox.base_url, opts)?;
+        let push_path = gateway_cfg.push_path.clone();
         let gateway = cmcc_gateway::Running::start(gateway_cfg)
             .await
             .with_context(|| format!("starting the gateway on {}", opts.gateway))?;
-        let push = format!("{}{}", gateway.base_url, wiring::PUSH_PATH);
+        let push = format!("{}{push_path}", gateway.base_url);
         wiring::set_callback(&sandbox, &push)?;
 
         let urls = Urls {

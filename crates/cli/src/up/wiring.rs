@@ -17,8 +17,23 @@ use super::Options;
 
 /// Cards generated for the demo enterprise besides the magic ones (serials 1000…).
 pub const GENERATED_CARDS: u32 = 20;
-/// The gateway's push receiver.
-pub const PUSH_PATH: &str = "/onelink/push";
+/// The gateway's push receiver, under an unguessable segment (kept in the data folder, so the
+/// callback URL survives restarts): the push carries no signature, so its URL is a secret.
+fn push_path(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("gateway-push-path");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let p = text.trim();
+        if p.starts_with("/onelink/push/") {
+            return Ok(p.to_owned());
+        }
+    }
+    let bytes: [u8; 16] = rand::random();
+    let p: String = std::iter::once("/onelink/push/".to_owned())
+        .chain(bytes.iter().map(|b| format!("{b:02x}")))
+        .collect();
+    crate::cmd::serve::write_private(&path, &format!("{p}\n"))?;
+    Ok(p)
+}
 /// Everyone using a local demo comes from 127.0.0.1: the production default (60 calls per
 /// minute per IP) would throttle a few people clicking around, or the browser tests.
 const DEMO_PER_IP_PER_MINUTE: u64 = 1200;
@@ -105,7 +120,7 @@ pub fn gateway_config(
     let mut cfg = cmcc_gateway::Config {
         listen: opts.gateway,
         database_url: format!("sqlite:{}", db.display()),
-        push_path: PUSH_PATH.into(),
+        push_path: push_path(&opts.data_dir)?,
         cors_origins: w.origins.clone(),
         api_keys: vec![w.api_key.clone()],
         ..cmcc_gateway::Config::default()

@@ -19,9 +19,8 @@ use chrono::Utc;
 use cmcc_proto::codes::Platform;
 use cmcc_proto::format::{MiniParam, TransidGenerator};
 use cmcc_proto::wire::onelink::{
-    self as wire, CardFields, CardQueryRequest, Envelope, IdentityRegistrationInfo, Push,
-    PushAnswer, PushRecord, RealNameRegRequest, RealNameRegResult, RealNameStatus, TokenRequest,
-    TokenResult, UrlType,
+    self as wire, CardFields, CardQueryRequest, Envelope, IdentityRegistrationInfo,
+    RealNameRegRequest, RealNameRegResult, RealNameStatus, TokenRequest, TokenResult, UrlType,
 };
 use cmcc_proto::{CardId, Phone, Secret};
 use serde::de::DeserializeOwned;
@@ -370,33 +369,4 @@ impl OneLinkClient {
             snippet: String::new(),
         })
     }
-}
-
-/// Parse a result push body. An error means the body must be answered with a non-zero status
-/// so the platform sends it again.
-pub fn parse_push(body: &[u8]) -> Result<Vec<PushRecord>, Error> {
-    let push: Push = serde_json::from_slice(body).map_err(|e| Error::Decode {
-        url: "push".into(),
-        detail: e.to_string(),
-        snippet: crate::error::snippet(body),
-    })?;
-    if push.result.is_empty() {
-        return Err(Error::Decode {
-            url: "push".into(),
-            detail: "no result record".into(),
-            snippet: crate::error::snippet(body),
-        });
-    }
-    Ok(push.result)
-}
-
-/// The answer that tells the platform a push was received: `{"status":"0","message":"ok"}`.
-pub fn push_answer_ok() -> String {
-    serde_json::to_string(&PushAnswer::ok())
-        .unwrap_or_else(|_| r#"{"status":"0","message":"ok"}"#.into())
-}
-
-/// The answer that makes the platform resend (anything with status ≠ "0").
-pub fn push_answer_retry(message: &str) -> String {
-    serde_json::json!({"status": "1", "message": message}).to_string()
 }

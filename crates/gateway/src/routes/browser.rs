@@ -2,10 +2,11 @@
 //! allow-list and a per-IP rate limit; none of them signs or reveals anything a page could
 //! abuse (the preSign must be ours and fresh; the appKey never leaves the server).
 
+use std::net::IpAddr;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Extension, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -45,14 +46,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(cors)
 }
 
+/// The client's address (behind `trusted_proxies`), for audits.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
 /// Browser calls per client IP per minute, across all instances (shared state).
 async fn per_ip_limit(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    let key = format!("ip:{}:{}", peer.ip(), Utc::now().timestamp() / 60);
+    let client = crate::net::client_ip(peer.ip(), req.headers(), &st.trusted_proxies);
+    req.extensions_mut().insert(ClientIp(client));
+    let key = format!("ip:{client}:{}", Utc::now().timestamp() / 60);
     match st
         .shared
         .reserve(
@@ -91,6 +98,7 @@ pub async fn sign_pre_sign(
     ApiJson(req): ApiJson<crate::api::PreSignRequest>,
 ) -> Result<ApiJson<SignResponse>, ApiError> {
     let passport = st.passport()?;
+    check_pre_sign_version(&st, &req.pre_sign, &passport.config().app_id)?;
     let max_age = Duration::from_secs(st.cfg.limits.presign_max_age_secs);
     let sign = passport
         .sign_pre_sign(&req.pre_sign, Utc::now(), max_age)
@@ -100,6 +108,27 @@ pub async fn sign_pre_sign(
             )
         })?;
     Ok(ApiJson(SignResponse { sign }))
+}
+
+/// The version part must be exactly one the JSSDK produces (`presign_versions`), so nothing
+/// appended to a genuine preSign (`…1.0` + `0`) gets signed.
+fn check_pre_sign_version(st: &AppState, pre_sign: &str, app_id: &str) -> Result<(), ApiError> {
+    let hint =
+        "pass the preSign exactly as YDRZ.getSign made it, within limits.presign_max_age_secs";
+    let parsed = cmcc_proto::format::PreSign::parse(pre_sign, app_id)
+        .map_err(|e| ApiError::bad_request(format!("preSign: {e}")).with_hint(hint))?;
+    if st.cfg.presign_versions.contains(&parsed.version) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "preSign version {:?} is not one this gateway signs",
+            parsed.version
+        ))
+        .with_hint(format!(
+            "the JSSDK's getSign version must be one of presign_versions ({})",
+            st.cfg.presign_versions.join(", ")
+        )))
+    }
 }
 
 fn check_token_id(trace_id: &str) -> Result<(), ApiError> {
@@ -169,7 +198,7 @@ async fn audit(
     st: &AppState,
     kind: &str,
     phone: Option<&Phone>,
-    ip: &SocketAddr,
+    ip: IpAddr,
     code: &str,
     started: Instant,
 ) {
@@ -182,7 +211,7 @@ async fn audit(
             .map(|p| p.config().app_id.clone())
             .unwrap_or_default(),
         phone_masked: phone.map(Phone::masked),
-        client_ip: Some(ip.ip().to_string()),
+        client_ip: Some(ip.to_string()),
         code: code.into(),
         latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
     };
@@ -200,7 +229,7 @@ async fn audit(
               (status = 429, description = "daily cap for this number or per-IP limit", body = crate::api::ErrorBody)))]
 pub async fn verify(
     State(st): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(peer)): Extension<ClientIp>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<ApiJson<VerifyResponse>, ApiError> {
     let started = Instant::now();
@@ -225,7 +254,7 @@ pub async fn verify(
         Ok(Some(_)) => {}
         Ok(None) => {
             metrics::counter!("cmcc_rejections_total", "reason" => "daily_cap").increment(1);
-            audit(&st, "verify", Some(&phone), &peer, "daily_cap", started).await;
+            audit(&st, "verify", Some(&phone), peer, "daily_cap", started).await;
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "daily_cap",
@@ -246,7 +275,7 @@ pub async fn verify(
         .increment(1);
     metrics::histogram!("cmcc_carrier_seconds", "api" => "verify")
         .record(started.elapsed().as_secs_f64());
-    audit(&st, "verify", Some(&phone), &peer, &code, started).await;
+    audit(&st, "verify", Some(&phone), peer, &code, started).await;
     match result {
         Ok(o) => {
             tracing::info!(phone = %phone, code = %o.code, "verified");
@@ -273,7 +302,7 @@ pub async fn verify(
     responses((status = 200, body = UaidResponse), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn uaid(
     State(st): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(peer)): Extension<ClientIp>,
     ApiJson(req): ApiJson<UaidRequest>,
 ) -> Result<ApiJson<UaidResponse>, ApiError> {
     let started = Instant::now();
@@ -288,7 +317,7 @@ pub async fn uaid(
     };
     metrics::counter!("cmcc_carrier_results_total", "api" => "uaid", "code" => code.clone())
         .increment(1);
-    audit(&st, "uaid", None, &peer, &code, started).await;
+    audit(&st, "uaid", None, peer, &code, started).await;
     let uaid = result.map_err(|e| ApiError::from_client(&e))?;
     Ok(ApiJson(UaidResponse { uaid }))
 }

@@ -3,6 +3,7 @@
 //! OpenAPI).
 
 pub mod browser;
+pub mod events;
 pub mod ops;
 pub mod push;
 pub mod server;

@@ -1,39 +1,66 @@
 //! The OneLink result-push receiver. The platform resends unless it gets `{"status":"0"}`
-//! within 5 s, so: write durably, then answer ok; a duplicate (same busiSeq) is answered ok
-//! and changes nothing; anything we cannot read or store gets a non-zero status so it comes
-//! again; and we answer in time no matter what.
+//! within 5 s, so: write durably, then answer ok; a resend (same record) is answered ok and
+//! changes nothing; anything we cannot read or store gets a non-zero status so it comes again;
+//! and we answer in time no matter what.
+//!
+//! A push is a claim, not a fact (the carrier document defines no signature): what a record may
+//! change is decided by [`crate::store::decide`], and a success claim is confirmed with 23A23
+//! from a durable queue before the card counts as registered ([`crate::confirm`]).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use cmcc_client::onelink::{parse_push, push_answer_ok, push_answer_retry};
+use cmcc_proto::wire::onelink::{decode_push, PushAnswer};
 use cmcc_proto::CardId;
 
 use crate::app::AppState;
+use crate::mask::snippet;
 use crate::store::{PushIn, PushOutcome};
 
 /// Answer before the platform's 5 s timeout, leaving it margin.
 const DEADLINE: Duration = Duration::from_millis(4_000);
 
-fn answer(status: StatusCode, body: String) -> Response {
+fn answer(status: StatusCode, a: &PushAnswer) -> Response {
     (
         status,
         [("content-type", "application/json;charset=UTF-8")],
-        body,
+        a.to_json(),
     )
         .into_response()
 }
 
+/// The seed's push body and the receiver's answers, for the OpenAPI document.
+#[utoipa::path(post, path = "/onelink/push", tag = "onelink",
+    description = "OneLink's real-name result push (carrier document 000 §2.2). The path is `push_path` (make it unguessable); only `push_allowed_cidrs` may call it when set. Answered `{\"status\":\"0\",\"message\":\"ok\"}` once stored; a non-zero status makes OneLink resend.",
+    request_body = crate::api::PushBody,
+    responses((status = 200, description = "stored (applied, quarantined or a resend)", body = crate::api::PushAnswerBody),
+              (status = 400, description = "not a OneLink push: resend", body = crate::api::PushAnswerBody),
+              (status = 403, description = "caller outside push_allowed_cidrs", body = crate::api::PushAnswerBody),
+              (status = 503, description = "not stored: resend", body = crate::api::PushAnswerBody)))]
 pub async fn receive_push(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = std::time::Instant::now();
+    if !st.push_allowed.is_empty() {
+        let client = crate::net::client_ip(peer.ip(), &headers, &st.trusted_proxies);
+        if !crate::net::contains(&st.push_allowed, client) {
+            metrics::counter!("cmcc_pushes_total", "outcome" => "forbidden").increment(1);
+            tracing::warn!(client = %client, "push from outside push_allowed_cidrs refused");
+            return answer(
+                StatusCode::FORBIDDEN,
+                &PushAnswer::retry("this address may not push"),
+            );
+        }
+    }
     let body = match body {
         Ok(b) => b,
         Err(e) => {
@@ -41,37 +68,39 @@ pub async fn receive_push(
             tracing::warn!(error = %e.body_text(), "push body not read");
             return answer(
                 e.status(),
-                push_answer_retry("body too large or unreadable"),
+                &PushAnswer::retry("body too large or unreadable"),
             );
         }
     };
-    let records = match parse_push(&body) {
+    let records = match decode_push(&body) {
         Ok(r) => r,
         Err(e) => {
             metrics::counter!("cmcc_pushes_total", "outcome" => "unparseable").increment(1);
-            tracing::warn!(error = %e, "push body unreadable; asking the platform to resend");
+            tracing::warn!(error = %e, body = %snippet(&body), "push body unreadable; asking the platform to resend");
             return answer(
                 StatusCode::BAD_REQUEST,
-                push_answer_retry("body is not a OneLink push"),
+                &PushAnswer::retry("body is not a OneLink push"),
             );
         }
     };
     let now = Utc::now().timestamp_millis();
     let mut ins = Vec::with_capacity(records.len());
     for r in &records {
+        if r.busi_seq.trim().is_empty() {
+            metrics::counter!("cmcc_pushes_total", "outcome" => "unparseable").increment(1);
+            return answer(
+                StatusCode::BAD_REQUEST,
+                &PushAnswer::retry("record without busiSeq"),
+            );
+        }
         let card = r.card.card_id().ok();
         let (field, value) = card.as_ref().map_or(("", String::new()), |c: &CardId| {
             (c.field(), c.value().to_owned())
         });
-        if r.busi_seq.trim().is_empty() {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                push_answer_retry("record without busiSeq"),
-            );
-        }
         ins.push(PushIn {
             busi_seq: r.busi_seq.clone(),
             reg_status: r.reg_status.clone(),
+            claim: r.claim(),
             reg_msg: r.reg_msg.clone(),
             card_field: field.into(),
             card_value: value,
@@ -80,34 +109,49 @@ pub async fn receive_push(
         });
     }
     let work = async {
-        let mut new = 0usize;
+        let mut outcomes = Vec::with_capacity(ins.len());
         for p in ins {
             let busi_seq = p.busi_seq.clone();
-            match st.inbox.submit(p).await? {
-                PushOutcome::Stored => {
-                    new += 1;
-                    tracing::info!(busi_seq = %busi_seq, "push stored");
+            let masked = cmcc_proto::ids::mask_number(&p.card_value);
+            let outcome = st.inbox.submit(p).await?;
+            match outcome {
+                PushOutcome::Applied | PushOutcome::Adopted => {
+                    tracing::info!(busi_seq = %busi_seq, card = %masked, ?outcome, "push stored");
                     record_lag(&st, busi_seq);
+                }
+                PushOutcome::Quarantined(reason) => {
+                    metrics::counter!("cmcc_pushes_quarantined_total", "reason" => reason)
+                        .increment(1);
+                    tracing::warn!(busi_seq = %busi_seq, card = %masked, reason, "push quarantined: it matches no registration issued here");
                 }
                 PushOutcome::Duplicate => {
                     tracing::info!(busi_seq = %busi_seq, "push resent; already stored")
                 }
             }
+            outcomes.push(outcome);
         }
-        Ok::<usize, crate::inbox::InboxError>(new)
+        Ok::<_, crate::inbox::InboxError>(outcomes)
     };
     match tokio::time::timeout(DEADLINE, work).await {
-        Ok(Ok(new)) => {
-            metrics::counter!("cmcc_pushes_total", "outcome" => if new > 0 { "stored" } else { "duplicate" }).increment(1);
+        Ok(Ok(outcomes)) => {
+            for o in &outcomes {
+                let label = match o {
+                    PushOutcome::Applied => "applied",
+                    PushOutcome::Adopted => "adopted",
+                    PushOutcome::Quarantined(_) => "quarantined",
+                    PushOutcome::Duplicate => "duplicate",
+                };
+                metrics::counter!("cmcc_pushes_total", "outcome" => label).increment(1);
+            }
             metrics::histogram!("cmcc_push_store_seconds").record(started.elapsed().as_secs_f64());
-            answer(StatusCode::OK, push_answer_ok())
+            answer(StatusCode::OK, &PushAnswer::ok())
         }
         Ok(Err(e)) => {
             metrics::counter!("cmcc_pushes_total", "outcome" => "store_failed").increment(1);
             tracing::error!(error = %e, "push not stored; asking the platform to resend");
             answer(
                 StatusCode::SERVICE_UNAVAILABLE,
-                push_answer_retry("temporarily unable to store; send again"),
+                &PushAnswer::retry("temporarily unable to store; send again"),
             )
         }
         Err(_) => {
@@ -115,7 +159,7 @@ pub async fn receive_push(
             tracing::error!("push store took longer than 4 s; asking the platform to resend");
             answer(
                 StatusCode::SERVICE_UNAVAILABLE,
-                push_answer_retry("busy; send again"),
+                &PushAnswer::retry("busy; send again"),
             )
         }
     }

@@ -1,7 +1,7 @@
 //! Server-facing routes: the business's backend asks for registration links and reads
 //! registration state. Behind API keys (`Authorization: Bearer <key>`).
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use crate::api::{
     RegistrationView,
 };
 use crate::app::AppState;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::store::{NewRegistration, RegState};
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -27,6 +27,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(create_registration).get(list_registrations),
         )
         .route("/v1/cards/{field}/{value}", get(card_state))
+        .merge(super::events::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_api_key,
@@ -38,15 +39,22 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// `Bearer <key>`, strictly: the scheme (any case), exactly one space, and a key without
+/// whitespace or control characters.
+pub fn bearer(header: &str) -> Option<&str> {
+    let (scheme, key) = header.split_once(' ')?;
+    let clean = !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic() || !b.is_ascii());
+    (scheme.eq_ignore_ascii_case("bearer") && clean).then_some(key)
+}
+
 async fn require_api_key(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let presented = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer);
     let ok = match presented {
-        Some(k) if !k.is_empty() => st
+        Some(k) => st
             .cfg
             .api_keys
             .iter()
@@ -90,7 +98,9 @@ fn card_from(req: &RegistrationRequest) -> Result<CardId, ApiError> {
     responses((status = 200, body = RegistrationLinkResponse),
               (status = 400, body = crate::api::ErrorBody),
               (status = 401, body = crate::api::ErrorBody),
-              (status = 422, description = "OneLink rejected the request; `code` is OneLink's", body = crate::api::ErrorBody)),
+              (status = 422, description = "OneLink rejected the request; `code` is OneLink's", body = crate::api::ErrorBody),
+              (status = 429, description = "12012: one link per card and urlType per minute; see Retry-After", body = crate::api::ErrorBody),
+              (status = 502, description = "`link_answer_lost`: the request was sent but its answer lost; the link may exist (see Retry-After and hint)", body = crate::api::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn create_registration(
     State(st): State<AppState>,
@@ -112,10 +122,20 @@ pub async fn create_registration(
         })?),
         _ => None,
     };
-    let link = onelink
+    let link = match onelink
         .registration_link(&card, url_type, user_phone.as_ref())
         .await
-        .map_err(|e| ApiError::from_client(&e))?;
+    {
+        Ok(l) => l,
+        Err(
+            e @ (cmcc_client::Error::Timeout { .. }
+            | cmcc_client::Error::Http { .. }
+            | cmcc_client::Error::Decode { .. }),
+        ) => {
+            return Err(lost_answer(&st, &card, url_type, &e).await);
+        }
+        Err(e) => return Err(ApiError::from_client(&e)),
+    };
     st.store
         .insert_registration(&NewRegistration {
             busi_seq: link.busi_seq.clone(),
@@ -124,6 +144,7 @@ pub async fn create_registration(
             url_type: url_type.code(),
             url: link.url.clone(),
             created_at: Utc::now().timestamp_millis(),
+            state: RegState::Pending,
         })
         .await
         .map_err(|e| ApiError::internal("recording the registration", &e))?;
@@ -134,6 +155,46 @@ pub async fn create_registration(
         url: link.url,
         mini_param: link.mini_param.and_then(|m| serde_json::to_value(m).ok()),
     }))
+}
+
+/// 23A12 was sent but its answer was lost (timeout, HTTP error, unreadable answer): OneLink may
+/// have made the link. Recorded as a `lost` registration of the card, which the card's push
+/// takes over (and reconciliation checks with 23A23); the caller learns when to ask again.
+async fn lost_answer(
+    st: &AppState,
+    card: &CardId,
+    url_type: UrlType,
+    e: &cmcc_client::Error,
+) -> ApiError {
+    tracing::warn!(error = %e, card = %card, "23A12 answer lost after sending; the link may exist");
+    let now = Utc::now().timestamp_millis();
+    let placeholder = NewRegistration {
+        busi_seq: format!(
+            "lost-{}",
+            crate::store::new_event_id().trim_start_matches("msg_")
+        ),
+        card_field: card.field().into(),
+        card_value: card.value().into(),
+        url_type: url_type.code(),
+        url: String::new(),
+        created_at: now,
+        state: RegState::Lost,
+    };
+    if let Err(se) = st.store.insert_registration(&placeholder).await {
+        tracing::error!(error = %se, "recording the lost 23A12 answer failed");
+    }
+    metrics::counter!("cmcc_registration_answers_lost_total").increment(1);
+    let wait = crate::error::ONE_LINK_PER_MINUTE_SECS;
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "link_answer_lost",
+        "OneLink's answer to the link request was lost after it was sent: the link may exist, but this gateway did not receive it",
+    )
+    .with_retry_after(wait)
+    .with_hint(format!(
+        "ask again after {wait} s (OneLink makes one link per card and urlType per minute, 12012 before then); the card's result push is still matched to this card, and GET /v1/cards/{}/…?refresh=true asks OneLink",
+        card.field()
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,8 +213,8 @@ pub struct CardQuery {
     security(("api_key" = [])))]
 pub async fn card_state(
     State(st): State<AppState>,
-    Path((field, value)): Path<(String, String)>,
-    Query(q): Query<CardQuery>,
+    ApiPath((field, value)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<CardQuery>,
 ) -> Result<ApiJson<CardStateResponse>, ApiError> {
     let card = match field.as_str() {
         "msisdn" => CardId::from_fields(Some(&value), None, None),
@@ -189,17 +250,26 @@ pub async fn card_state(
     let registered = info.status == "1";
     let mut registration = latest;
     if let Some(r) = registration.as_mut() {
-        if registered && r.state == RegState::Pending.as_str() {
-            let now = Utc::now().timestamp_millis();
-            if st
-                .store
-                .settle(&r.busi_seq, RegState::Registered, "23A23: registered", now)
-                .await
-                .map_err(|e| ApiError::internal("settling the registration", &e))?
-            {
-                r.state = RegState::Registered.as_str().into();
-                r.settled_by = Some("reconcile".into());
-                r.updated_at = now;
+        // OneLink is the authority: correct the stored state in either direction.
+        let now = Utc::now().timestamp_millis();
+        let changed = st
+            .store
+            .settle_by_23a23(
+                &r.busi_seq,
+                registered,
+                "refresh",
+                st.cfg.forward_url.is_some(),
+                now,
+            )
+            .await
+            .map_err(|e| ApiError::internal("settling the registration", &e))?;
+        if let Some(state) = changed {
+            if state == RegState::Disputed {
+                metrics::counter!("cmcc_push_disputed_total").increment(1);
+                tracing::warn!(busi_seq = %r.busi_seq, card = %card, "stored state contradicted by 23A23 on refresh");
+            }
+            if let Ok(Some(fresh)) = st.store.registration(&r.busi_seq).await {
+                *r = fresh;
             }
         }
     }
@@ -214,7 +284,7 @@ pub async fn card_state(
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
-    /// `pending`, `registered` or `failed`.
+    /// `pending`, `unconfirmed`, `registered`, `failed`, `disputed`, `unknown` or `lost`.
     pub state: Option<String>,
     /// Unix milliseconds, inclusive.
     pub since: Option<i64>,
@@ -226,7 +296,7 @@ pub struct ListQuery {
 
 /// Registrations by state and creation time, newest first.
 #[utoipa::path(get, path = "/v1/registrations", tag = "server",
-    params(("state" = Option<String>, Query, description = "pending, registered or failed"),
+    params(("state" = Option<String>, Query, description = "pending, unconfirmed, registered, failed, disputed, unknown or lost"),
            ("since" = Option<i64>, Query, description = "created at or after (Unix ms)"),
            ("until" = Option<i64>, Query, description = "created before (Unix ms)"),
            ("limit" = Option<i64>, Query, description = "1-1000, default 100")),
@@ -234,12 +304,14 @@ pub struct ListQuery {
     security(("api_key" = [])))]
 pub async fn list_registrations(
     State(st): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<ApiJson<RegistrationList>, ApiError> {
     let state = match q.state.as_deref() {
         None | Some("") => None,
         Some(s) => Some(RegState::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!("state {s:?}: use pending, registered or failed"))
+            ApiError::bad_request(format!(
+                "state {s:?}: use pending, unconfirmed, registered, failed, disputed, unknown or lost"
+            ))
         })?),
     };
     let limit = q.limit.unwrap_or(100);

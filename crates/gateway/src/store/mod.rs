@@ -11,7 +11,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use model::{Audit, NewRegistration, OutboxItem, PushIn, PushOutcome, RegState, Registration};
+pub use confirm::{verdict, Verdict};
+pub use events::{new_event_id, Event};
+pub use model::{
+    Audit, ConfirmItem, Confirmation, Delivery, EventRow, NewRegistration, OutboxItem, PushIn,
+    PushOutcome, PushPolicy, QuarantinedPush, RegState, Registration,
+};
+pub use pushes::{decide, Decision};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,6 +48,39 @@ macro_rules! on_pool {
         }
     };
 }
+
+/// Begin a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later could not upgrade its
+/// lock under contention and would fail with "database is locked" instead of waiting.
+macro_rules! begin {
+    ($p:expr) => {
+        $crate::store::Begin::begin_write($p).await?
+    };
+}
+
+/// [`begin!`] for each pool type.
+pub(crate) trait Begin {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl Begin for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl Begin for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+mod confirm;
+mod events;
+mod pushes;
 
 impl Store {
     /// Connect and migrate. `sqlite:path/to/file.db` (created if missing) or `postgres://…`.
@@ -106,7 +145,7 @@ impl Store {
 
     pub async fn insert_registration(&self, r: &NewRegistration) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO registrations (busi_seq, card_field, card_value, url_type, url, state, created_at, updated_at)
-                           VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) ON CONFLICT (busi_seq) DO NOTHING";
+                           VALUES ($1, $2, $3, $4, $5, $7, $6, $6) ON CONFLICT (busi_seq) DO NOTHING";
         on_pool!(self, |p| sqlx::query(SQL)
             .bind(&r.busi_seq)
             .bind(&r.card_field)
@@ -114,6 +153,7 @@ impl Store {
             .bind(i64::from(r.url_type))
             .bind(&r.url)
             .bind(r.created_at)
+            .bind(r.state.as_str())
             .execute(p)
             .await
             .map(|_| ()))?;
@@ -162,206 +202,19 @@ impl Store {
             .await)?)
     }
 
-    /// Pending registrations created before `cutoff` (for reconciliation).
+    /// Pending and disputed registrations created before `cutoff` (for reconciliation: the
+    /// push may never come, or a forged one may have come first).
     pub async fn pending_before(
         &self,
         cutoff: i64,
         limit: i64,
     ) -> Result<Vec<Registration>, StoreError> {
-        const SQL: &str = "SELECT * FROM registrations WHERE state = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2";
+        const SQL: &str = "SELECT * FROM registrations WHERE state IN ('pending', 'disputed', 'lost') AND created_at < $1 ORDER BY created_at LIMIT $2";
         Ok(on_pool!(self, |p| sqlx::query_as::<_, Registration>(SQL)
             .bind(cutoff)
             .bind(limit)
             .fetch_all(p)
             .await)?)
-    }
-
-    /// Settle a pending registration from a status query. Returns whether it changed.
-    pub async fn settle(
-        &self,
-        busi_seq: &str,
-        state: RegState,
-        msg: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE registrations SET state = $2, reg_msg = $3, updated_at = $4, settled_at = $4, settled_by = 'reconcile'
-                           WHERE busi_seq = $1 AND state = 'pending'";
-        let r = on_pool!(self, |p| sqlx::query(SQL)
-            .bind(busi_seq)
-            .bind(state.as_str())
-            .bind(msg)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(r == 1)
-    }
-
-    /// Write a batch of pushes in ONE transaction (group commit): each new busiSeq is stored in
-    /// the inbox, settles its registration (creating it if the push is for one this gateway did
-    /// not ask for), and, with `forward`, queues an outbox message. A busiSeq seen before changes
-    /// nothing. Only after this returns may the platform be told "ok".
-    pub async fn apply_pushes(
-        &self,
-        batch: &[PushIn],
-        forward: bool,
-    ) -> Result<Vec<PushOutcome>, StoreError> {
-        const INBOX: &str = "INSERT INTO pushes (busi_seq, reg_status, body, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (busi_seq) DO NOTHING";
-        const SETTLE: &str = "UPDATE registrations SET state = $2, reg_status = $3, reg_msg = $4, updated_at = $5, settled_at = $5, settled_by = 'push'
-                              WHERE busi_seq = $1";
-        const ADOPT: &str = "INSERT INTO registrations (busi_seq, card_field, card_value, url_type, url, state, reg_status, reg_msg, created_at, updated_at, settled_at, settled_by)
-                             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $7, $7, 'push') ON CONFLICT (busi_seq) DO NOTHING";
-        const OUTBOX: &str =
-            "INSERT INTO outbox (busi_seq, payload, next_attempt_at) VALUES ($1, $2, $3)";
-        macro_rules! run {
-            ($p:expr) => {{
-                let mut tx = $p.begin().await?;
-                let mut out = Vec::with_capacity(batch.len());
-                for push in batch {
-                    let inserted = sqlx::query(INBOX)
-                        .bind(&push.busi_seq)
-                        .bind(&push.reg_status)
-                        .bind(&push.body)
-                        .bind(push.received_at)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if inserted == 0 {
-                        out.push(PushOutcome::Duplicate);
-                        continue;
-                    }
-                    let state = RegState::from_reg_status(&push.reg_status);
-                    let updated = sqlx::query(SETTLE)
-                        .bind(&push.busi_seq)
-                        .bind(state.as_str())
-                        .bind(&push.reg_status)
-                        .bind(&push.reg_msg)
-                        .bind(push.received_at)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if updated == 0 {
-                        sqlx::query(ADOPT)
-                            .bind(&push.busi_seq)
-                            .bind(&push.card_field)
-                            .bind(&push.card_value)
-                            .bind(state.as_str())
-                            .bind(&push.reg_status)
-                            .bind(&push.reg_msg)
-                            .bind(push.received_at)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    if forward {
-                        sqlx::query(OUTBOX)
-                            .bind(&push.busi_seq)
-                            .bind(&push.body)
-                            .bind(push.received_at)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    out.push(PushOutcome::Stored);
-                }
-                tx.commit().await?;
-                out
-            }};
-        }
-        Ok(match self {
-            Store::Sqlite(p) => run!(p),
-            Store::Postgres(p) => run!(p),
-        })
-    }
-
-    pub async fn push_count(&self) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM pushes"
-        )
-        .fetch_one(p)
-        .await)?)
-    }
-
-    /// Whether a push with this busiSeq is stored.
-    pub async fn has_push(&self, busi_seq: &str) -> Result<bool, StoreError> {
-        const SQL: &str = "SELECT COUNT(*) FROM pushes WHERE busi_seq = $1";
-        Ok(on_pool!(self, |p| sqlx::query_scalar::<_, i64>(SQL)
-            .bind(busi_seq)
-            .fetch_one(p)
-            .await)?
-            > 0)
-    }
-
-    /// Take up to `limit` due outbox messages, leasing them for `lease_ms` so another instance
-    /// does not send them at the same time. At-least-once: a crash after sending and before
-    /// [`Store::outbox_done`] sends again after the lease.
-    pub async fn outbox_claim(
-        &self,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<OutboxItem>, StoreError> {
-        const PICK: &str = "SELECT id, busi_seq, payload, attempts FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2";
-        const LEASE: &str = "UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1 WHERE id = $1 AND delivered_at IS NULL AND next_attempt_at <= $3";
-        macro_rules! run {
-            ($p:expr) => {{
-                let mut tx = $p.begin().await?;
-                let items = sqlx::query_as::<_, OutboxItem>(PICK)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut claimed = Vec::with_capacity(items.len());
-                for it in items {
-                    let n = sqlx::query(LEASE)
-                        .bind(it.id)
-                        .bind(now + lease_ms)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if n == 1 {
-                        claimed.push(it);
-                    }
-                }
-                tx.commit().await?;
-                claimed
-            }};
-        }
-        Ok(match self {
-            Store::Sqlite(p) => run!(p),
-            Store::Postgres(p) => run!(p),
-        })
-    }
-
-    pub async fn outbox_done(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        on_pool!(self, |p| sqlx::query(
-            "UPDATE outbox SET delivered_at = $2, last_error = NULL WHERE id = $1"
-        )
-        .bind(id)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        Ok(())
-    }
-
-    pub async fn outbox_retry(&self, id: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1";
-        on_pool!(self, |p| sqlx::query(SQL)
-            .bind(id)
-            .bind(next_at)
-            .bind(error)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
-        Ok(())
-    }
-
-    pub async fn outbox_pending(&self) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL"
-        )
-        .fetch_one(p)
-        .await)?)
     }
 
     pub async fn record_audit(&self, a: &Audit) -> Result<(), StoreError> {

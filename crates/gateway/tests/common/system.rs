@@ -177,6 +177,36 @@ impl Sys {
     }
 }
 
+impl Sys {
+    /// Make the sandbox's `endpoint` answer `code` (`http503`, `13000`, …) the next `remaining`
+    /// times.
+    pub async fn fault(&self, endpoint: &str, code: &str, remaining: u32) {
+        let r = self
+            .http
+            .post(format!("{}/_sandbox/onelink/faults", self.sbx.base_url))
+            .json(
+                &json!({"endpoint": endpoint, "code": code, "delay_ms": 0, "remaining": remaining}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+}
+
+/// A push body as OneLink sends it, with these records.
+pub fn push_of(records: Value) -> Value {
+    json!({"status": "0", "message": "正确", "result": records})
+}
+
+/// Post a push (no API key: OneLink has none) and return the status and answer.
+pub async fn push(http: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
+    let r = http.post(url).json(body).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+pub const IDENTITY_INFO: &str = "/v5/ec/query/sim-identity-registration-info";
+
 pub async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let r = http
         .post(url)
