@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`tenant`] | apps (appId, keys, entitlements, allow-lists, validity, caps, lifetimes) |
 //! | [`network`] | the virtual cellular network: devices, number segments, magic numbers |
+//! | [`counters`] | usage count, daily cap and rate, checked and counted atomically |
 //! | [`tokens`] | compact single-use tokens with lifetimes, swept when expired |
 //! | [`referer`] | referer/origin rules of seed 004 §2.3 |
 //! | [`get_token`] | H5 getToken, mini-program getTokenInfo, UAID getMobile |
@@ -15,6 +16,7 @@
 //! | [`persist`] | the optional state file |
 
 pub mod admin;
+pub mod counters;
 pub mod get_token;
 pub mod imei_token_validate;
 pub mod jssdk;
@@ -35,9 +37,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::Router;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use cmcc_proto::codes::Code;
-use cmcc_proto::time::china_day;
 use cmcc_proto::{Platform, Timestamp17};
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
@@ -100,17 +101,6 @@ struct Apps {
     by_id: BTreeMap<String, Arc<App>>,
 }
 
-#[derive(Debug, Default)]
-struct Counters {
-    /// Billable verifications used per appId.
-    usage: BTreeMap<String, u64>,
-    /// getToken calls per appId in the current minute.
-    rate: BTreeMap<String, (i64, u32)>,
-    /// Verifications per (app, number) on the day.
-    daily: BTreeMap<(u32, u64), u32>,
-    day: Option<NaiveDate>,
-}
-
 /// The auth platform's state.
 #[derive(Debug)]
 pub struct AuthState {
@@ -120,7 +110,7 @@ pub struct AuthState {
     apps: RwLock<Apps>,
     devices: RwLock<Vec<DeviceProfile>>,
     pub tokens: TokenStore,
-    counters: Mutex<Counters>,
+    pub(crate) counters: counters::Counters,
     next_idx: AtomicU32,
     task_seq: AtomicU64,
     /// Serialises state-file writes.
@@ -139,7 +129,7 @@ impl AuthState {
             apps: RwLock::default(),
             devices: RwLock::default(),
             tokens: TokenStore::default(),
-            counters: Mutex::default(),
+            counters: counters::Counters::default(),
             next_idx: AtomicU32::new(0),
             task_seq: AtomicU64::new(1),
             persist_lock: Mutex::new(()),
@@ -198,7 +188,7 @@ impl AuthState {
     /// counters are dropped.
     pub fn reset(&self) -> anyhow::Result<()> {
         self.tokens.clear();
-        *self.counters.lock() = Counters::default();
+        self.counters.clear();
         *self.settings.write() = Settings {
             strict_signatures: self.initial.strict_signatures,
             timestamp_tolerance_secs: self.initial.timestamp_tolerance_secs,
@@ -232,7 +222,7 @@ impl AuthState {
             .write()
             .by_id
             .insert(app.cfg.app_id.clone(), app.clone());
-        self.counters.lock().usage.remove(&app.cfg.app_id);
+        self.counters.reset_usage(&app.cfg.app_id);
         self.persist();
         Ok(app)
     }
@@ -273,7 +263,7 @@ impl AuthState {
 
     /// Billable verifications used so far.
     pub fn usage(&self, app_id: &str) -> u64 {
-        self.counters.lock().usage.get(app_id).copied().unwrap_or(0)
+        self.counters.usage(app_id)
     }
 
     fn persist(&self) {
@@ -292,38 +282,8 @@ impl AuthState {
 
     /// One more getToken for this app in the current minute; false when over the limit.
     fn rate_ok(&self, app: &App, now: DateTime<Utc>) -> bool {
-        let minute = now.timestamp().div_euclid(60);
-        let mut c = self.counters.lock();
-        let e = c.rate.entry(app.cfg.app_id.clone()).or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
-        }
-        e.1 += 1;
-        e.1 <= app.cfg.rate_limit_per_minute
-    }
-
-    /// Billable verifications left (`None`: unlimited).
-    fn usage_left(&self, app: &App) -> Option<u64> {
-        let used = self.usage(&app.cfg.app_id);
-        app.cfg.usage_limit.map(|l| l.saturating_sub(used))
-    }
-
-    /// Verifications of `number` by `app` on the China day of `now`.
-    fn daily_count(&self, app: &App, number: u64, now: DateTime<Utc>) -> u32 {
-        let mut c = self.counters.lock();
-        let day = china_day(now);
-        if c.day != Some(day) {
-            c.day = Some(day);
-            c.daily.clear();
-        }
-        c.daily.get(&(app.idx, number)).copied().unwrap_or(0)
-    }
-
-    /// Count one billable verification.
-    fn count_verification(&self, app: &App, number: u64) {
-        let mut c = self.counters.lock();
-        *c.usage.entry(app.cfg.app_id.clone()).or_insert(0) += 1;
-        *c.daily.entry((app.idx, number)).or_insert(0) += 1;
+        self.counters
+            .rate_ok(&app.cfg.app_id, app.cfg.rate_limit_per_minute, now)
     }
 
     fn task_id(&self, now: DateTime<Utc>) -> String {

@@ -17,6 +17,7 @@ use cmcc_proto::wire::passport::{
 use cmcc_proto::{PublicKey, SignAlg, Timestamp17};
 use serde_json::json;
 
+use super::counters::Hold;
 use super::get_token::{short, sign_failure};
 use super::tenant::{App, Product, Validity};
 use super::tokens::{fingerprint_hash, TokenError};
@@ -137,12 +138,15 @@ fn check(
             "the capability is unavailable (available = false: no contract or no balance)",
         ));
     }
-    if ctx.state.usage_left(&app) == Some(0) {
-        return Err(
+    // Held from here; given back when the answer is not billed (dropped before `bill`).
+    let mut hold = ctx
+        .state
+        .counters
+        .hold_usage(&app.cfg.app_id, app.idx, app.cfg.usage_limit)
+        .map_err(|_| {
             Reject::new("111075", "the app's usage count is exhausted (usage_limit)")
-                .detail(json!({"usage_limit": app.cfg.usage_limit})),
-        );
-    }
+                .detail(json!({"usage_limit": app.cfg.usage_limit}))
+        })?;
     let Some(customer_key) = app.customer_key.as_ref() else {
         return Err(Reject::new(
             "103605",
@@ -221,7 +225,7 @@ fn check(
     }
     let cap_number = typed_number.as_deref().and_then(|n| n.parse::<u64>().ok());
     if let Some(n) = cap_number {
-        daily_cap(ctx, &app, n, now)?;
+        daily_cap(&mut hold, &app, n, now)?;
     }
     let now_ms = now.timestamp_millis();
     let rec = ctx
@@ -260,13 +264,12 @@ fn check(
     let same = match &typed_number {
         Some(n) => *n == device,
         None => {
-            daily_cap(ctx, &app, rec.number, now)?;
+            daily_cap(&mut hold, &app, rec.number, now)?;
             legacy_phone_num(&device, &app.cfg.app_key, &h.timestamp)
                 .eq_ignore_ascii_case(b.phone_num.trim())
         }
     };
-    ctx.state
-        .count_verification(&app, cap_number.unwrap_or(rec.number));
+    hold.bill();
     let code = if same { "000" } else { "001" };
     Ok((
         code,
@@ -278,19 +281,22 @@ fn check(
     ))
 }
 
-fn daily_cap(ctx: &Ctx, app: &App, number: u64, now: DateTime<Utc>) -> Result<(), Reject> {
-    let n = ctx.state.daily_count(app, number, now);
-    if n >= app.cfg.daily_cap {
-        return Err(Reject::new(
+fn daily_cap(
+    hold: &mut Hold<'_>,
+    app: &App,
+    number: u64,
+    now: DateTime<Utc>,
+) -> Result<(), Reject> {
+    hold.daily(number, app.cfg.daily_cap, now).map_err(|n| {
+        Reject::new(
             "121011",
             format!(
                 "{} was verified {n} times today (China time); the cap is {}",
                 mask_number(&number.to_string()),
                 app.cfg.daily_cap
             ),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// Decrypt `phoneNum` with the platform key and check its appKey and timestamp.
