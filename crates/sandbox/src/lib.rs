@@ -7,6 +7,7 @@
 //! | [`core`] | what both platforms share: the virtual clock, the journal, fault injection |
 //! | [`auth`] | the auth platform of seeds 001/002/004: H5 and mini-program number verification, UAID, the JSSDK |
 //! | [`onelink`] | OneLink of seed 000: token, IoT-card real-name registration, the registration page, result push, status |
+//! | [`body_limit`] | oversized requests answered in the platform's envelope, `Connection: close` |
 //! | [`config`] | the sandbox's TOML configuration |
 //! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
 //!
@@ -14,6 +15,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod body_limit;
 pub mod config;
 pub mod core;
 pub mod onelink;
@@ -54,6 +56,7 @@ impl Sandbox {
             .merge(auth::router(self.core.clone(), self.auth.clone()))
             .merge(onelink::router(self.core.clone(), self.onelink.clone()))
             .merge(admin::routes(self.clone()))
+            .layer(axum::middleware::from_fn(body_limit::limit))
     }
 
     /// Everything an integrator needs to call this sandbox (demo apps, enterprises, keys, URLs),
