@@ -174,12 +174,17 @@ impl Pushes {
         m
     }
 
-    fn begin(&self, id: u64) -> Option<(String, serde_json::Value, u32)> {
+    fn begin(&self, id: u64) -> Option<Begun> {
         let mut store = self.store.lock();
         let p = store.get_mut(&id)?;
         p.state = PushState::Delivering;
         p.rounds += 1;
-        Some((p.appid.clone(), p.body.clone(), p.rounds))
+        Some(Begun {
+            appid: p.appid.clone(),
+            busi_seq: p.busi_seq.clone(),
+            body: p.body.clone(),
+            round: p.rounds,
+        })
     }
 
     fn record(&self, id: u64, attempt: Attempt) {
@@ -193,6 +198,23 @@ impl Pushes {
             p.state = state;
         }
     }
+}
+
+/// A delivery round that has begun.
+struct Begun {
+    appid: String,
+    busi_seq: String,
+    body: serde_json::Value,
+    round: u32,
+}
+
+/// The card a push is about, masked for the log (`msisdn`, `iccid` or `imsi` of its record).
+fn masked_card(body: &serde_json::Value) -> String {
+    let rec = &body["result"][0];
+    ["msisdn", "iccid", "imsi"]
+        .iter()
+        .find_map(|k| rec[*k].as_str().filter(|v| !v.is_empty()))
+        .map_or_else(String::new, cmcc_proto::ids::mask_number)
 }
 
 /// Start the dispatcher: one task reading the queue, deliveries in parallel up to the
@@ -236,7 +258,13 @@ async fn deliver(
     cfg: &PushConfig,
     id: u64,
 ) {
-    let Some((appid, body, round)) = state.pushes.begin(id) else {
+    let Some(Begun {
+        appid,
+        busi_seq,
+        body,
+        round,
+    }) = state.pushes.begin(id)
+    else {
         return;
     };
     let Some(url) = state.callback_url(&appid) else {
@@ -294,6 +322,14 @@ async fn deliver(
             return;
         }
     }
-    tracing::warn!(push = id, appid = %appid, resends = cfg.max_resends, "result push not acknowledged; giving up");
+    // Seed 000: after the last resend the platform records an error log.
+    tracing::error!(
+        push = id,
+        appid = %appid,
+        busi_seq = %busi_seq,
+        card = %masked_card(&body),
+        resends = cfg.max_resends,
+        "result push not acknowledged after the last resend; giving up"
+    );
     state.pushes.finish(id, PushState::GaveUp);
 }
