@@ -9,6 +9,7 @@
 //! | [`onelink`] | OneLink of seed 000: token, IoT-card real-name registration, the registration page, result push, status |
 //! | [`body_limit`] | oversized requests answered in the platform's envelope, `Connection: close` |
 //! | [`config`] | the sandbox's TOML configuration |
+//! | [`state_file`] | state files of both platforms, written atomically, owner-only |
 //! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
@@ -19,6 +20,7 @@ pub mod body_limit;
 pub mod config;
 pub mod core;
 pub mod onelink;
+pub mod state_file;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,6 +36,8 @@ pub struct Sandbox {
     pub core: Core,
     pub auth: Arc<auth::AuthState>,
     pub onelink: Arc<onelink::OneLinkState>,
+    /// Background tasks, stopped by [`Sandbox::stop_background`].
+    tasks: Arc<parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Sandbox {
@@ -47,6 +51,7 @@ impl Sandbox {
             core,
             auth,
             onelink,
+            tasks: Arc::default(),
         })
     }
 
@@ -68,9 +73,20 @@ impl Sandbox {
         out
     }
 
-    /// Start the background work (e.g. the push dispatcher). Call once, inside a Tokio runtime.
+    /// Start the background work (the push dispatcher, the OneLink state saver). Call once,
+    /// inside a Tokio runtime.
     pub fn start_background(&self) {
-        onelink::start_background(self.core.clone(), self.onelink.clone());
+        let tasks = onelink::start_background(self.core.clone(), self.onelink.clone());
+        self.tasks.lock().extend(tasks);
+    }
+
+    /// Stop every background task (deliveries in flight included) and write the state files
+    /// one last time.
+    pub fn stop_background(&self) {
+        for t in self.tasks.lock().drain(..) {
+            t.abort();
+        }
+        self.onelink.save_now();
     }
 }
 
@@ -107,8 +123,9 @@ impl Running {
         })
     }
 
-    /// Stop serving.
+    /// Stop serving, stop the background tasks and write the state files.
     pub fn stop(self) {
         self.task.abort();
+        self.sandbox.stop_background();
     }
 }

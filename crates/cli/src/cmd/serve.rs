@@ -20,6 +20,14 @@ pub struct SandboxArgs {
     /// every change, read on start). Default: in memory only.
     #[arg(long, env = "CMCC_SANDBOX_STATE")]
     pub state_file: Option<PathBuf>,
+    /// Keep OneLink's state (cards, registrations, tokens, pending pushes) in this file (read on
+    /// start, written shortly after every change and on stop). Default: in memory only.
+    #[arg(long, env = "CMCC_SANDBOX_ONELINK_STATE")]
+    pub onelink_state_file: Option<PathBuf>,
+    /// Push callback URL of the demo OneLink enterprise (overrides the configured one and the
+    /// one saved in the state file).
+    #[arg(long, env = "CMCC_SANDBOX_ONELINK_CALLBACK")]
+    pub onelink_callback: Option<String>,
     /// Log bad signatures (103101, 130018) in the journal instead of rejecting the request.
     #[arg(long)]
     pub log_only_signatures: bool,
@@ -80,9 +88,14 @@ pub struct UpArgs {
     /// The gateway listens here.
     #[arg(long, env = "CMCC_UP_GATEWAY", default_value = "127.0.0.1:8702")]
     pub gateway_listen: SocketAddr,
-    /// Folder for the gateway's SQLite database, its API key and the credentials file.
+    /// Folder for the gateway's SQLite database, the sandbox's OneLink state, the API key and
+    /// the credentials file. A restart on the same folder continues where the last run stopped.
     #[arg(long, env = "CMCC_DATA_DIR", default_value = ".cmcc")]
     pub data_dir: PathBuf,
+    /// Start clean: forget the sandbox's OneLink state and the gateway's database in the data
+    /// folder (the API key is kept).
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// Logs go to stderr: `RUST_LOG` filters (default `info`); `CMCC_LOG_FORMAT=json` gives one
@@ -123,12 +136,22 @@ async fn start_sandbox(args: &SandboxArgs) -> anyhow::Result<cmcc_sandbox::Runni
     if let Some(path) = &args.state_file {
         config.auth.state_file = Some(path.clone());
     }
+    if let Some(path) = &args.onelink_state_file {
+        config.onelink.state_file = Some(path.clone());
+    }
     if args.log_only_signatures {
         config.auth.strict_signatures = false;
     }
     let running = cmcc_sandbox::Running::start(&config, args.listen)
         .await
         .with_context(|| format!("starting the sandbox on {}", args.listen))?;
+    if let Some(url) = &args.onelink_callback {
+        let appid = cmcc_sandbox::onelink::config::DEMO_APPID;
+        anyhow::ensure!(
+            running.sandbox.onelink.set_callback(appid, Some(url)),
+            "--onelink-callback: the sandbox has no demo enterprise ({appid})"
+        );
+    }
     let description = running.sandbox.describe();
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
@@ -194,6 +217,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
             demo: args.demo_listen,
             gateway: args.gateway_listen,
             data_dir: args.data_dir.clone(),
+            fresh: args.fresh,
         };
         let (up, text) = crate::up::Up::start(&opts).await?;
         println!("{text}");

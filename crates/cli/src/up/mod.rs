@@ -20,7 +20,12 @@ pub struct Options {
     pub demo: SocketAddr,
     pub gateway: SocketAddr,
     pub data_dir: PathBuf,
+    /// Forget the sandbox's OneLink state and the gateway's database of earlier runs.
+    pub fresh: bool,
 }
+
+/// The sandbox's OneLink state in the data folder (cards, registrations, tokens, pushes).
+pub const ONELINK_STATE_FILE: &str = "sandbox-onelink.json";
 
 /// The addresses of a running `cmcc up`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -54,8 +59,28 @@ impl Up {
         let demo_addr = demo_listener.local_addr()?;
         let demo_url = format!("http://{demo_addr}");
 
+        let state_file = opts.data_dir.join(ONELINK_STATE_FILE);
+        if opts.fresh {
+            let db = opts.data_dir.join("gateway.db");
+            for f in [
+                state_file.clone(),
+                db.clone(),
+                db.with_extension("db-wal"),
+                db.with_extension("db-shm"),
+            ] {
+                match std::fs::remove_file(&f) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e).with_context(|| format!("removing {}", f.display()));
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut sandbox_cfg = cmcc_sandbox::SandboxConfig::default();
         sandbox_cfg.onelink.demo_generate_cards = wiring::GENERATED_CARDS;
+        // The gateway keeps its store in the data folder; the sandbox keeps OneLink's beside
+        // it, so a restart finds both sides agreeing.
+        sandbox_cfg.onelink.state_file = Some(state_file);
         let sandbox = cmcc_sandbox::Running::start(&sandbox_cfg, opts.sandbox)
             .await
             .with_context(|| format!("starting the sandbox on {}", opts.sandbox))?;

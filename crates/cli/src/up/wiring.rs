@@ -134,12 +134,13 @@ pub fn gateway_config(
 
 /// The demo enterprise pushes registration results to the gateway.
 pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
-    let mut inv = sandbox.sandbox.onelink.inventory.write();
-    let e = inv
-        .enterprises
-        .get_mut(DEMO_APPID)
-        .context("the sandbox has no demo enterprise")?;
-    e.callback_url = Some(push_url.to_owned());
+    anyhow::ensure!(
+        sandbox
+            .sandbox
+            .onelink
+            .set_callback(DEMO_APPID, Some(push_url)),
+        "the sandbox has no demo enterprise"
+    );
     Ok(())
 }
 
