@@ -9,6 +9,7 @@
 //! | [`tokens`] | compact single-use tokens with lifetimes, swept when expired |
 //! | [`referer`] | referer/origin rules of seed 004 §2.3 |
 //! | [`get_token`] | H5 getToken, mini-program getTokenInfo, UAID getMobile |
+//! | [`images`] | the H5 JSSDK's getMobile.htm image requests, waiting for their getToken |
 //! | [`verify_vm_mobile`] | verifyVmMobileApi: 000/001 and its error codes |
 //! | [`imei_token_validate`] | imeiTokenValidate: the UAID |
 //! | [`jssdk`] | the JS files, getConnection, CORS |
@@ -18,6 +19,7 @@
 pub mod admin;
 pub mod counters;
 pub mod get_token;
+pub mod images;
 pub mod imei_token_validate;
 pub mod jssdk;
 pub mod network;
@@ -110,6 +112,7 @@ pub struct AuthState {
     apps: RwLock<Apps>,
     devices: RwLock<Vec<DeviceProfile>>,
     pub tokens: TokenStore,
+    pub images: images::Images,
     pub(crate) counters: counters::Counters,
     next_idx: AtomicU32,
     task_seq: AtomicU64,
@@ -129,6 +132,7 @@ impl AuthState {
             apps: RwLock::default(),
             devices: RwLock::default(),
             tokens: TokenStore::default(),
+            images: images::Images::default(),
             counters: counters::Counters::default(),
             next_idx: AtomicU32::new(0),
             task_seq: AtomicU64::new(1),
@@ -188,6 +192,7 @@ impl AuthState {
     /// counters are dropped.
     pub fn reset(&self) -> anyhow::Result<()> {
         self.tokens.clear();
+        self.images.clear();
         self.counters.clear();
         *self.settings.write() = Settings {
             strict_signatures: self.initial.strict_signatures,
