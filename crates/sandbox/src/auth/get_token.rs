@@ -17,7 +17,7 @@ use cmcc_proto::Timestamp17;
 use serde_json::json;
 
 use super::network::{self, Fetch};
-use super::tenant::{App, Product, Validity};
+use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenRec};
 use super::{loose, parse_object, referer, require, typed, Ctx, Meta, Reject};
 
@@ -348,21 +348,7 @@ fn common_app_checks(
                 .detail(json!({"entitlements": app.cfg.entitlements})),
         );
     }
-    match app.validity(now) {
-        Validity::Valid => {}
-        Validity::Expired => {
-            return Err(
-                Reject::new("110025", "the validity window has ended (valid_until)")
-                    .desc("权益已失效"),
-            )
-        }
-        Validity::NotYet => {
-            return Err(
-                Reject::new("110022", "the capability is not effective yet (valid_from)")
-                    .desc("权益已失效"),
-            )
-        }
-    }
+    app.check_validity(now, CodeTable::GetToken)?;
     Ok(app)
 }
 

@@ -14,7 +14,7 @@ use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
 use super::get_token::{short, sign_failure};
-use super::tenant::{Product, Validity};
+use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
 use super::verify_vm_mobile::{diagnose_signature, server_app_checks};
 use super::{loose, parse_object, require, typed, Ctx, Meta, Reject};
@@ -80,9 +80,7 @@ fn check(
         ("sign", &b.sign),
     ])?;
     let app = server_app_checks(ctx, meta, &h.app_id, &[Product::Uaid])?;
-    if app.validity(now) != Validity::Valid {
-        return Err(Reject::new("110022", "outside the app's validity window").desc("权益已失效"));
-    }
+    app.check_validity(now, CodeTable::ImeiValidate)?;
     ctx.state.check_timestamp(&h.timestamp, now)?;
     let Some(key) = app.customer_key.as_ref() else {
         return Err(Reject::new(

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::counters::Hold;
 use super::get_token::{short, sign_failure};
-use super::tenant::{App, Product, Validity};
+use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenError};
 use super::{loose, parse_object, require, typed_owned, Ctx, Meta, Reject};
 
@@ -117,21 +117,7 @@ fn check(
         ("sign", &b.sign),
     ])?;
     let app = server_app_checks(ctx, meta, &h.app_id, &[Product::H5, Product::Mini])?;
-    match app.validity(now) {
-        Validity::Valid => {}
-        Validity::Expired => {
-            return Err(Reject::new(
-                "110025",
-                "the validity window has ended (valid_until)",
-            ))
-        }
-        Validity::NotYet => {
-            return Err(Reject::new(
-                "110027",
-                "the configuration is not effective yet (valid_from)",
-            ))
-        }
-    }
+    app.check_validity(now, CodeTable::Verify)?;
     if !app.cfg.available {
         return Err(Reject::new(
             "110027",
