@@ -23,6 +23,33 @@ pub const MINI_GET_TOKEN_INFO_PATH: &str = "/NumberAbility/jssdkVlm_MiniProg/get
 /// Where cmcc publishes the H5 JSSDK (global `YDRZ`: getConnection, getSign, getTokenInfo).
 pub const H5_JSSDK_PATH: &str = "/NumberAbility/h5/js/jssdk_auth.min.js";
 
+/// The network type behind the JSSDK's `getConnection` ([`GetConnectionRequest`]). The carrier
+/// does not publish one; cmcc's choice, served by the sandbox.
+pub const GET_CONNECTION_PATH: &str = "/NumberAbility/h5/getConnection.htm";
+
+/// getConnection request: a flat JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetConnectionRequest {
+    #[serde(rename = "appId", alias = "appId ", default)]
+    pub app_id: String,
+    /// Test environment only: the number the test device has.
+    #[serde(rename = "phoneNum", default, skip_serializing_if = "Option::is_none")]
+    pub phone_num: Option<String>,
+}
+
+/// getConnection answer: `103000` and the device's network type (`4G`, `5G`, `WIFI`, `UNKNOWN`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetConnectionResponse {
+    #[serde(rename = "resultCode")]
+    pub result_code: String,
+    #[serde(rename = "resultDesc", default)]
+    pub result_desc: String,
+    #[serde(rename = "netType", default)]
+    pub net_type: String,
+    #[serde(rename = "isCellular", default)]
+    pub is_cellular: bool,
+}
+
 /// businessType of UAID getMobile.
 pub const BUSINESS_TYPE_UAID: &str = "3";
 /// businessType of the mini-program getTokenInfo.
@@ -74,6 +101,14 @@ pub struct GetTokenRequest {
     /// Mini-program only: `"0"` selects the test line.
     #[serde(rename = "isTest", default, skip_serializing_if = "Option::is_none")]
     pub is_test: Option<String>,
+    /// Mini-program only: the fingerprint the JSSDK made, bound to the token (the platform
+    /// makes one when it is absent).
+    #[serde(
+        rename = "userInformation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_information: Option<String>,
 }
 
 impl GetTokenRequest {

@@ -19,7 +19,7 @@ use serde_json::json;
 use super::network::{self, Fetch};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenRec};
-use super::{loose, parse_object, referer, require, typed, Ctx, Meta, Reject};
+use super::{parse_object, referer, require, typed, Ctx, Echo, Meta, Reject};
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
@@ -67,11 +67,11 @@ async fn answer(
     f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Reject>,
 ) -> Json<GetTokenResponse> {
     let now = ctx.core.clock.now();
-    let loose_body = serde_json::from_slice::<serde_json::Value>(body).unwrap_or_default();
+    let echo = Echo::flat(body);
     let header = TokenHeader {
-        msg_id: loose(&loose_body, &["msgId"]).to_owned(),
+        msg_id: echo.msg_id,
         timestamp: Timestamp17::from_utc(now).to_string(),
-        app_id: loose(&loose_body, &["appId"]).to_owned(),
+        app_id: echo.app_id,
     };
     let body = match outcome(ctx, path, body, f).await {
         Ok(issued) => TokenBody {
@@ -266,11 +266,11 @@ async fn mini_get_token_info(
         }
         rate(&c, &app, now)?;
         md5_sign_check(&c, &req, &app)?;
-        let ui = v
-            .get("userInformation")
-            .and_then(|u| u.as_str())
+        let ui = req
+            .user_information
+            .clone()
             .filter(|s| !s.trim().is_empty())
-            .map_or_else(|| server_fingerprint(&meta, &req.msg_id), str::to_owned);
+            .unwrap_or_else(|| server_fingerprint(&meta, &req.msg_id));
         let is_test = req.is_test.as_deref() == Some("0");
         issue(
             &c,

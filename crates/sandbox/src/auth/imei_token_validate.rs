@@ -17,7 +17,7 @@ use super::get_token::{short, sign_failure};
 use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
 use super::verify_vm_mobile::{diagnose_signature, server_app_checks};
-use super::{loose, parse_object, require, typed, Ctx, Meta, Reject};
+use super::{parse_object, require, typed, Ctx, Echo, Meta, Reject};
 
 pub fn routes() -> Router<Ctx> {
     Router::new().route(wire::IMEI_TOKEN_VALIDATE_PATH, post(validate_uaid))
@@ -30,7 +30,6 @@ async fn validate_uaid(
 ) -> Json<ImeiValidateResponse> {
     let path = wire::IMEI_TOKEN_VALIDATE_PATH;
     let now = ctx.core.clock.now();
-    let loose_body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
     let outcome = match ctx.fault(path).await {
         Some(r) => Err(r),
         None => parse_object(&body).and_then(|v| check(&ctx, &meta, &v, now)),
@@ -46,13 +45,17 @@ async fn validate_uaid(
             (r.code, t, None)
         }
     };
-    let version = loose(&loose_body, &["header", "version"]);
+    let echo = Echo::header(&body);
     Json(ImeiValidateResponse {
         header: ImeiValidateResponseHeader {
-            version: if version.is_empty() { "2.0" } else { version }.to_owned(),
-            msg_id: loose(&loose_body, &["header", "msgId"]).to_owned(),
+            version: if echo.version.is_empty() {
+                "2.0".to_owned()
+            } else {
+                echo.version
+            },
+            msg_id: echo.msg_id,
             timestamp: Timestamp17::from_utc(now).to_string(),
-            app_id: loose(&loose_body, &["header", "appId"]).to_owned(),
+            app_id: echo.app_id,
         },
         body: ImeiValidateResponseBody {
             result_code: code,

@@ -541,18 +541,46 @@ fn empty_desc(field: &str) -> &'static str {
     }
 }
 
-/// A string field of a loose JSON object, reading `name` and `name ` (seed 004's keys).
-fn loose<'a>(v: &'a serde_json::Value, path: &[&str]) -> &'a str {
-    let mut cur = v;
-    for (i, p) in path.iter().enumerate() {
-        let next = cur.get(*p).or_else(|| cur.get(format!("{p} ")));
-        match next {
-            Some(n) if i + 1 == path.len() => return n.as_str().unwrap_or(""),
-            Some(n) => cur = n,
-            None => return "",
-        }
+/// What an answer echoes of its request, read leniently (a missing or non-string field is
+/// empty; seed 004's keys with a trailing space are read too), so a rejected request still gets
+/// its msgId and appId back.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Echo {
+    #[serde(rename = "msgId", alias = "msgId ", deserialize_with = "any_str")]
+    pub msg_id: String,
+    #[serde(rename = "appId", alias = "appId ", deserialize_with = "any_str")]
+    pub app_id: String,
+    #[serde(alias = "version ", deserialize_with = "any_str")]
+    pub version: String,
+}
+
+impl Echo {
+    /// The echo of a flat request (the getToken family).
+    pub fn flat(body: &[u8]) -> Self {
+        serde_json::from_slice(body).unwrap_or_default()
     }
-    ""
+
+    /// The echo of a `{header, body}` request (verification, UAID validation).
+    pub fn header(body: &[u8]) -> Self {
+        #[derive(Default, Deserialize)]
+        #[serde(default)]
+        struct Enveloped {
+            #[serde(alias = "header ")]
+            header: Echo,
+        }
+        serde_json::from_slice::<Enveloped>(body)
+            .unwrap_or_default()
+            .header
+    }
+}
+
+/// A string, or empty for anything else.
+fn any_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        _ => String::new(),
+    })
 }
 
 /// Every auth route: endpoints at the carrier's paths, the JSSDK, the admin API and pages.

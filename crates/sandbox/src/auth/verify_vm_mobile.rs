@@ -21,7 +21,7 @@ use super::counters::Hold;
 use super::get_token::{short, sign_failure};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenError};
-use super::{loose, parse_object, require, typed_owned, Ctx, Meta, Reject};
+use super::{parse_object, require, typed_owned, Ctx, Echo, Meta, Reject};
 
 pub fn routes() -> Router<Ctx> {
     Router::new().route(wire::VERIFY_VM_MOBILE_PATH, post(verify_number))
@@ -30,15 +30,9 @@ pub fn routes() -> Router<Ctx> {
 async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<VerifyResponse> {
     let path = wire::VERIFY_VM_MOBILE_PATH;
     let now = ctx.core.clock.now();
-    // One parse: the envelope echoes msgId/appId even when the request is rejected.
+    // The envelope echoes msgId/appId even when the request is rejected.
     let parsed = parse_object(&body);
-    let echo = |name: &str| {
-        parsed.as_ref().map_or_else(
-            |_| String::new(),
-            |v| loose(v, &["header", name]).to_owned(),
-        )
-    };
-    let (msg_id, app_id) = (echo("msgId"), echo("appId"));
+    let Echo { msg_id, app_id, .. } = Echo::header(&body);
     let outcome = match ctx.fault(path).await {
         Some(r) => Err(r),
         None => parsed.and_then(|v| check(&ctx, &meta, v, now)),
