@@ -16,8 +16,9 @@ use serde_json::json;
 use super::get_token::{short, sign_failure};
 use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
-use super::verify_vm_mobile::{diagnose_signature, server_app_checks};
+use super::verify_vm_mobile::server_app_checks;
 use super::{parse_object, require, typed, Ctx, Echo, Meta, Reject};
+use cmcc_proto::diagnose::{diagnose, Candidates};
 
 pub fn routes() -> Router<Ctx> {
     Router::new().route(wire::IMEI_TOKEN_VALIDATE_PATH, post(validate_uaid))
@@ -100,24 +101,18 @@ fn check(
         })
         .unwrap_or(false);
     if !ok {
-        let candidates = vec![
-            (
-                "without version",
-                format!("{}{}{}{}", h.app_id, h.msg_id, h.timestamp, b.token),
-            ),
-            (
-                "version 1.0 instead of 2.0",
-                cmcc_proto::sign::imei_token_validate(
-                    &h.app_id,
-                    &h.msg_id,
-                    &h.timestamp,
-                    &b.token,
-                    "1.0",
-                )
-                .into_string(),
-            ),
-        ];
-        let mut detail = diagnose_signature(key, &b.sign, expected.as_str(), &candidates);
+        let c = Candidates {
+            fields: vec![
+                ("appId", h.app_id.clone()),
+                ("msgId", h.msg_id.clone()),
+                ("timestamp", h.timestamp.clone()),
+                ("token", b.token.clone()),
+                ("version", h.version.clone()),
+            ],
+            extra: vec![("expandParams", b.expand_params.clone())],
+            other: Vec::new(),
+        };
+        let mut detail = diagnose(key, expected.as_str(), &b.sign, &c).to_json();
         detail["received_sign"] = short(&b.sign).into();
         sign_failure(ctx, "130018", "signature verification failed", detail)?;
     }

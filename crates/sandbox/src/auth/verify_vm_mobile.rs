@@ -9,12 +9,13 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use cmcc_proto::crypto::decode_base64_lenient;
+use cmcc_proto::diagnose::{diagnose, Candidates};
 use cmcc_proto::ids::mask_number;
 use cmcc_proto::sign::{legacy_phone_num, split_phone_plaintext};
 use cmcc_proto::wire::passport::{
     self as wire, VerifyRequest, VerifyResponse, VerifyResponseBody, VerifyResponseHeader,
 };
-use cmcc_proto::{PublicKey, SignAlg, Timestamp17};
+use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
 use super::counters::Hold;
@@ -151,37 +152,24 @@ fn check(
         Some(decrypt_phone(&app, &b.phone_num, &h.timestamp)?)
     };
     if !sig_ok {
-        let mut candidates = vec![
-            (
-                "without version",
-                format!(
-                    "{}{}{}{}{}",
-                    h.app_id, h.msg_id, b.phone_num, h.timestamp, b.token
-                ),
-            ),
-            (
-                "fields as name=value&…",
-                format!(
-                    "appId={}&msgId={}&phoneNum={}&timestamp={}&token={}&version={}",
-                    h.app_id, h.msg_id, b.phone_num, h.timestamp, b.token, h.version
-                ),
-            ),
-            (
-                "version 1.0 instead of the header's",
-                cmcc_proto::sign::verify_vm_mobile(
-                    &h.app_id,
-                    &h.msg_id,
-                    &b.phone_num,
-                    &h.timestamp,
-                    &b.token,
-                    "1.0",
-                )
-                .into_string(),
-            ),
-        ];
+        let mut c = Candidates {
+            fields: vec![
+                ("appId", h.app_id.clone()),
+                ("msgId", h.msg_id.clone()),
+                ("phoneNum", b.phone_num.clone()),
+                ("timestamp", h.timestamp.clone()),
+                ("token", b.token.clone()),
+                ("version", h.version.clone()),
+            ],
+            extra: vec![
+                ("userInformation", b.user_information.clone()),
+                ("expandParams", b.expand_params.clone()),
+            ],
+            other: Vec::new(),
+        };
         if let Some(n) = &typed_number {
-            candidates.push((
-                "the phone number instead of the phoneNum ciphertext",
+            c.other.push((
+                "the phone number instead of the phoneNum ciphertext".into(),
                 cmcc_proto::sign::verify_vm_mobile(
                     &h.app_id,
                     &h.msg_id,
@@ -197,7 +185,7 @@ fn check(
             ctx,
             "130018",
             "signature verification failed",
-            diagnose_signature(customer_key, &b.sign, expected.as_str(), &candidates),
+            diagnose(customer_key, expected.as_str(), &b.sign, &c).to_json(),
         )?;
     }
     if b.user_information.trim().is_empty() {
@@ -315,38 +303,4 @@ fn decrypt_phone(app: &App, phone_num: &str, header_ts: &str) -> Result<String, 
         ));
     }
     Ok(phone.to_owned())
-}
-
-/// Why a signature fails: the string the sandbox expected, and — when the signature opens with
-/// the registered key — which string the client really signed, found among common mistakes.
-pub(super) fn diagnose_signature(
-    key: &PublicKey,
-    sign_b64: &str,
-    expected: &str,
-    candidates: &[(&str, String)],
-) -> serde_json::Value {
-    let raw = decode_base64_lenient(sign_b64).unwrap_or_default();
-    match key.recover_digest(&raw) {
-        Err(_) => json!({
-            "expected_sign_string": expected,
-            "reconstructed_sign_string": null,
-            "verdict": "the signature does not open with the registered customer public key: it was made with another private key, or is not a signature",
-        }),
-        Ok(d) => {
-            let alg = d.alg.map(SignAlg::jca_name);
-            let found = candidates.iter().find(|(_, s)| d.matches(s.as_bytes()));
-            let verdict = match (d.alg, found) {
-                (Some(SignAlg::Sha256WithRsa), _) => "signed with SHA256withRSA; the platform expects MD5withRSA".to_owned(),
-                (_, Some((label, _))) => format!("right key, wrong string: the client signed {label}"),
-                _ => "right key, but the signed string is none of the common mistakes; compare the client's sign string with expected_sign_string".to_owned(),
-            };
-            json!({
-                "expected_sign_string": expected,
-                "reconstructed_sign_string": found.map(|(_, s)| s.as_str()),
-                "signed_digest_alg": alg,
-                "signed_digest_hex": hex::encode(&d.digest),
-                "verdict": verdict,
-            })
-        }
-    }
 }
