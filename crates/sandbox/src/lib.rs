@@ -10,11 +10,13 @@
 //! | [`body_limit`] | oversized requests answered in the platform's envelope, `Connection: close` |
 //! | [`config`] | the sandbox's TOML configuration |
 //! | [`state_file`] | state files of both platforms, written atomically, owner-only |
+//! | [`admin_error`] | the admin API's one error type: JSON `{"error"}`, body rejections included |
 //! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
 
 pub mod admin;
+pub mod admin_error;
 pub mod auth;
 pub mod body_limit;
 pub mod config;

@@ -178,6 +178,23 @@ impl OneLinkState {
         out
     }
 
+    /// Generate `count` cards for an enterprise (admin API, console, `cmcc up`): how many, the
+    /// inventory's size, and the first new card.
+    pub fn generate_cards(
+        &self,
+        appid: &str,
+        count: u32,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, String> {
+        if count > 1_000_000 {
+            return Err("at most 1,000,000 cards at once".into());
+        }
+        let mut inv = self.inventory.write();
+        let first = inv.generate(appid, count).map_err(|e| e.to_string())?;
+        let sample = inv.cards.get(first).map(|c| c.view(now));
+        Ok(serde_json::json!({ "generated": count, "total": inv.cards.len(), "first": sample }))
+    }
+
     /// Set (or clear) an enterprise's push callback URL. `false`: no such enterprise.
     pub fn set_callback(&self, appid: &str, url: Option<&str>) -> bool {
         let mut inv = self.inventory.write();
