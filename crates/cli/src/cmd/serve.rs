@@ -156,28 +156,10 @@ async fn start_sandbox(args: &SandboxArgs) -> anyhow::Result<cmcc_sandbox::Runni
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     let creds = args.data_dir.join("sandbox-credentials.txt");
-    write_private(&creds, &description)?;
+    crate::up::private_file::write_private(&creds, &description)?;
     println!("{description}");
     println!("(also written to {})", creds.display());
     Ok(running)
-}
-
-/// Write a file only its owner can read: it holds demo secrets.
-pub(crate) fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 async fn until_shutdown() {

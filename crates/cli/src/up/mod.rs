@@ -3,9 +3,11 @@
 //! | module | what |
 //! |---|---|
 //! | [`wiring`] | what a first start sets up between the parts: keys, origins, callback, API key |
+//! | [`private_file`] | owner-only files (credentials, the API key), also for `cmcc sandbox` |
 //! | [`demo`] | the demo site: one page per flow, and the integrator backend's proxy routes |
 
 pub mod demo;
+pub mod private_file;
 pub mod wiring;
 
 use std::net::SocketAddr;
@@ -110,7 +112,7 @@ impl Up {
             },
         );
         let text = wiring::describe(&urls, &wired, &sandbox);
-        crate::cmd::serve::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
+        private_file::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
         let json = serde_json::to_string_pretty(&urls)?;
         std::fs::write(opts.data_dir.join("up.json"), json)
             .with_context(|| format!("writing {}", opts.data_dir.join("up.json").display()))?;

@@ -91,7 +91,7 @@ fn api_key(data_dir: &Path) -> anyhow::Result<Secret> {
     let key: String = std::iter::once("cmcc_demo_".to_owned())
         .chain(bytes.iter().map(|b| format!("{b:02x}")))
         .collect();
-    crate::cmd::serve::write_private(&path, &format!("{key}\n"))?;
+    super::private_file::write_private(&path, &format!("{key}\n"))?;
     Ok(Secret::new(key))
 }
 
