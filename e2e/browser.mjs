@@ -10,12 +10,12 @@ export const SANDBOX = (process.env.CMCC_SANDBOX_URL || 'http://127.0.0.1:8700')
 const SHOTS = process.env.CMCC_SCREENSHOTS === '1';
 const SHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots');
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CMCC_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
+      '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync', ...extraArgs],
   });
 }
 

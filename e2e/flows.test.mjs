@@ -2,7 +2,7 @@
 // (crates/cli/tests/e2e.rs starts one on free ports and runs this file).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launch, phonePage, shot } from './browser.mjs';
+import { DEMO, SANDBOX, launch, phonePage, shot } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -77,6 +77,48 @@ test('H5: the daily cap per number is reached on the 11th verification', async (
   assert.equal(await h5Login(page, number, number), 'daily_cap');
   assert.equal(await page.isVisible('#fallback'), true);
   await shot(page, 'h5-daily-cap');
+});
+
+// A page that loads the JSSDK from the carrier's host, unchanged but for where the carrier's
+// hosts lead: every request to www.cmpassport.com goes to the sandbox, and the route adds the
+// number header the way the mobile network's gateway does (so the page picks no device).
+test('H5: a page loading the script from the carrier\'s host works when those hosts are routed to the sandbox', async () => {
+  // The rewritten page is a fulfilled response with no address of its own: Chromium counts it as
+  // public and would block its calls to the gateway on 127.0.0.1 (local network access), which a
+  // page really served from 127.0.0.1 may make. Its own browser, with that check off.
+  const own = await launch(['--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks,BlockInsecurePrivateNetworkRequests']);
+  try {
+    const page = await phonePage(own);
+    const CARRIER = 'https://www.cmpassport.com';
+    const seen = [];
+    await page.route((url) => url.pathname === '/h5.html' && url.href.startsWith(DEMO), async (route) => {
+      const resp = await route.fetch();
+      const html = (await resp.text()).replace(`${SANDBOX}/NumberAbility/h5/js/`, `${CARRIER}/NumberAbility/h5/js/`);
+      await route.fulfill({ response: resp, body: html });
+    });
+    await page.route(/^https?:\/\/www\.cmpassport\.com\//, async (route) => {
+      const req = route.request();
+      const u = new URL(req.url());
+      seen.push(`${req.method()} ${u.host}${u.pathname}`);
+      const headers = { ...(await req.allHeaders()), 'x-cmcc-sandbox-device': '13800138000' };
+      const resp = await route.fetch({ url: SANDBOX + u.pathname + u.search, headers });
+      await route.fulfill({ response: resp });
+    });
+    await page.goto(`${DEMO}h5.html?device=`);
+    assert.equal(await page.locator(`script[src="${CARRIER}/NumberAbility/h5/js/jssdk_auth.min.js"]`).count(), 1);
+    await page.click('#start');
+    await page.waitForSelector('#verify-form:not([hidden]), #result[data-state]');
+    assert.equal(await page.isVisible('#verify-form'), true, await page.textContent('#steps'));
+    await page.fill('#phone', '13800138000');
+    await page.click('#verify');
+    await page.waitForSelector('#result[data-state]:not([hidden])');
+    assert.equal(await page.getAttribute('#result', 'data-state'), 'matched', await page.textContent('#result'));
+    assert.ok(seen.includes('GET www.cmpassport.com/NumberAbility/h5/getMobile.htm'), seen.join(', '));
+    assert.ok(seen.includes('POST www.cmpassport.com/NumberAbility/h5/getToken.htm'), seen.join(', '));
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await own.close();
+  }
 });
 
 test('mini-program: the mini JSSDK module in the browser, verified (000)', async () => {

@@ -237,6 +237,7 @@ impl PassportClient {
             timestamp,
             open_type: None,
             is_test: None,
+            user_information: None,
         };
         req.sign = req.md5_input(self.cfg.app_key.expose()).sign();
         req

@@ -588,6 +588,7 @@ async fn md5_sign_is_what_the_platform_checks() {
             timestamp: ts,
             open_type: (bt == wire::BUSINESS_TYPE_MINI).then(|| "1".into()),
             is_test: None,
+            user_information: None,
         };
         let v: serde_json::Value = reqwest::Client::new()
             .post(format!("{}{path}", sb.base_url))

@@ -7,6 +7,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`crypto`] | `RsaUtils`-compatible RSA keys, MD5withRSA, RSA/ECB/PKCS1Padding, tolerant base64, MD5/SHA-256 hex |
+//! | [`diagnose`] | why an MD5withRSA sign fails: other key, SHA-256, which string was signed |
 //! | [`sign`] | sign strings in the carrier's field order and the MD5 sign of getToken |
 //! | [`codes`] | result codes of both platforms with explanations and fix hints |
 //! | [`wire`] | request/response types of every endpoint ([`wire::passport`], [`wire::onelink`]) |
@@ -16,6 +17,7 @@
 
 pub mod codes;
 pub mod crypto;
+pub mod diagnose;
 pub mod format;
 pub mod ids;
 pub mod sign;

@@ -202,6 +202,7 @@ fn main() {
                 timestamp: now17(),
                 open_type: None,
                 is_test: None,
+                user_information: None,
             };
             req.sign = req.md5_input(key.expose()).sign();
             let http = http.clone();

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::admin_error::AdminQuery;
 use crate::auth::admin::{bad_request, json_body};
 use crate::core::Fault;
 use crate::Sandbox;
@@ -44,7 +45,7 @@ struct JournalQuery {
     code: Option<String>,
 }
 
-async fn journal(State(s): S, Query(q): Query<JournalQuery>) -> Json<serde_json::Value> {
+async fn journal(State(s): S, AdminQuery(q): AdminQuery<JournalQuery>) -> Json<serde_json::Value> {
     let limit = q.limit.unwrap_or(100).min(10_000);
     let mut entries = s.core.journal.recent(usize::MAX, q.platform.as_deref());
     if let Some(c) = &q.code {

@@ -7,16 +7,22 @@
 //! | [`core`] | what both platforms share: the virtual clock, the journal, fault injection |
 //! | [`auth`] | the auth platform of seeds 001/002/004: H5 and mini-program number verification, UAID, the JSSDK |
 //! | [`onelink`] | OneLink of seed 000: token, IoT-card real-name registration, the registration page, result push, status |
+//! | [`body_limit`] | oversized requests answered in the platform's envelope, `Connection: close` |
 //! | [`config`] | the sandbox's TOML configuration |
+//! | [`state_file`] | state files of both platforms, written atomically, owner-only |
+//! | [`admin_error`] | the admin API's one error type: JSON `{"error"}`, body rejections included |
 //! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
 
 pub mod admin;
+pub mod admin_error;
 pub mod auth;
+pub mod body_limit;
 pub mod config;
 pub mod core;
 pub mod onelink;
+pub mod state_file;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +38,8 @@ pub struct Sandbox {
     pub core: Core,
     pub auth: Arc<auth::AuthState>,
     pub onelink: Arc<onelink::OneLinkState>,
+    /// Background tasks, stopped by [`Sandbox::stop_background`].
+    tasks: Arc<parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Sandbox {
@@ -45,6 +53,7 @@ impl Sandbox {
             core,
             auth,
             onelink,
+            tasks: Arc::default(),
         })
     }
 
@@ -54,6 +63,7 @@ impl Sandbox {
             .merge(auth::router(self.core.clone(), self.auth.clone()))
             .merge(onelink::router(self.core.clone(), self.onelink.clone()))
             .merge(admin::routes(self.clone()))
+            .layer(axum::middleware::from_fn(body_limit::limit))
     }
 
     /// Everything an integrator needs to call this sandbox (demo apps, enterprises, keys, URLs),
@@ -65,9 +75,20 @@ impl Sandbox {
         out
     }
 
-    /// Start the background work (e.g. the push dispatcher). Call once, inside a Tokio runtime.
+    /// Start the background work (the push dispatcher, the OneLink state saver). Call once,
+    /// inside a Tokio runtime.
     pub fn start_background(&self) {
-        onelink::start_background(self.core.clone(), self.onelink.clone());
+        let tasks = onelink::start_background(self.core.clone(), self.onelink.clone());
+        self.tasks.lock().extend(tasks);
+    }
+
+    /// Stop every background task (deliveries in flight included) and write the state files
+    /// one last time.
+    pub fn stop_background(&self) {
+        for t in self.tasks.lock().drain(..) {
+            t.abort();
+        }
+        self.onelink.save_now();
     }
 }
 
@@ -104,8 +125,9 @@ impl Running {
         })
     }
 
-    /// Stop serving.
+    /// Stop serving, stop the background tasks and write the state files.
     pub fn stop(self) {
         self.task.abort();
+        self.sandbox.stop_background();
     }
 }

@@ -20,6 +20,14 @@ pub struct SandboxArgs {
     /// every change, read on start). Default: in memory only.
     #[arg(long, env = "CMCC_SANDBOX_STATE")]
     pub state_file: Option<PathBuf>,
+    /// Keep OneLink's state (cards, registrations, tokens, pending pushes) in this file (read on
+    /// start, written shortly after every change and on stop). Default: in memory only.
+    #[arg(long, env = "CMCC_SANDBOX_ONELINK_STATE")]
+    pub onelink_state_file: Option<PathBuf>,
+    /// Push callback URL of the demo OneLink enterprise (overrides the configured one and the
+    /// one saved in the state file).
+    #[arg(long, env = "CMCC_SANDBOX_ONELINK_CALLBACK")]
+    pub onelink_callback: Option<String>,
     /// Log bad signatures (103101, 130018) in the journal instead of rejecting the request.
     #[arg(long)]
     pub log_only_signatures: bool,
@@ -80,9 +88,14 @@ pub struct UpArgs {
     /// The gateway listens here.
     #[arg(long, env = "CMCC_UP_GATEWAY", default_value = "127.0.0.1:8702")]
     pub gateway_listen: SocketAddr,
-    /// Folder for the gateway's SQLite database, its API key and the credentials file.
+    /// Folder for the gateway's SQLite database, the sandbox's OneLink state, the API key and
+    /// the credentials file. A restart on the same folder continues where the last run stopped.
     #[arg(long, env = "CMCC_DATA_DIR", default_value = ".cmcc")]
     pub data_dir: PathBuf,
+    /// Start clean: forget the sandbox's OneLink state and the gateway's database in the data
+    /// folder (the API key is kept).
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// Logs go to stderr: `RUST_LOG` filters (default `info`); `CMCC_LOG_FORMAT=json` gives one
@@ -125,38 +138,30 @@ async fn start_sandbox(args: &SandboxArgs) -> anyhow::Result<cmcc_sandbox::Runni
     if let Some(path) = &args.state_file {
         config.auth.state_file = Some(path.clone());
     }
+    if let Some(path) = &args.onelink_state_file {
+        config.onelink.state_file = Some(path.clone());
+    }
     if args.log_only_signatures {
         config.auth.strict_signatures = false;
     }
     let running = cmcc_sandbox::Running::start(&config, args.listen)
         .await
         .with_context(|| format!("starting the sandbox on {}", args.listen))?;
+    if let Some(url) = &args.onelink_callback {
+        let appid = cmcc_sandbox::onelink::config::DEMO_APPID;
+        anyhow::ensure!(
+            running.sandbox.onelink.set_callback(appid, Some(url)),
+            "--onelink-callback: the sandbox has no demo enterprise ({appid})"
+        );
+    }
     let description = running.sandbox.describe();
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     let creds = args.data_dir.join("sandbox-credentials.txt");
-    write_private(&creds, &description)?;
+    crate::up::private_file::write_private(&creds, &description)?;
     println!("{description}");
     println!("(also written to {})", creds.display());
     Ok(running)
-}
-
-/// Write a file only its owner can read: it holds demo secrets.
-pub(crate) fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 async fn until_shutdown() {
@@ -201,6 +206,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
             demo: args.demo_listen,
             gateway: args.gateway_listen,
             data_dir: args.data_dir.clone(),
+            fresh: args.fresh,
         };
         let (up, text) = crate::up::Up::start(&opts).await?;
         println!("{text}");

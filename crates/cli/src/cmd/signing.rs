@@ -4,10 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use cmcc_proto::crypto::decode_base64_lenient;
 use cmcc_proto::sign::{Md5SignInput, SignString};
 use cmcc_proto::wire::passport::{ImeiValidateRequest, VerifyRequest};
-use cmcc_proto::{CryptoError, PublicKey, SignAlg};
+use cmcc_proto::{PublicKey, SignAlg};
 use serde_json::Value;
 
 use crate::input;
@@ -235,8 +234,7 @@ pub fn verify(a: &VerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-/// Explain a failing signature: read the digest back out of it with the public key, then look
-/// for the string that was really signed among the usual mistakes.
+/// Explain a failing signature with the diagnosis the sandbox's journal gives too.
 fn diagnose(
     public: &PublicKey,
     expected: &str,
@@ -244,129 +242,12 @@ fn diagnose(
     fields: &[(&'static str, String)],
     extra: &[(&'static str, String)],
 ) -> Vec<String> {
-    let raw = match decode_base64_lenient(signature) {
-        Ok(r) => r,
-        Err(e) => {
-            return vec![format!(
-                "the sign is not base64 ({e}); send the standard base64 of the signature bytes"
-            )]
-        }
+    let c = cmcc_proto::diagnose::Candidates {
+        fields: fields.to_vec(),
+        extra: extra.to_vec(),
+        other: Vec::new(),
     };
-    let rec = match public.recover_digest(&raw) {
-        Ok(r) => r,
-        Err(CryptoError::CiphertextLength { len, block }) => {
-            return vec![format!(
-                "the sign decodes to {len} bytes, but an RSA-{} signature is {block} bytes: it was truncated, double-encoded, or made with a key of another size",
-                block * 8
-            )]
-        }
-        Err(_) => {
-            return vec![
-                "the signature was not made with the private key of this public key: the registered public key and the signing private key are not a pair".into(),
-                "fix: run `cmcc verify --private-key <your key> --pubkey <registered key> …` to confirm, then register the right public key".into(),
-            ]
-        }
-    };
-    let mut out =
-        vec!["the key pair is right: the signature opens with this public key".to_owned()];
-    match rec.alg {
-        Some(SignAlg::Sha256WithRsa) if rec.matches(expected.as_bytes()) => {
-            out.push(
-                "the right string was signed with SHA256withRSA; the platform uses MD5withRSA"
-                    .into(),
-            );
-            return out;
-        }
-        Some(SignAlg::Sha256WithRsa) => {
-            out.push("it was signed with SHA256withRSA; the platform uses MD5withRSA".into())
-        }
-        None => {
-            out.push("the signature holds no MD5/SHA-256 DigestInfo: it was made with raw RSA or another hash".into());
-            return out;
-        }
-        Some(SignAlg::Md5WithRsa) => {}
-    }
-    if let Some(found) = find_signed_order(&rec, fields, extra) {
-        out.push(format!(
-            "the signed string was the fields in this order: {found}"
-        ));
-        out.push("fix: concatenate the values in name order appId, msgId, phoneNum, timestamp, token, version (Java TreeMap), using the header's version and the phoneNum ciphertext exactly as sent".into());
-    } else {
-        out.push("a different string was signed (not any order or subset of the request's fields): check that you sign the values you send, unmodified (no url-encoding, no trimming)".into());
-    }
-    out
-}
-
-/// Try every order of the signed fields, with and without the unsigned extras and with the
-/// other version, against the recovered digest.
-fn find_signed_order(
-    rec: &cmcc_proto::RecoveredDigest,
-    fields: &[(&'static str, String)],
-    extra: &[(&'static str, String)],
-) -> Option<String> {
-    if fields.is_empty() {
-        return None;
-    }
-    let mut sets: Vec<Vec<(&'static str, String)>> = vec![fields.to_vec()];
-    for e in extra {
-        let mut s = fields.to_vec();
-        s.push(e.clone());
-        sets.push(s);
-    }
-    for v in ["1.0", "2.0"] {
-        let s: Vec<_> = fields
-            .iter()
-            .map(|(n, x)| {
-                (
-                    *n,
-                    if *n == "version" {
-                        v.to_owned()
-                    } else {
-                        x.clone()
-                    },
-                )
-            })
-            .collect();
-        sets.push(s);
-    }
-    for set in &sets {
-        let mut idx: Vec<usize> = (0..set.len()).collect();
-        loop {
-            let s: String = idx.iter().map(|&i| set[i].1.as_str()).collect();
-            if rec.matches(s.as_bytes()) {
-                return Some(
-                    idx.iter()
-                        .map(|&i| format!("{}({})", set[i].0, abbreviate(&set[i].1)))
-                        .collect::<Vec<_>>()
-                        .join(" + "),
-                );
-            }
-            if !next_permutation(&mut idx) {
-                break;
-            }
-        }
-    }
-    None
-}
-
-fn abbreviate(s: &str) -> String {
-    if s.chars().count() > 16 {
-        format!("{}…", s.chars().take(12).collect::<String>())
-    } else {
-        s.to_owned()
-    }
-}
-
-fn next_permutation(v: &mut [usize]) -> bool {
-    let Some(i) = v.windows(2).rposition(|w| w[0] < w[1]) else {
-        return false;
-    };
-    let Some(j) = v.iter().rposition(|&x| x > v[i]) else {
-        return false;
-    };
-    v.swap(i, j);
-    v[i + 1..].reverse();
-    true
+    cmcc_proto::diagnose::diagnose(public, expected, signature, &c).lines()
 }
 
 /// The checks the platform makes before the sign, so a wrong value is not signed silently.

@@ -3,9 +3,11 @@
 //! | module | what |
 //! |---|---|
 //! | [`wiring`] | what a first start sets up between the parts: keys, origins, callback, API key |
+//! | [`private_file`] | owner-only files (credentials, the API key), also for `cmcc sandbox` |
 //! | [`demo`] | the demo site: one page per flow, and the integrator backend's proxy routes |
 
 pub mod demo;
+pub mod private_file;
 pub mod wiring;
 
 use std::net::SocketAddr;
@@ -35,7 +37,7 @@ fn write_key_files(sandbox: &cmcc_sandbox::Running, dir: &Path) -> anyhow::Resul
         let path = dir.join(name);
         let body = format!("{}\n", value.trim());
         if secret {
-            crate::cmd::serve::write_private(&path, &body)?;
+            private_file::write_private(&path, &body)?;
         } else {
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
         }
@@ -56,7 +58,12 @@ pub struct Options {
     pub demo: SocketAddr,
     pub gateway: SocketAddr,
     pub data_dir: PathBuf,
+    /// Forget the sandbox's OneLink state and the gateway's database of earlier runs.
+    pub fresh: bool,
 }
+
+/// The sandbox's OneLink state in the data folder (cards, registrations, tokens, pushes).
+pub const ONELINK_STATE_FILE: &str = "sandbox-onelink.json";
 
 /// The addresses of a running `cmcc up`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -90,8 +97,28 @@ impl Up {
         let demo_addr = demo_listener.local_addr()?;
         let demo_url = format!("http://{demo_addr}");
 
+        let state_file = opts.data_dir.join(ONELINK_STATE_FILE);
+        if opts.fresh {
+            let db = opts.data_dir.join("gateway.db");
+            for f in [
+                state_file.clone(),
+                db.clone(),
+                db.with_extension("db-wal"),
+                db.with_extension("db-shm"),
+            ] {
+                match std::fs::remove_file(&f) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e).with_context(|| format!("removing {}", f.display()));
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut sandbox_cfg = cmcc_sandbox::SandboxConfig::default();
         sandbox_cfg.onelink.demo_generate_cards = wiring::GENERATED_CARDS;
+        // The gateway keeps its store in the data folder; the sandbox keeps OneLink's beside
+        // it, so a restart finds both sides agreeing.
+        sandbox_cfg.onelink.state_file = Some(state_file);
         let sandbox = cmcc_sandbox::Running::start(&sandbox_cfg, opts.sandbox)
             .await
             .with_context(|| format!("starting the sandbox on {}", opts.sandbox))?;
@@ -123,7 +150,7 @@ impl Up {
         );
         let mut text = wiring::describe(&urls, &wired, &sandbox);
         text.push_str(&write_key_files(&sandbox, &opts.data_dir)?);
-        crate::cmd::serve::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
+        private_file::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
         let json = serde_json::to_string_pretty(&urls)?;
         std::fs::write(opts.data_dir.join("up.json"), json)
             .with_context(|| format!("writing {}", opts.data_dir.join("up.json").display()))?;

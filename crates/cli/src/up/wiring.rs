@@ -31,7 +31,7 @@ fn push_path(data_dir: &Path) -> anyhow::Result<String> {
     let p: String = std::iter::once("/onelink/push/".to_owned())
         .chain(bytes.iter().map(|b| format!("{b:02x}")))
         .collect();
-    crate::cmd::serve::write_private(&path, &format!("{p}\n"))?;
+    super::private_file::write_private(&path, &format!("{p}\n"))?;
     Ok(p)
 }
 /// Everyone using a local demo comes from 127.0.0.1: the production default (60 calls per
@@ -106,7 +106,7 @@ fn api_key(data_dir: &Path) -> anyhow::Result<Secret> {
     let key: String = std::iter::once("cmcc_demo_".to_owned())
         .chain(bytes.iter().map(|b| format!("{b:02x}")))
         .collect();
-    crate::cmd::serve::write_private(&path, &format!("{key}\n"))?;
+    super::private_file::write_private(&path, &format!("{key}\n"))?;
     Ok(Secret::new(key))
 }
 
@@ -149,12 +149,13 @@ pub fn gateway_config(
 
 /// The demo enterprise pushes registration results to the gateway.
 pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
-    let mut inv = sandbox.sandbox.onelink.inventory.write();
-    let e = inv
-        .enterprises
-        .get_mut(DEMO_APPID)
-        .context("the sandbox has no demo enterprise")?;
-    e.callback_url = Some(push_url.to_owned());
+    anyhow::ensure!(
+        sandbox
+            .sandbox
+            .onelink
+            .set_callback(DEMO_APPID, Some(push_url)),
+        "the sandbox has no demo enterprise"
+    );
     Ok(())
 }
 

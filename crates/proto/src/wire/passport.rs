@@ -23,6 +23,33 @@ pub const MINI_GET_TOKEN_INFO_PATH: &str = "/NumberAbility/jssdkVlm_MiniProg/get
 /// Where cmcc publishes the H5 JSSDK (global `YDRZ`: getConnection, getSign, getTokenInfo).
 pub const H5_JSSDK_PATH: &str = "/NumberAbility/h5/js/jssdk_auth.min.js";
 
+/// The network type behind the JSSDK's `getConnection` ([`GetConnectionRequest`]). The carrier
+/// does not publish one; cmcc's choice, served by the sandbox.
+pub const GET_CONNECTION_PATH: &str = "/NumberAbility/h5/getConnection.htm";
+
+/// getConnection request: a flat JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetConnectionRequest {
+    #[serde(rename = "appId", alias = "appId ", default)]
+    pub app_id: String,
+    /// Test environment only: the number the test device has.
+    #[serde(rename = "phoneNum", default, skip_serializing_if = "Option::is_none")]
+    pub phone_num: Option<String>,
+}
+
+/// getConnection answer: `103000` and the device's network type (`4G`, `5G`, `WIFI`, `UNKNOWN`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetConnectionResponse {
+    #[serde(rename = "resultCode")]
+    pub result_code: String,
+    #[serde(rename = "resultDesc", default)]
+    pub result_desc: String,
+    #[serde(rename = "netType", default)]
+    pub net_type: String,
+    #[serde(rename = "isCellular", default)]
+    pub is_cellular: bool,
+}
+
 /// businessType of UAID getMobile.
 pub const BUSINESS_TYPE_UAID: &str = "3";
 /// businessType of the mini-program getTokenInfo.
@@ -74,6 +101,14 @@ pub struct GetTokenRequest {
     /// Mini-program only: `"0"` selects the test line.
     #[serde(rename = "isTest", default, skip_serializing_if = "Option::is_none")]
     pub is_test: Option<String>,
+    /// Mini-program only: the fingerprint the JSSDK made, bound to the token (the platform
+    /// makes one when it is absent).
+    #[serde(
+        rename = "userInformation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_information: Option<String>,
 }
 
 impl GetTokenRequest {
@@ -121,6 +156,100 @@ pub struct H5GetTokenRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_information: Option<String>,
+}
+
+/// The carrier H5 JSSDK's image request (public integrations): `GET` of this path with
+/// [`H5ImageQuery`] in the query string, answered with an image. On the real network the mobile
+/// gateway adds the device's number to this plain-HTTP request.
+pub const H5_IMAGE_PATH: &str = "/NumberAbility/h5/getMobile.htm";
+
+/// Query of the image request ([`H5_IMAGE_PATH`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct H5ImageQuery {
+    pub version: String,
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    #[serde(rename = "openType")]
+    pub open_type: String,
+    #[serde(rename = "expandParams")]
+    pub expand_params: String,
+    #[serde(rename = "msgId")]
+    pub msg_id: String,
+    pub timestamp: String,
+    pub uuid: String,
+    /// The browser fingerprint the script made; bound to the token.
+    #[serde(rename = "userInformation")]
+    pub user_information: String,
+}
+
+/// Header of the carrier JSSDK's getToken POST ([`H5_GET_TOKEN_PATH`], after the image).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct H5TokenHeader {
+    pub version: String,
+    #[serde(rename = "msgId")]
+    pub msg_id: String,
+    pub timestamp: String,
+    #[serde(rename = "appId")]
+    pub app_id: String,
+}
+
+/// Body of the carrier JSSDK's getToken POST.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct H5TokenBody {
+    #[serde(rename = "expandParams")]
+    pub expand_params: String,
+    /// The business server's signature of the preSign.
+    pub sign: String,
+    pub uuid: String,
+}
+
+/// The carrier JSSDK's getToken POST: `{header, body}`. The sandbox also takes the flat
+/// [`H5GetTokenRequest`] at the same path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct H5TokenEnvelope {
+    pub header: H5TokenHeader,
+    pub body: H5TokenBody,
+}
+
+impl H5TokenEnvelope {
+    /// The same request in the flat form, with the fingerprint the image request carried.
+    pub fn flatten(&self, user_information: Option<String>) -> H5GetTokenRequest {
+        H5GetTokenRequest {
+            app_id: self.header.app_id.clone(),
+            msg_id: self.header.msg_id.clone(),
+            timestamp: self.header.timestamp.clone(),
+            uuid: self.body.uuid.clone(),
+            version: self.header.version.clone(),
+            sign: self.body.sign.clone(),
+            expand_params: Some(self.body.expand_params.clone()).filter(|e| !e.is_empty()),
+            user_information,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct H5TokenAnswerHeader {
+    #[serde(rename = "resultCode")]
+    pub result_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct H5TokenAnswerBody {
+    #[serde(default)]
+    pub token: String,
+    #[serde(rename = "resultDesc", default)]
+    pub result_desc: String,
+}
+
+/// Answer to [`H5TokenEnvelope`]: `{header:{resultCode}, body:{token, resultDesc}}`, `103000`
+/// with a token on success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct H5TokenAnswer {
+    pub header: H5TokenAnswerHeader,
+    pub body: H5TokenAnswerBody,
 }
 
 impl H5GetTokenRequest {

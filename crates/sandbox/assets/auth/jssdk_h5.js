@@ -2,10 +2,16 @@
  * cmcc sandbox: H5 JSSDK (global YDRZ), the same API as the carrier's H5 number-fetch JS:
  *   YDRZ.getConnection({appId, success, error})          network type (4G / 5G / WIFI / UNKNOWN)
  *   YDRZ.getSign(appId, version) -> preSign              appId + msgId + timestamp + uuid + version
- *   YDRZ.getTokenInfo({data: {appId, version, sign, expandParams}, success, error})
+ *   YDRZ.getTokenInfo({data: {appId, version, sign, expandParams, openType}, success, error})
+ * On the wire it speaks the carrier script's protocol: an image GET of getMobile.htm (version,
+ * appId, openType, expandParams, msgId, timestamp, uuid, userInformation in the query; the mobile
+ * gateway identifies the device there), then a POST of getToken.htm with
+ * {header: {version, msgId, timestamp, appId}, body: {expandParams, sign, uuid}}, answered
+ * {header: {resultCode}, body: {token, resultDesc}}.
  * Like the carrier's JS, every failed number fetch reaches `error` as code "500" ("图片请求失败");
  * the sandbox also passes the real code as resultCode/resultDesc, which the carrier hides.
- * Sandbox only: YDRZ.setSandboxDevice("13800138000; wifi") sends the device header.
+ * Sandbox only: YDRZ.setSandboxDevice("13800138000; wifi") sends the device header (the image
+ * is then fetched, since an image cannot carry a header).
  */
 (function (root) {
   'use strict';
@@ -17,6 +23,7 @@
   } catch (e) { /* keep the served base */ }
   var GET_TOKEN = '/NumberAbility/h5/getToken.htm';
   var GET_CONNECTION = '/NumberAbility/h5/getConnection.htm';
+  var GET_MOBILE = '/NumberAbility/h5/getMobile.htm';
   var pending = null;
   var device = null;
 
@@ -62,6 +69,27 @@
       .then(function (j) { cb(null, j); }, function (e) { cb(e || new Error('network error')); });
   }
   function call(f, arg) { if (typeof f === 'function') { f(arg); } }
+  function query(o) {
+    return Object.keys(o).map(function (k) { return encodeURIComponent(k) + '=' + encodeURIComponent(o[k]); }).join('&');
+  }
+  /* The number-fetch image: an <img> in a browser; fetched where there is no Image (node) or
+     when the sandbox device header must be sent. */
+  function image(url, cb) {
+    var done = false;
+    function once(err) { if (!done) { done = true; cb(err); } }
+    if (!device && typeof root.Image === 'function') {
+      var img = new root.Image();
+      img.onload = function () { once(null); };
+      img.onerror = function () { once(new Error('image request failed')); };
+      img.src = url;
+      return;
+    }
+    var headers = {};
+    if (device) { headers['X-Cmcc-Sandbox-Device'] = device; }
+    root.fetch(url, { headers: headers, credentials: 'include' })
+      .then(function (r) { once(r.ok ? null : new Error('image request answered HTTP ' + r.status)); },
+        function (e) { once(e || new Error('network error')); });
+  }
 
   var YDRZ = {
     version: '1.0.0-cmcc-sandbox',
@@ -86,17 +114,30 @@
         call(opts.error, { code: '500', message: '图片请求失败', resultCode: '130010', resultDesc: 'call YDRZ.getSign(appId, version) first and sign its preSign' });
         return;
       }
-      var body = {
-        appId: p.appId, msgId: p.msgId, timestamp: p.timestamp, uuid: p.uuid, version: p.version,
-        sign: data.sign || '', expandParams: data.expandParams || '', userInformation: fingerprint()
+      var ui = fingerprint();
+      var expand = data.expandParams || '';
+      var q = {
+        version: p.version, appId: p.appId, openType: String(data.openType || '1'), expandParams: expand,
+        msgId: p.msgId, timestamp: p.timestamp, uuid: p.uuid, userInformation: ui
       };
-      post(GET_TOKEN, body, function (err, j) {
-        var b = (j && j.body) || {};
-        if (!err && b.resultCode === '103000' && b.token) {
-          call(opts.success, { code: '103000', message: 'token获取成功', token: b.token, userInformation: b.userInformation, msgId: p.msgId });
-        } else {
-          call(opts.error, { code: '500', message: '图片请求失败', msgId: p.msgId, resultCode: b.resultCode || '', resultDesc: b.resultDesc || String(err || '') });
+      image(BASE + GET_MOBILE + '?' + query(q), function (imgErr) {
+        if (imgErr) {
+          call(opts.error, { code: '500', message: '图片请求失败', msgId: p.msgId, resultCode: '', resultDesc: String(imgErr) });
+          return;
         }
+        var env = {
+          header: { version: p.version, msgId: p.msgId, timestamp: p.timestamp, appId: p.appId },
+          body: { expandParams: expand, sign: data.sign || '', uuid: p.uuid }
+        };
+        post(GET_TOKEN, env, function (err, j) {
+          var h = (j && j.header) || {};
+          var b = (j && j.body) || {};
+          if (!err && h.resultCode === '103000' && b.token) {
+            call(opts.success, { code: '103000', message: 'token获取成功', token: b.token, userInformation: ui, msgId: p.msgId });
+          } else {
+            call(opts.error, { code: '500', message: '图片请求失败', msgId: p.msgId, resultCode: h.resultCode || '', resultDesc: b.resultDesc || String(err || '') });
+          }
+        });
       });
     },
     setSandboxDevice: function (spec) { device = spec ? String(spec) : null; }

@@ -2,24 +2,28 @@
 //! mini-program getTokenInfo (businessType 5, MD5 sign) and UAID getMobile (businessType 3).
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::routing::post;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::wire::passport::{
-    self as wire, GetTokenRequest, GetTokenResponse, H5GetTokenRequest, TokenBody, TokenHeader,
+    self as wire, GetTokenRequest, GetTokenResponse, H5GetTokenRequest, H5ImageQuery,
+    H5TokenAnswer, H5TokenAnswerBody, H5TokenAnswerHeader, H5TokenEnvelope, TokenBody, TokenHeader,
 };
 use cmcc_proto::Timestamp17;
 use serde_json::json;
 
 use super::network::{self, Fetch};
-use super::tenant::{App, Product, Validity};
+use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenRec};
-use super::{loose, parse_object, referer, require, typed, Ctx, Meta, Reject};
+use super::{parse_object, referer, require, typed, Ctx, Echo, Meta, Reject};
 
 pub fn routes() -> Router<Ctx> {
     Router::new()
+        .route(wire::H5_IMAGE_PATH, get(h5_image))
         .route(wire::H5_GET_TOKEN_PATH, post(h5_get_token))
         .route(wire::MINI_GET_TOKEN_INFO_PATH, post(mini_get_token_info))
         .route(wire::UAID_GET_MOBILE_PATH, post(uaid_get_mobile))
@@ -32,6 +36,30 @@ struct Issued {
     expand: String,
 }
 
+/// Apply a queued fault, run the checks, journal the outcome.
+async fn outcome(
+    ctx: &Ctx,
+    path: &str,
+    body: &[u8],
+    f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Reject>,
+) -> Result<Issued, Reject> {
+    let outcome = match ctx.fault(path).await {
+        Some(r) => Err(r),
+        None => parse_object(body).and_then(|v| f(&v)),
+    };
+    match outcome {
+        Ok((issued, detail)) => {
+            ctx.journal(path, "103000", "", detail);
+            Ok(issued)
+        }
+        Err(r) => {
+            ctx.journal(path, &r.code, &r.reason, r.detail.clone());
+            Err(r)
+        }
+    }
+}
+
+/// The getToken family's answer: header echo, body with the code and the token.
 async fn answer(
     ctx: &Ctx,
     path: &str,
@@ -39,78 +67,182 @@ async fn answer(
     f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Reject>,
 ) -> Json<GetTokenResponse> {
     let now = ctx.core.clock.now();
-    let loose_body = serde_json::from_slice::<serde_json::Value>(body).unwrap_or_default();
+    let echo = Echo::flat(body);
     let header = TokenHeader {
-        msg_id: loose(&loose_body, &["msgId"]).to_owned(),
+        msg_id: echo.msg_id,
         timestamp: Timestamp17::from_utc(now).to_string(),
-        app_id: loose(&loose_body, &["appId"]).to_owned(),
+        app_id: echo.app_id,
     };
-    let outcome = match ctx.fault(path).await {
-        Some(r) => Err(r),
-        None => parse_object(body).and_then(|v| f(&v)),
-    };
-    let body = match outcome {
-        Ok((issued, detail)) => {
-            ctx.journal(path, "103000", "", detail);
-            TokenBody {
-                result_code: "103000".into(),
-                expand_params: issued.expand,
-                result_desc: "成功".into(),
-                token: issued.token,
-                user_information: Some(issued.user_information),
-            }
-        }
-        Err(r) => {
-            ctx.journal(path, &r.code, &r.reason, r.detail.clone());
-            TokenBody {
-                result_desc: r.text(),
-                result_code: r.code,
-                expand_params: String::new(),
-                token: String::new(),
-                user_information: None,
-            }
-        }
+    let body = match outcome(ctx, path, body, f).await {
+        Ok(issued) => TokenBody {
+            result_code: "103000".into(),
+            expand_params: issued.expand,
+            result_desc: "成功".into(),
+            token: issued.token,
+            user_information: Some(issued.user_information),
+        },
+        Err(r) => TokenBody {
+            result_desc: r.text(),
+            result_code: r.code,
+            expand_params: String::new(),
+            token: String::new(),
+            user_information: None,
+        },
     };
     Json(GetTokenResponse { header, body })
 }
 
-async fn h5_get_token(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<GetTokenResponse> {
+/// The carrier H5 JSSDK's image request: remember the device and fingerprint for the getToken
+/// that follows, answer a 1×1 GIF.
+async fn h5_image(State(ctx): State<Ctx>, meta: Meta, RawQuery(q): RawQuery) -> Response {
+    let fields: serde_json::Map<String, serde_json::Value> =
+        form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+            .collect();
+    let img: H5ImageQuery =
+        serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default();
+    let now_ms = ctx.core.clock.now().timestamp_millis();
+    ctx.state.images.put(
+        &img.app_id,
+        &img.msg_id,
+        &meta.headers,
+        &img.user_information,
+        now_ms,
+    );
+    ctx.journal(
+        wire::H5_IMAGE_PATH,
+        "image",
+        "",
+        json!({"appId": img.app_id, "msgId": img.msg_id}),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "image/gif"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        GIF,
+    )
+        .into_response()
+}
+
+/// A transparent 1×1 GIF.
+const GIF: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+/// H5 getToken. The carrier JSSDK's `{header, body}` form follows an image request, which
+/// identified the device; the flat form (cmcc's earlier JSSDK, SDK tests) identifies it itself.
+async fn h5_get_token(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Response {
+    let is_envelope = serde_json::from_slice::<serde_json::Value>(&body)
+        .is_ok_and(|v| v.get("header").is_some_and(serde_json::Value::is_object));
     let c = ctx.clone();
-    answer(&ctx, wire::H5_GET_TOKEN_PATH, &body, |v| {
-        let req: H5GetTokenRequest = typed(v)?;
-        require(&[
-            ("appId", &req.app_id),
-            ("msgId", &req.msg_id),
-            ("timestamp", &req.timestamp),
-            ("uuid", &req.uuid),
-            ("version", &req.version),
-            ("sign", &req.sign),
-        ])?;
-        let now = c.core.clock.now();
-        c.state.check_timestamp(&req.timestamp, now)?;
-        let app = common_app_checks(&c, &req.app_id, Product::H5, now)?;
-        let ro = referer::check(&meta.headers, &app.cfg.referers, &app.cfg.origins);
-        if !ro.ok {
-            return Err(Reject::new("170001", ro.reason).detail(ro.detail));
-        }
-        rate(&c, &app, now)?;
-        // The page's sign is the business server's MD5withRSA signature of the preSign.
-        let pre = req.pre_sign();
-        let key = app.customer_key.as_ref().ok_or_else(|| {
-            Reject::new("103101", "no customer public key is registered for this app")
-        })?;
-        if !key.verify(cmcc_proto::SignAlg::Md5WithRsa, pre.as_str().as_bytes(), &req.sign).unwrap_or(false) {
-            sign_failure(&c, "103101", "the sign is not a valid MD5withRSA signature of the preSign with the registered public key",
-                json!({"expected_pre_sign": pre.as_str(), "received_sign": short(&req.sign)}))?;
-        }
-        let ui = req
-            .user_information
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| server_fingerprint(&meta, &req.msg_id));
-        issue(&c, &app, Product::H5, req.expand_params.as_deref(), false, &meta, ui, 0, 0)
+    if !is_envelope {
+        return answer(&ctx, wire::H5_GET_TOKEN_PATH, &body, |v| {
+            let req: H5GetTokenRequest = typed(v)?;
+            let ui = req.user_information.clone();
+            h5_checks(&c, &meta, Some(&meta), &req, ui)
+        })
+        .await
+        .into_response();
+    }
+    let result = outcome(&ctx, wire::H5_GET_TOKEN_PATH, &body, |v| {
+        let env: H5TokenEnvelope = typed(v)?;
+        let now_ms = c.core.clock.now().timestamp_millis();
+        let image = c
+            .state
+            .images
+            .take(&env.header.app_id, &env.header.msg_id, now_ms);
+        let device = image.as_ref().map(|i| Meta {
+            headers: i.device_headers.clone(),
+            ip: meta.ip,
+        });
+        let req = env.flatten(image.map(|i| i.user_information));
+        let ui = req.user_information.clone();
+        h5_checks(&c, &meta, device.as_ref(), &req, ui)
     })
-    .await
+    .await;
+    let (result_code, token, result_desc) = match result {
+        Ok(i) => ("103000".to_owned(), i.token, "成功".to_owned()),
+        Err(r) => {
+            let t = r.text();
+            (r.code, String::new(), t)
+        }
+    };
+    Json(H5TokenAnswer {
+        header: H5TokenAnswerHeader { result_code },
+        body: H5TokenAnswerBody { token, result_desc },
+    })
+    .into_response()
+}
+
+/// The H5 getToken checks. `device`: the request that identifies the device (`None`: the
+/// carrier JSSDK's image request never came).
+fn h5_checks(
+    c: &Ctx,
+    page: &Meta,
+    device: Option<&Meta>,
+    req: &H5GetTokenRequest,
+    user_information: Option<String>,
+) -> Result<(Issued, serde_json::Value), Reject> {
+    require(&[
+        ("appId", &req.app_id),
+        ("msgId", &req.msg_id),
+        ("timestamp", &req.timestamp),
+        ("uuid", &req.uuid),
+        ("version", &req.version),
+        ("sign", &req.sign),
+    ])?;
+    let now = c.core.clock.now();
+    c.state.check_timestamp(&req.timestamp, now)?;
+    let app = common_app_checks(c, &req.app_id, Product::H5, now)?;
+    let ro = referer::check(&page.headers, &app.cfg.referers, &app.cfg.origins);
+    if !ro.ok {
+        return Err(Reject::new("170001", ro.reason).detail(ro.detail));
+    }
+    rate(c, &app, now)?;
+    // The page's sign is the business server's MD5withRSA signature of the preSign.
+    let pre = req.pre_sign();
+    let key = app.customer_key.as_ref().ok_or_else(|| {
+        Reject::new(
+            "103101",
+            "no customer public key is registered for this app",
+        )
+    })?;
+    if !key
+        .verify(
+            cmcc_proto::SignAlg::Md5WithRsa,
+            pre.as_str().as_bytes(),
+            &req.sign,
+        )
+        .unwrap_or(false)
+    {
+        sign_failure(c, "103101", "the sign is not a valid MD5withRSA signature of the preSign with the registered public key",
+            json!({"expected_pre_sign": pre.as_str(), "received_sign": short(&req.sign)}))?;
+    }
+    let Some(device) = device else {
+        return Err(Reject::new(
+            "103111",
+            "no getMobile.htm image request was seen for this appId and msgId: the JSSDK loads \
+             the image (where the mobile gateway identifies the device) before getToken",
+        )
+        .desc("WAP 网关 IP 错误"));
+    };
+    let ui = user_information
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| server_fingerprint(page, &req.msg_id));
+    issue(
+        c,
+        &app,
+        Product::H5,
+        req.expand_params.as_deref(),
+        false,
+        device,
+        ui,
+        0,
+        0,
+    )
 }
 
 async fn mini_get_token_info(
@@ -134,11 +266,11 @@ async fn mini_get_token_info(
         }
         rate(&c, &app, now)?;
         md5_sign_check(&c, &req, &app)?;
-        let ui = v
-            .get("userInformation")
-            .and_then(|u| u.as_str())
+        let ui = req
+            .user_information
+            .clone()
             .filter(|s| !s.trim().is_empty())
-            .map_or_else(|| server_fingerprint(&meta, &req.msg_id), str::to_owned);
+            .unwrap_or_else(|| server_fingerprint(&meta, &req.msg_id));
         let is_test = req.is_test.as_deref() == Some("0");
         issue(
             &c,
@@ -216,21 +348,7 @@ fn common_app_checks(
                 .detail(json!({"entitlements": app.cfg.entitlements})),
         );
     }
-    match app.validity(now) {
-        Validity::Valid => {}
-        Validity::Expired => {
-            return Err(
-                Reject::new("110025", "the validity window has ended (valid_until)")
-                    .desc("权益已失效"),
-            )
-        }
-        Validity::NotYet => {
-            return Err(
-                Reject::new("110022", "the capability is not effective yet (valid_from)")
-                    .desc("权益已失效"),
-            )
-        }
-    }
+    app.check_validity(now, CodeTable::GetToken)?;
     Ok(app)
 }
 

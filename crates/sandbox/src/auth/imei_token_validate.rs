@@ -14,10 +14,11 @@ use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
 use super::get_token::{short, sign_failure};
-use super::tenant::{Product, Validity};
+use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
-use super::verify_vm_mobile::{diagnose_signature, server_app_checks};
-use super::{loose, parse_object, require, typed, Ctx, Meta, Reject};
+use super::verify_vm_mobile::server_app_checks;
+use super::{parse_object, require, typed, Ctx, Echo, Meta, Reject};
+use cmcc_proto::diagnose::{diagnose, Candidates};
 
 pub fn routes() -> Router<Ctx> {
     Router::new().route(wire::IMEI_TOKEN_VALIDATE_PATH, post(validate_uaid))
@@ -30,7 +31,6 @@ async fn validate_uaid(
 ) -> Json<ImeiValidateResponse> {
     let path = wire::IMEI_TOKEN_VALIDATE_PATH;
     let now = ctx.core.clock.now();
-    let loose_body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
     let outcome = match ctx.fault(path).await {
         Some(r) => Err(r),
         None => parse_object(&body).and_then(|v| check(&ctx, &meta, &v, now)),
@@ -46,13 +46,17 @@ async fn validate_uaid(
             (r.code, t, None)
         }
     };
-    let version = loose(&loose_body, &["header", "version"]);
+    let echo = Echo::header(&body);
     Json(ImeiValidateResponse {
         header: ImeiValidateResponseHeader {
-            version: if version.is_empty() { "2.0" } else { version }.to_owned(),
-            msg_id: loose(&loose_body, &["header", "msgId"]).to_owned(),
+            version: if echo.version.is_empty() {
+                "2.0".to_owned()
+            } else {
+                echo.version
+            },
+            msg_id: echo.msg_id,
             timestamp: Timestamp17::from_utc(now).to_string(),
-            app_id: loose(&loose_body, &["header", "appId"]).to_owned(),
+            app_id: echo.app_id,
         },
         body: ImeiValidateResponseBody {
             result_code: code,
@@ -80,9 +84,7 @@ fn check(
         ("sign", &b.sign),
     ])?;
     let app = server_app_checks(ctx, meta, &h.app_id, &[Product::Uaid])?;
-    if app.validity(now) != Validity::Valid {
-        return Err(Reject::new("110022", "outside the app's validity window").desc("权益已失效"));
-    }
+    app.check_validity(now, CodeTable::ImeiValidate)?;
     ctx.state.check_timestamp(&h.timestamp, now)?;
     let Some(key) = app.customer_key.as_ref() else {
         return Err(Reject::new(
@@ -99,24 +101,18 @@ fn check(
         })
         .unwrap_or(false);
     if !ok {
-        let candidates = vec![
-            (
-                "without version",
-                format!("{}{}{}{}", h.app_id, h.msg_id, h.timestamp, b.token),
-            ),
-            (
-                "version 1.0 instead of 2.0",
-                cmcc_proto::sign::imei_token_validate(
-                    &h.app_id,
-                    &h.msg_id,
-                    &h.timestamp,
-                    &b.token,
-                    "1.0",
-                )
-                .into_string(),
-            ),
-        ];
-        let mut detail = diagnose_signature(key, &b.sign, expected.as_str(), &candidates);
+        let c = Candidates {
+            fields: vec![
+                ("appId", h.app_id.clone()),
+                ("msgId", h.msg_id.clone()),
+                ("timestamp", h.timestamp.clone()),
+                ("token", b.token.clone()),
+                ("version", h.version.clone()),
+            ],
+            extra: vec![("expandParams", b.expand_params.clone())],
+            other: Vec::new(),
+        };
+        let mut detail = diagnose(key, expected.as_str(), &b.sign, &c).to_json();
         detail["received_sign"] = short(&b.sign).into();
         sign_failure(ctx, "130018", "signature verification failed", detail)?;
     }

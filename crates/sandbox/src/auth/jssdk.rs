@@ -8,15 +8,14 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cmcc_proto::wire::passport as wire;
+use cmcc_proto::wire::passport::{self as wire, GetConnectionRequest, GetConnectionResponse};
 use serde_json::json;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use super::network::{self, Net};
-use super::{loose, Ctx, Meta};
+use super::{Ctx, Meta};
 
-/// getConnection's endpoint. The carrier does not publish one; cmcc's choice.
-pub const GET_CONNECTION_PATH: &str = "/NumberAbility/h5/getConnection.htm";
+pub use wire::GET_CONNECTION_PATH;
 
 const H5_JS: &str = include_str!("../../assets/auth/jssdk_h5.js");
 const MINI_JS: &str = include_str!("../../assets/auth/jssdk_mini.js");
@@ -72,24 +71,26 @@ async fn get_connection(
     State(ctx): State<Ctx>,
     meta: Meta,
     body: Bytes,
-) -> Json<serde_json::Value> {
-    let v = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
-    let app_id = loose(&v, &["appId"]);
+) -> Json<GetConnectionResponse> {
+    // Anything unreadable is a request without an appId (130010), as before.
+    let req: GetConnectionRequest = serde_json::from_slice(&body).unwrap_or_default();
     let devices = ctx.state.devices();
-    let test_phone =
-        serde_json::Value::as_str(v.get("phoneNum").unwrap_or(&serde_json::Value::Null));
-    let device = network::resolve(&meta.headers, test_phone, &devices);
+    let device = network::resolve(&meta.headers, req.phone_num.as_deref(), &devices);
     let net = device.as_ref().map_or("UNKNOWN", |d| d.net.net_type());
-    let (code, reason) = if app_id.trim().is_empty() {
+    let (code, reason) = if req.app_id.trim().is_empty() {
         ("130010", "empty: appId")
     } else {
         ("103000", "")
     };
     ctx.journal(GET_CONNECTION_PATH, code, reason, json!({"netType": net}));
-    Json(json!({
-        "resultCode": code,
-        "resultDesc": if code == "103000" { "成功".to_owned() } else { super::desc(code) },
-        "netType": net,
-        "isCellular": device.as_ref().is_some_and(|d| d.net != Net::Wifi),
-    }))
+    Json(GetConnectionResponse {
+        result_code: code.to_owned(),
+        result_desc: if code == "103000" {
+            "成功".to_owned()
+        } else {
+            super::desc(code)
+        },
+        net_type: net.to_owned(),
+        is_cellular: device.as_ref().is_some_and(|d| d.net != Net::Wifi),
+    })
 }

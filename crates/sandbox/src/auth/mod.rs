@@ -3,11 +3,17 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`config`] | `[auth]` of the configuration, run-time settings |
+//! | [`reject`] | rejections, code texts, the body checks (130032, 130010) |
+//! | [`extract`] | router state with fault/journal helpers, request metadata, the msgId/appId echo |
+//! | [`describe`] | the credentials printer |
 //! | [`tenant`] | apps (appId, keys, entitlements, allow-lists, validity, caps, lifetimes) |
 //! | [`network`] | the virtual cellular network: devices, number segments, magic numbers |
+//! | [`counters`] | usage count, daily cap and rate, checked and counted atomically |
 //! | [`tokens`] | compact single-use tokens with lifetimes, swept when expired |
 //! | [`referer`] | referer/origin rules of seed 004 §2.3 |
 //! | [`get_token`] | H5 getToken, mini-program getTokenInfo, UAID getMobile |
+//! | [`images`] | the H5 JSSDK's getMobile.htm image requests, waiting for their getToken |
 //! | [`verify_vm_mobile`] | verifyVmMobileApi: 000/001 and its error codes |
 //! | [`imei_token_validate`] | imeiTokenValidate: the UAID |
 //! | [`jssdk`] | the JS files, getConnection, CORS |
@@ -15,100 +21,44 @@
 //! | [`persist`] | the optional state file |
 
 pub mod admin;
+pub mod config;
+pub mod counters;
+pub mod describe;
+pub mod extract;
 pub mod get_token;
+pub mod images;
 pub mod imei_token_validate;
 pub mod jssdk;
 pub mod network;
 pub mod persist;
 pub mod referer;
+pub mod reject;
 pub mod tenant;
 pub mod tokens;
 pub mod verify_vm_mobile;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
-use axum::http::HeaderMap;
 use axum::Router;
-use chrono::{DateTime, NaiveDate, Utc};
-use cmcc_proto::codes::Code;
-use cmcc_proto::time::china_day;
-use cmcc_proto::{Platform, Timestamp17};
+use chrono::{DateTime, Utc};
+use cmcc_proto::Timestamp17;
 use parking_lot::{Mutex, RwLock};
-use serde::{Deserialize, Serialize};
+
+pub use config::{AuthConfig, Settings};
+pub use extract::{Ctx, Echo, Meta};
+pub use reject::{desc, Reject};
+use reject::{parse_object, require, typed, typed_owned};
 
 use crate::core::Core;
 use network::DeviceProfile;
 use tenant::{App, AppConfig};
 use tokens::TokenStore;
 
-fn yes() -> bool {
-    true
-}
-fn ten_minutes() -> u64 {
-    600
-}
-
-/// `[auth]` of the sandbox configuration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuthConfig {
-    /// Reject bad signatures (103101, 130018). `false`: log-only — the journal records the
-    /// failure and the request goes on.
-    #[serde(default = "yes")]
-    pub strict_signatures: bool,
-    /// How far a request `timestamp` may be from platform time (105112).
-    #[serde(default = "ten_minutes")]
-    pub timestamp_tolerance_secs: u64,
-    /// Create the demo app when no app is configured.
-    #[serde(default = "yes")]
-    pub demo_app: bool,
-    /// Keep apps and devices in this file (written atomically after every change).
-    pub state_file: Option<PathBuf>,
-    pub apps: Vec<AppConfig>,
-    /// Device profiles for the device page; the defaults when empty.
-    pub devices: Vec<DeviceProfile>,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            strict_signatures: true,
-            timestamp_tolerance_secs: ten_minutes(),
-            demo_app: true,
-            state_file: None,
-            apps: Vec::new(),
-            devices: Vec::new(),
-        }
-    }
-}
-
-/// Settings that can change at run time (admin API).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Settings {
-    pub strict_signatures: bool,
-    pub timestamp_tolerance_secs: u64,
-}
-
 #[derive(Debug, Default)]
 struct Apps {
     by_id: BTreeMap<String, Arc<App>>,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    /// Billable verifications used per appId.
-    usage: BTreeMap<String, u64>,
-    /// getToken calls per appId in the current minute.
-    rate: BTreeMap<String, (i64, u32)>,
-    /// Verifications per (app, number) on the day.
-    daily: BTreeMap<(u32, u64), u32>,
-    day: Option<NaiveDate>,
 }
 
 /// The auth platform's state.
@@ -120,7 +70,8 @@ pub struct AuthState {
     apps: RwLock<Apps>,
     devices: RwLock<Vec<DeviceProfile>>,
     pub tokens: TokenStore,
-    counters: Mutex<Counters>,
+    pub images: images::Images,
+    pub(crate) counters: counters::Counters,
     next_idx: AtomicU32,
     task_seq: AtomicU64,
     /// Serialises state-file writes.
@@ -139,7 +90,8 @@ impl AuthState {
             apps: RwLock::default(),
             devices: RwLock::default(),
             tokens: TokenStore::default(),
-            counters: Mutex::default(),
+            images: images::Images::default(),
+            counters: counters::Counters::default(),
             next_idx: AtomicU32::new(0),
             task_seq: AtomicU64::new(1),
             persist_lock: Mutex::new(()),
@@ -198,7 +150,8 @@ impl AuthState {
     /// counters are dropped.
     pub fn reset(&self) -> anyhow::Result<()> {
         self.tokens.clear();
-        *self.counters.lock() = Counters::default();
+        self.images.clear();
+        self.counters.clear();
         *self.settings.write() = Settings {
             strict_signatures: self.initial.strict_signatures,
             timestamp_tolerance_secs: self.initial.timestamp_tolerance_secs,
@@ -232,7 +185,7 @@ impl AuthState {
             .write()
             .by_id
             .insert(app.cfg.app_id.clone(), app.clone());
-        self.counters.lock().usage.remove(&app.cfg.app_id);
+        self.counters.reset_usage(&app.cfg.app_id);
         self.persist();
         Ok(app)
     }
@@ -273,7 +226,7 @@ impl AuthState {
 
     /// Billable verifications used so far.
     pub fn usage(&self, app_id: &str) -> u64 {
-        self.counters.lock().usage.get(app_id).copied().unwrap_or(0)
+        self.counters.usage(app_id)
     }
 
     fn persist(&self) {
@@ -292,38 +245,8 @@ impl AuthState {
 
     /// One more getToken for this app in the current minute; false when over the limit.
     fn rate_ok(&self, app: &App, now: DateTime<Utc>) -> bool {
-        let minute = now.timestamp().div_euclid(60);
-        let mut c = self.counters.lock();
-        let e = c.rate.entry(app.cfg.app_id.clone()).or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
-        }
-        e.1 += 1;
-        e.1 <= app.cfg.rate_limit_per_minute
-    }
-
-    /// Billable verifications left (`None`: unlimited).
-    fn usage_left(&self, app: &App) -> Option<u64> {
-        let used = self.usage(&app.cfg.app_id);
-        app.cfg.usage_limit.map(|l| l.saturating_sub(used))
-    }
-
-    /// Verifications of `number` by `app` on the China day of `now`.
-    fn daily_count(&self, app: &App, number: u64, now: DateTime<Utc>) -> u32 {
-        let mut c = self.counters.lock();
-        let day = china_day(now);
-        if c.day != Some(day) {
-            c.day = Some(day);
-            c.daily.clear();
-        }
-        c.daily.get(&(app.idx, number)).copied().unwrap_or(0)
-    }
-
-    /// Count one billable verification.
-    fn count_verification(&self, app: &App, number: u64) {
-        let mut c = self.counters.lock();
-        *c.usage.entry(app.cfg.app_id.clone()).or_insert(0) += 1;
-        *c.daily.entry((app.idx, number)).or_insert(0) += 1;
+        self.counters
+            .rate_ok(&app.cfg.app_id, app.cfg.rate_limit_per_minute, now)
     }
 
     fn task_id(&self, now: DateTime<Utc>) -> String {
@@ -332,87 +255,6 @@ impl AuthState {
             Timestamp17::from_utc(now),
             self.task_seq.fetch_add(1, Ordering::Relaxed) % 100_000_000
         )
-    }
-
-    /// The apps and how to call them (part of [`crate::Sandbox::describe`]).
-    pub fn describe(&self, core: &Core) -> String {
-        use std::fmt::Write as _;
-        let base = &core.base_url;
-        let mut out = String::from("\n== auth platform (number verification, UAID) ==\n");
-        let _ = writeln!(out, "console:          {base}/_sandbox/auth/");
-        let _ = writeln!(
-            out,
-            "H5 JSSDK:         {base}{}",
-            cmcc_proto::wire::passport::H5_JSSDK_PATH
-        );
-        let _ = writeln!(
-            out,
-            "mini JSSDK:       {base}{}",
-            cmcc_proto::wire::passport::MINI_JSSDK_PATH
-        );
-        for (what, path) in [
-            (
-                "H5 getToken:      ",
-                cmcc_proto::wire::passport::H5_GET_TOKEN_PATH,
-            ),
-            (
-                "mini getTokenInfo:",
-                cmcc_proto::wire::passport::MINI_GET_TOKEN_INFO_PATH,
-            ),
-            (
-                "UAID getMobile:   ",
-                cmcc_proto::wire::passport::UAID_GET_MOBILE_PATH,
-            ),
-        ] {
-            let _ = writeln!(out, "{what}{base}{path}");
-        }
-        let _ = writeln!(
-            out,
-            "verify:           {base}{}",
-            cmcc_proto::wire::passport::VERIFY_VM_MOBILE_PATH
-        );
-        let _ = writeln!(
-            out,
-            "UAID validate:    {base}{}",
-            cmcc_proto::wire::passport::IMEI_TOKEN_VALIDATE_PATH
-        );
-        let _ = writeln!(
-            out,
-            "device header:    {}: 13800138000 (or '13800138000; wifi')",
-            network::DEVICE_HEADER
-        );
-        let _ = writeln!(
-            out,
-            "test mode:        expandParams phoneNum=<number>; outcomes by number: crates/sandbox/MAGIC.md"
-        );
-        for app in self.apps() {
-            let c = &app.cfg;
-            let _ = writeln!(
-                out,
-                "\napp {} {}",
-                c.app_id,
-                if c.name.is_empty() { "" } else { &c.name }
-            );
-            let _ = writeln!(out, "  appId:                {}", c.app_id);
-            let _ = writeln!(out, "  appKey:               {}", c.app_key);
-            let _ = writeln!(out, "  platform public key:  {}", app.platform_public_b64);
-            if !c.customer_public_key.is_empty() {
-                let _ = writeln!(out, "  customer public key:  {}", c.customer_public_key);
-            }
-            if !c.customer_private_key.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  customer private key: {} (demo only)",
-                    c.customer_private_key
-                );
-            }
-            let _ = writeln!(
-                out,
-                "  entitlements: {:?}; test mode: {}; referers: {:?}; origins: {:?}",
-                c.entitlements, c.test_mode, c.referers, c.origins
-            );
-        }
-        out
     }
 
     /// Check a 17-digit timestamp against platform time (105112).
@@ -432,162 +274,6 @@ impl AuthState {
         }
         Ok(())
     }
-}
-
-/// A rejected request: the code answered and why (for the journal).
-#[derive(Debug, Clone)]
-pub struct Reject {
-    pub code: String,
-    pub desc: Option<&'static str>,
-    pub reason: String,
-    pub detail: serde_json::Value,
-}
-
-impl Reject {
-    pub fn new(code: &str, reason: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            desc: None,
-            reason: reason.into(),
-            detail: serde_json::Value::Null,
-        }
-    }
-    #[must_use]
-    pub fn desc(mut self, d: &'static str) -> Self {
-        self.desc = Some(d);
-        self
-    }
-    #[must_use]
-    pub fn detail(mut self, v: serde_json::Value) -> Self {
-        self.detail = v;
-        self
-    }
-    pub fn text(&self) -> String {
-        self.desc.map_or_else(|| desc(&self.code), str::to_owned)
-    }
-}
-
-/// The carrier's Chinese text of a code.
-pub fn desc(code: &str) -> String {
-    Code::from(code)
-        .info(Platform::Passport)
-        .map_or_else(|| "系统异常".to_owned(), |i| i.zh.to_owned())
-}
-
-/// Router state.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    pub core: Core,
-    pub state: Arc<AuthState>,
-}
-
-impl Ctx {
-    /// Apply a queued fault: wait, and return the code to answer if one is set.
-    async fn fault(&self, endpoint: &str) -> Option<Reject> {
-        let f = self.core.faults.take(endpoint)?;
-        if !f.delay.is_zero() {
-            tokio::time::sleep(f.delay).await;
-        }
-        f.code
-            .map(|c| Reject::new(&c, "injected fault (admin API /_sandbox/faults)"))
-    }
-
-    fn journal(&self, path: &str, code: &str, reason: &str, detail: serde_json::Value) -> u64 {
-        if !reason.is_empty() {
-            tracing::info!(path, code, reason, "auth request rejected");
-        }
-        self.core
-            .journal
-            .record(self.core.clock.now(), "auth", path, code, reason, detail)
-    }
-}
-
-/// What every handler needs from the request besides its body.
-#[derive(Debug, Clone)]
-pub struct Meta {
-    pub headers: HeaderMap,
-    pub ip: Option<IpAddr>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Meta {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self {
-            headers: parts.headers.clone(),
-            ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        })
-    }
-}
-
-/// Parse a JSON object body (130032 otherwise).
-fn parse_object(body: &[u8]) -> Result<serde_json::Value, Reject> {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
-        Ok(_) => Err(Reject::new("130032", "the body is JSON but not an object")),
-        Err(e) => Err(Reject::new(
-            "130032",
-            format!("the body is not standard JSON: {e}"),
-        )),
-    }
-}
-
-fn typed<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, Reject> {
-    typed_owned(v.clone())
-}
-
-fn typed_owned<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Reject> {
-    serde_json::from_value(v)
-        .map_err(|e| Reject::new("130032", format!("a field has the wrong type: {e}")))
-}
-
-/// Names of required fields that are empty.
-fn empty_fields(fields: &[(&'static str, &str)]) -> Vec<&'static str> {
-    fields
-        .iter()
-        .filter(|(_, v)| v.trim().is_empty())
-        .map(|(n, _)| *n)
-        .collect()
-}
-
-fn require(fields: &[(&'static str, &str)]) -> Result<(), Reject> {
-    let empty = empty_fields(fields);
-    if empty.is_empty() {
-        Ok(())
-    } else {
-        Err(
-            Reject::new("130010", format!("empty: {}", empty.join(", ")))
-                .desc(empty_desc(empty[0]))
-                .detail(serde_json::json!({ "empty": empty })),
-        )
-    }
-}
-
-/// `参数为空-xxx is empty` texts of seed 002 for the fields it names.
-fn empty_desc(field: &str) -> &'static str {
-    match field {
-        "appId" => "参数为空-appId is empty",
-        "msgId" => "参数为空-msgId is empty",
-        "timestamp" => "参数为空-timestamp is empty",
-        _ => "参数为空",
-    }
-}
-
-/// A string field of a loose JSON object, reading `name` and `name ` (seed 004's keys).
-fn loose<'a>(v: &'a serde_json::Value, path: &[&str]) -> &'a str {
-    let mut cur = v;
-    for (i, p) in path.iter().enumerate() {
-        let next = cur.get(*p).or_else(|| cur.get(format!("{p} ")));
-        match next {
-            Some(n) if i + 1 == path.len() => return n.as_str().unwrap_or(""),
-            Some(n) => cur = n,
-            None => return "",
-        }
-    }
-    ""
 }
 
 /// Every auth route: endpoints at the carrier's paths, the JSSDK, the admin API and pages.

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use cmcc_proto::{PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};
 
+use super::Reject;
+
 /// A capability an app can be entitled to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -238,6 +240,62 @@ pub enum Validity {
     Valid,
     NotYet,
     Expired,
+}
+
+/// Which document's code table an endpoint answers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeTable {
+    /// H5 getToken, mini-program getTokenInfo, UAID getMobile (seeds 001, 002 §3.1.3).
+    GetToken,
+    /// verifyVmMobileApi (seed 004 appendix).
+    Verify,
+    /// imeiTokenValidate (seed 002 §3.2.3).
+    ImeiValidate,
+}
+
+impl App {
+    /// The app's validity window, the one check for every endpoint, answered with the code of
+    /// the endpoint's own document: ended → 110025 (权益已失效) except imeiTokenValidate, whose
+    /// table has only 110022; not yet effective → 110027 for verification (seed 004: 能力不可用,
+    /// "新申请的配置未生效"), 110022 权益已失效 for the getToken family and imeiTokenValidate
+    /// (seed 002: "在能力平台配置的生效时间").
+    pub fn check_validity(&self, now: DateTime<Utc>, table: CodeTable) -> Result<(), Reject> {
+        let state = self.validity(now);
+        let (code, desc, reason) = match (state, table) {
+            (Validity::Valid, _) => return Ok(()),
+            (Validity::Expired, CodeTable::ImeiValidate)
+            | (Validity::NotYet, CodeTable::ImeiValidate) => (
+                "110022",
+                Some("权益已失效"),
+                "outside the app's validity window",
+            ),
+            (Validity::Expired, CodeTable::GetToken) => (
+                "110025",
+                Some("权益已失效"),
+                "the validity window has ended (valid_until)",
+            ),
+            (Validity::Expired, CodeTable::Verify) => (
+                "110025",
+                None,
+                "the validity window has ended (valid_until)",
+            ),
+            (Validity::NotYet, CodeTable::GetToken) => (
+                "110022",
+                Some("权益已失效"),
+                "the capability is not effective yet (valid_from)",
+            ),
+            (Validity::NotYet, CodeTable::Verify) => (
+                "110027",
+                None,
+                "the configuration is not effective yet (valid_from)",
+            ),
+        };
+        let r = Reject::new(code, reason);
+        Err(match desc {
+            Some(d) => r.desc(d),
+            None => r,
+        })
+    }
 }
 
 #[derive(Deserialize)]

@@ -9,18 +9,20 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use cmcc_proto::crypto::decode_base64_lenient;
+use cmcc_proto::diagnose::{diagnose, Candidates};
 use cmcc_proto::ids::mask_number;
 use cmcc_proto::sign::{legacy_phone_num, split_phone_plaintext};
 use cmcc_proto::wire::passport::{
     self as wire, VerifyRequest, VerifyResponse, VerifyResponseBody, VerifyResponseHeader,
 };
-use cmcc_proto::{PublicKey, SignAlg, Timestamp17};
+use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
+use super::counters::Hold;
 use super::get_token::{short, sign_failure};
-use super::tenant::{App, Product, Validity};
+use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenError};
-use super::{loose, parse_object, require, typed_owned, Ctx, Meta, Reject};
+use super::{parse_object, require, typed_owned, Ctx, Echo, Meta, Reject};
 
 pub fn routes() -> Router<Ctx> {
     Router::new().route(wire::VERIFY_VM_MOBILE_PATH, post(verify_number))
@@ -29,15 +31,9 @@ pub fn routes() -> Router<Ctx> {
 async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<VerifyResponse> {
     let path = wire::VERIFY_VM_MOBILE_PATH;
     let now = ctx.core.clock.now();
-    // One parse: the envelope echoes msgId/appId even when the request is rejected.
+    // The envelope echoes msgId/appId even when the request is rejected.
     let parsed = parse_object(&body);
-    let echo = |name: &str| {
-        parsed.as_ref().map_or_else(
-            |_| String::new(),
-            |v| loose(v, &["header", name]).to_owned(),
-        )
-    };
-    let (msg_id, app_id) = (echo("msgId"), echo("appId"));
+    let Echo { msg_id, app_id, .. } = Echo::header(&body);
     let outcome = match ctx.fault(path).await {
         Some(r) => Err(r),
         None => parsed.and_then(|v| check(&ctx, &meta, v, now)),
@@ -116,33 +112,22 @@ fn check(
         ("sign", &b.sign),
     ])?;
     let app = server_app_checks(ctx, meta, &h.app_id, &[Product::H5, Product::Mini])?;
-    match app.validity(now) {
-        Validity::Valid => {}
-        Validity::Expired => {
-            return Err(Reject::new(
-                "110025",
-                "the validity window has ended (valid_until)",
-            ))
-        }
-        Validity::NotYet => {
-            return Err(Reject::new(
-                "110027",
-                "the configuration is not effective yet (valid_from)",
-            ))
-        }
-    }
+    app.check_validity(now, CodeTable::Verify)?;
     if !app.cfg.available {
         return Err(Reject::new(
             "110027",
             "the capability is unavailable (available = false: no contract or no balance)",
         ));
     }
-    if ctx.state.usage_left(&app) == Some(0) {
-        return Err(
+    // Held from here; given back when the answer is not billed (dropped before `bill`).
+    let mut hold = ctx
+        .state
+        .counters
+        .hold_usage(&app.cfg.app_id, app.idx, app.cfg.usage_limit)
+        .map_err(|_| {
             Reject::new("111075", "the app's usage count is exhausted (usage_limit)")
-                .detail(json!({"usage_limit": app.cfg.usage_limit})),
-        );
-    }
+                .detail(json!({"usage_limit": app.cfg.usage_limit}))
+        })?;
     let Some(customer_key) = app.customer_key.as_ref() else {
         return Err(Reject::new(
             "103605",
@@ -167,37 +152,24 @@ fn check(
         Some(decrypt_phone(&app, &b.phone_num, &h.timestamp)?)
     };
     if !sig_ok {
-        let mut candidates = vec![
-            (
-                "without version",
-                format!(
-                    "{}{}{}{}{}",
-                    h.app_id, h.msg_id, b.phone_num, h.timestamp, b.token
-                ),
-            ),
-            (
-                "fields as name=value&…",
-                format!(
-                    "appId={}&msgId={}&phoneNum={}&timestamp={}&token={}&version={}",
-                    h.app_id, h.msg_id, b.phone_num, h.timestamp, b.token, h.version
-                ),
-            ),
-            (
-                "version 1.0 instead of the header's",
-                cmcc_proto::sign::verify_vm_mobile(
-                    &h.app_id,
-                    &h.msg_id,
-                    &b.phone_num,
-                    &h.timestamp,
-                    &b.token,
-                    "1.0",
-                )
-                .into_string(),
-            ),
-        ];
+        let mut c = Candidates {
+            fields: vec![
+                ("appId", h.app_id.clone()),
+                ("msgId", h.msg_id.clone()),
+                ("phoneNum", b.phone_num.clone()),
+                ("timestamp", h.timestamp.clone()),
+                ("token", b.token.clone()),
+                ("version", h.version.clone()),
+            ],
+            extra: vec![
+                ("userInformation", b.user_information.clone()),
+                ("expandParams", b.expand_params.clone()),
+            ],
+            other: Vec::new(),
+        };
         if let Some(n) = &typed_number {
-            candidates.push((
-                "the phone number instead of the phoneNum ciphertext",
+            c.other.push((
+                "the phone number instead of the phoneNum ciphertext".into(),
                 cmcc_proto::sign::verify_vm_mobile(
                     &h.app_id,
                     &h.msg_id,
@@ -213,7 +185,7 @@ fn check(
             ctx,
             "130018",
             "signature verification failed",
-            diagnose_signature(customer_key, &b.sign, expected.as_str(), &candidates),
+            diagnose(customer_key, expected.as_str(), &b.sign, &c).to_json(),
         )?;
     }
     if b.user_information.trim().is_empty() {
@@ -221,7 +193,7 @@ fn check(
     }
     let cap_number = typed_number.as_deref().and_then(|n| n.parse::<u64>().ok());
     if let Some(n) = cap_number {
-        daily_cap(ctx, &app, n, now)?;
+        daily_cap(&mut hold, &app, n, now)?;
     }
     let now_ms = now.timestamp_millis();
     let rec = ctx
@@ -260,13 +232,12 @@ fn check(
     let same = match &typed_number {
         Some(n) => *n == device,
         None => {
-            daily_cap(ctx, &app, rec.number, now)?;
+            daily_cap(&mut hold, &app, rec.number, now)?;
             legacy_phone_num(&device, &app.cfg.app_key, &h.timestamp)
                 .eq_ignore_ascii_case(b.phone_num.trim())
         }
     };
-    ctx.state
-        .count_verification(&app, cap_number.unwrap_or(rec.number));
+    hold.bill();
     let code = if same { "000" } else { "001" };
     Ok((
         code,
@@ -278,19 +249,22 @@ fn check(
     ))
 }
 
-fn daily_cap(ctx: &Ctx, app: &App, number: u64, now: DateTime<Utc>) -> Result<(), Reject> {
-    let n = ctx.state.daily_count(app, number, now);
-    if n >= app.cfg.daily_cap {
-        return Err(Reject::new(
+fn daily_cap(
+    hold: &mut Hold<'_>,
+    app: &App,
+    number: u64,
+    now: DateTime<Utc>,
+) -> Result<(), Reject> {
+    hold.daily(number, app.cfg.daily_cap, now).map_err(|n| {
+        Reject::new(
             "121011",
             format!(
                 "{} was verified {n} times today (China time); the cap is {}",
                 mask_number(&number.to_string()),
                 app.cfg.daily_cap
             ),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// Decrypt `phoneNum` with the platform key and check its appKey and timestamp.
@@ -329,38 +303,4 @@ fn decrypt_phone(app: &App, phone_num: &str, header_ts: &str) -> Result<String, 
         ));
     }
     Ok(phone.to_owned())
-}
-
-/// Why a signature fails: the string the sandbox expected, and — when the signature opens with
-/// the registered key — which string the client really signed, found among common mistakes.
-pub(super) fn diagnose_signature(
-    key: &PublicKey,
-    sign_b64: &str,
-    expected: &str,
-    candidates: &[(&str, String)],
-) -> serde_json::Value {
-    let raw = decode_base64_lenient(sign_b64).unwrap_or_default();
-    match key.recover_digest(&raw) {
-        Err(_) => json!({
-            "expected_sign_string": expected,
-            "reconstructed_sign_string": null,
-            "verdict": "the signature does not open with the registered customer public key: it was made with another private key, or is not a signature",
-        }),
-        Ok(d) => {
-            let alg = d.alg.map(SignAlg::jca_name);
-            let found = candidates.iter().find(|(_, s)| d.matches(s.as_bytes()));
-            let verdict = match (d.alg, found) {
-                (Some(SignAlg::Sha256WithRsa), _) => "signed with SHA256withRSA; the platform expects MD5withRSA".to_owned(),
-                (_, Some((label, _))) => format!("right key, wrong string: the client signed {label}"),
-                _ => "right key, but the signed string is none of the common mistakes; compare the client's sign string with expected_sign_string".to_owned(),
-            };
-            json!({
-                "expected_sign_string": expected,
-                "reconstructed_sign_string": found.map(|(_, s)| s.as_str()),
-                "signed_digest_alg": alg,
-                "signed_digest_hex": hex::encode(&d.digest),
-                "verdict": verdict,
-            })
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! Admin API (JSON) under `/_sandbox/onelink/`: enterprises, cards,
 //! registrations, pushes with their delivery logs and manual redeliver, faults, journal.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use serde_json::json;
 use super::inventory::{Card, Enterprise};
 use super::registration::Submission;
 use super::{App, ADMIN_PREFIX};
+use crate::admin_error::{AdminError, AdminJson, AdminQuery};
 use crate::core::Fault;
 
 pub fn routes() -> Router<App> {
@@ -50,7 +51,7 @@ pub fn routes() -> Router<App> {
 }
 
 fn bad(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": msg.into() }))).into_response()
+    AdminError::new(status, msg).into_response()
 }
 
 /// An empty JSON answer: the baseline of the status-query benchmark.
@@ -87,7 +88,10 @@ struct EnterpriseBody {
 }
 
 /// Add an enterprise or change its password / callback URL.
-async fn put_enterprise(State(app): State<App>, Json(b): Json<EnterpriseBody>) -> Response {
+async fn put_enterprise(
+    State(app): State<App>,
+    AdminJson(b): AdminJson<EnterpriseBody>,
+) -> Response {
     let appid = b.appid.trim().to_owned();
     if appid.is_empty() {
         return bad(StatusCode::BAD_REQUEST, "appid is required");
@@ -125,7 +129,10 @@ fn fifty() -> usize {
     50
 }
 
-async fn list_cards(State(app): State<App>, Query(p): Query<Page>) -> Json<serde_json::Value> {
+async fn list_cards(
+    State(app): State<App>,
+    AdminQuery(p): AdminQuery<Page>,
+) -> Json<serde_json::Value> {
     let now = app.core.clock.now();
     let inv = app.state.inventory.read();
     let cards: Vec<_> = inv
@@ -152,7 +159,7 @@ struct CardBody {
     fail_registration: bool,
 }
 
-async fn add_card(State(app): State<App>, Json(b): Json<CardBody>) -> Response {
+async fn add_card(State(app): State<App>, AdminJson(b): AdminJson<CardBody>) -> Response {
     let parsed = (
         cmcc_proto::ids::Msisdn::parse(&b.msisdn),
         cmcc_proto::ids::Iccid::parse(&b.iccid),
@@ -187,19 +194,11 @@ struct GenerateBody {
     count: u32,
 }
 
-pub(super) fn generate(app: &App, appid: &str, count: u32) -> Result<serde_json::Value, String> {
-    if count > 1_000_000 {
-        return Err("at most 1,000,000 cards at once".into());
-    }
-    let now = app.core.clock.now();
-    let mut inv = app.state.inventory.write();
-    let first = inv.generate(appid, count).map_err(|e| e.to_string())?;
-    let sample = inv.cards.get(first).map(|c| c.view(now));
-    Ok(json!({ "generated": count, "total": inv.cards.len(), "first": sample }))
-}
-
-async fn generate_cards(State(app): State<App>, Json(b): Json<GenerateBody>) -> Response {
-    match generate(&app, &b.appid, b.count) {
+async fn generate_cards(State(app): State<App>, AdminJson(b): AdminJson<GenerateBody>) -> Response {
+    match app
+        .state
+        .generate_cards(&b.appid, b.count, app.core.clock.now())
+    {
         Ok(v) => Json(v).into_response(),
         Err(e) => bad(StatusCode::BAD_REQUEST, e),
     }
@@ -229,7 +228,7 @@ async fn reset_card(State(app): State<App>, Path(number): Path<String>) -> Respo
 
 async fn list_registrations(
     State(app): State<App>,
-    Query(p): Query<Page>,
+    AdminQuery(p): AdminQuery<Page>,
 ) -> Json<serde_json::Value> {
     let regs = app.state.registrations.lock();
     Json(json!(regs
@@ -267,7 +266,7 @@ struct CompleteBody {
 async fn complete_registration(
     State(app): State<App>,
     Path(busi_seq): Path<String>,
-    Json(b): Json<CompleteBody>,
+    AdminJson(b): AdminJson<CompleteBody>,
 ) -> Response {
     let ticket = {
         let regs = app.state.registrations.lock();
@@ -298,7 +297,7 @@ struct PushQuery {
 
 async fn list_pushes(
     State(app): State<App>,
-    Query(q): Query<PushQuery>,
+    AdminQuery(q): AdminQuery<PushQuery>,
 ) -> Json<serde_json::Value> {
     Json(json!({
         "summary": app.state.pushes.summary(),
@@ -331,7 +330,10 @@ struct SyntheticBody {
 }
 
 /// Queue `count` pushes with busiSeq `SYN<n>` (load tests of the dispatcher).
-async fn synthetic_pushes(State(app): State<App>, Json(b): Json<SyntheticBody>) -> Response {
+async fn synthetic_pushes(
+    State(app): State<App>,
+    AdminJson(b): AdminJson<SyntheticBody>,
+) -> Response {
     if !app
         .state
         .inventory
@@ -358,7 +360,7 @@ async fn list_faults(State(app): State<App>) -> Json<Vec<Fault>> {
     Json(app.core.faults.list())
 }
 
-async fn add_fault(State(app): State<App>, Json(f): Json<Fault>) -> Response {
+async fn add_fault(State(app): State<App>, AdminJson(f): AdminJson<Fault>) -> Response {
     app.core.faults.push(f);
     (StatusCode::CREATED, Json(app.core.faults.list())).into_response()
 }

@@ -40,6 +40,9 @@ pub struct OneLinkConfig {
     pub enterprises: Vec<EnterpriseConfig>,
     /// Cards with fixed numbers.
     pub cards: Vec<CardConfig>,
+    /// Keep the OneLink state (inventory, registrations, tokens, pushes) in this file, read on
+    /// start and written shortly after every change and on stop. Default: in memory only.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for OneLinkConfig {
@@ -57,6 +60,7 @@ impl Default for OneLinkConfig {
             push: PushConfig::default(),
             enterprises: Vec::new(),
             cards: Vec::new(),
+            state_file: None,
         }
     }
 }

@@ -11,7 +11,6 @@ use cmcc_proto::ids::mask_number;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::admin::generate;
 use super::config::DEMO_APPID;
 use super::inventory;
 use super::page::{esc, fill};
@@ -202,7 +201,10 @@ async fn console_generate(State(app): State<App>, Form(f): Form<GenerateForm>) -
     let Ok(count) = f.count.trim().parse::<u32>() else {
         return back("数量必须是整数");
     };
-    match generate(&app, f.appid.trim(), count) {
+    match app
+        .state
+        .generate_cards(f.appid.trim(), count, app.core.clock.now())
+    {
         Ok(_) => back(&format!("已生成 {count} 张卡")),
         Err(e) => back(&e),
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use cmcc_proto::ids::mask_number;
 use cmcc_proto::time::{format_archive_time, parse_archive_time};
 use cmcc_proto::{CardId, Secret};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::config::{
     CardConfig, OneLinkConfig, DEMO_APPID, DEMO_PASSWORD, OTHER_APPID, OTHER_PASSWORD,
@@ -31,14 +31,14 @@ impl Enterprise {
 }
 
 /// A finished real-name registration as 23A23 reports it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CardRegistration {
     /// `01` user self-registration … `04` IoV.
     pub registration_type: String,
     pub archive_time: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Card {
     pub msisdn: String,
     pub iccid: String,
@@ -184,6 +184,30 @@ impl Inventory {
             inv.add_configured(c, now)?;
         }
         Ok(inv)
+    }
+
+    /// Rebuild an inventory from saved parts (the OneLink state file).
+    pub fn restore(
+        enterprises: Vec<Enterprise>,
+        cards: Vec<Card>,
+        next_serial: u64,
+    ) -> Result<Self, InventoryError> {
+        let mut inv = Inventory {
+            next_serial,
+            ..Default::default()
+        };
+        for e in enterprises {
+            inv.upsert_enterprise(e);
+        }
+        for c in cards {
+            inv.add_card(c)?;
+        }
+        Ok(inv)
+    }
+
+    /// The serial the next generated card takes.
+    pub fn next_serial(&self) -> u64 {
+        self.next_serial
     }
 
     pub fn upsert_enterprise(&mut self, e: Enterprise) {

@@ -11,6 +11,7 @@
 //! | [`registration`] | links, submissions, outcomes |
 //! | [`page`] | the H5 registration page and the mini-program stand-in |
 //! | [`push`] | the push dispatcher and its delivery log |
+//! | [`persist`] | the optional state file: everything above survives a restart |
 //! | [`admin`] | admin API under `/_sandbox/onelink/` |
 //! | [`console`] | the console pages at `/_sandbox/onelink/` |
 
@@ -21,6 +22,7 @@ pub mod console;
 pub mod inventory;
 pub mod page;
 pub mod params;
+pub mod persist;
 pub mod push;
 pub mod registration;
 pub mod tokens;
@@ -61,22 +63,66 @@ pub struct OneLinkState {
     /// The platform key that signs urlType-3 `miniParam`s.
     signer: PrivateKey,
     verifier: PublicKey,
+    /// The state-file text last written (nothing is written when it has not changed).
+    last_saved: Mutex<Option<String>>,
 }
 
 impl OneLinkState {
     pub fn new(core: &Core, config: &OneLinkConfig) -> anyhow::Result<Self> {
-        let inventory = Inventory::from_config(config, core.clock.now())?;
-        let signer = PrivateKey::generate(1024)?;
+        let restored = match config.state_file.as_deref().and_then(persist::load) {
+            Some(r) => Some(r?),
+            None => None,
+        };
+        let pushes = push::Pushes::default();
+        let (signer, inventory, tokens, registrations) = match restored {
+            Some(r) => {
+                pushes.restore(r.pushes);
+                (r.signer, r.inventory, r.tokens, r.registrations)
+            }
+            None => (
+                PrivateKey::generate(1024)?,
+                Inventory::from_config(config, core.clock.now())?,
+                tokens::Tokens::default(),
+                Registrations::default(),
+            ),
+        };
         let verifier = signer.public_key()?;
-        Ok(Self {
+        let state = Self {
             config: config.clone(),
             inventory: RwLock::new(inventory),
-            tokens: Mutex::new(tokens::Tokens::default()),
-            registrations: Mutex::new(Registrations::default()),
-            pushes: push::Pushes::default(),
+            tokens: Mutex::new(tokens),
+            registrations: Mutex::new(registrations),
+            pushes,
             signer,
             verifier,
-        })
+            last_saved: Mutex::new(None),
+        };
+        state.save_now();
+        Ok(state)
+    }
+
+    /// Write the state file now if there is one and the state changed since the last write.
+    pub fn save_now(&self) {
+        let Some(path) = self.config.state_file.as_deref() else {
+            return;
+        };
+        let text = match persist::snapshot(self) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not snapshot the OneLink state");
+                return;
+            }
+        };
+        let mut last = self.last_saved.lock();
+        if last.as_deref() == Some(text.as_str()) {
+            return;
+        }
+        match crate::state_file::write_atomic(path, text.as_bytes()) {
+            Ok(()) => *last = Some(text),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "could not write the OneLink state file");
+            }
+        }
     }
 
     /// Back to the configuration the sandbox started with: the inventory (cards, registration
@@ -130,6 +176,33 @@ impl OneLinkState {
             }
         }
         out
+    }
+
+    /// Generate `count` cards for an enterprise (admin API, console, `cmcc up`): how many, the
+    /// inventory's size, and the first new card.
+    pub fn generate_cards(
+        &self,
+        appid: &str,
+        count: u32,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, String> {
+        if count > 1_000_000 {
+            return Err("at most 1,000,000 cards at once".into());
+        }
+        let mut inv = self.inventory.write();
+        let first = inv.generate(appid, count).map_err(|e| e.to_string())?;
+        let sample = inv.cards.get(first).map(|c| c.view(now));
+        Ok(serde_json::json!({ "generated": count, "total": inv.cards.len(), "first": sample }))
+    }
+
+    /// Set (or clear) an enterprise's push callback URL. `false`: no such enterprise.
+    pub fn set_callback(&self, appid: &str, url: Option<&str>) -> bool {
+        let mut inv = self.inventory.write();
+        let Some(e) = inv.enterprises.get_mut(appid) else {
+            return false;
+        };
+        e.callback_url = url.map(str::to_owned);
+        true
     }
 
     pub fn callback_url(&self, appid: &str) -> Option<String> {
@@ -314,7 +387,21 @@ pub fn router(core: Core, state: Arc<OneLinkState>) -> Router {
         .with_state(app)
 }
 
-/// Background work: the push dispatcher.
-pub fn start_background(core: Core, state: Arc<OneLinkState>) {
-    push::start(core, state);
+/// Background work: the push dispatcher and, with a state file, its saver. The handles stop them.
+pub fn start_background(core: Core, state: Arc<OneLinkState>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if state.config.state_file.is_some() {
+        let s = state.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(persist::SAVE_EVERY);
+            loop {
+                tick.tick().await;
+                let s = s.clone();
+                // Serialising a large inventory is blocking work.
+                let _ = tokio::task::spawn_blocking(move || s.save_now()).await;
+            }
+        }));
+    }
+    tasks.extend(push::start(core, state));
+    tasks
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use cmcc_proto::wire::onelink::PushAnswer;
 use parking_lot::Mutex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Semaphore};
 
 use super::config::PushConfig;
@@ -19,7 +19,7 @@ use crate::core::Core;
 /// Pushes kept for the delivery log; the oldest finished ones go first.
 const KEEP: usize = 200_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PushState {
     Queued,
@@ -31,7 +31,7 @@ pub enum PushState {
     NoCallback,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     /// Delivery round: 1 for the automatic one, +1 for each manual redeliver.
     pub round: u32,
@@ -43,10 +43,10 @@ pub struct Attempt {
     /// Start of the answer body.
     pub answer: String,
     /// `ok`, `timeout`, `error`, `not_json`, `status_not_0`.
-    pub outcome: &'static str,
+    pub outcome: std::borrow::Cow<'static, str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushEntry {
     pub id: u64,
     pub appid: String,
@@ -123,6 +123,37 @@ impl Pushes {
         id
     }
 
+    /// Every push and the next id (the OneLink state file).
+    pub fn save(&self) -> SavedPushes {
+        SavedPushes {
+            pushes: self.store.lock().values().cloned().collect(),
+            next_id: *self.next_id.lock(),
+        }
+    }
+
+    /// Take saved pushes back; those that were queued or on the wire are queued again.
+    pub fn restore(&self, saved: SavedPushes) {
+        let mut again = Vec::new();
+        {
+            let mut store = self.store.lock();
+            store.clear();
+            for mut p in saved.pushes {
+                if matches!(p.state, PushState::Queued | PushState::Delivering) {
+                    p.state = PushState::Queued;
+                    again.push(p.id);
+                }
+                store.insert(p.id, p);
+            }
+        }
+        {
+            let mut n = self.next_id.lock();
+            *n = (*n).max(saved.next_id);
+        }
+        for id in again {
+            let _ = self.tx.send(id);
+        }
+    }
+
     /// Forget every push (ids keep counting up, so none is reused).
     pub fn clear(&self) {
         self.store.lock().clear();
@@ -174,12 +205,17 @@ impl Pushes {
         m
     }
 
-    fn begin(&self, id: u64) -> Option<(String, serde_json::Value, u32)> {
+    fn begin(&self, id: u64) -> Option<Begun> {
         let mut store = self.store.lock();
         let p = store.get_mut(&id)?;
         p.state = PushState::Delivering;
         p.rounds += 1;
-        Some((p.appid.clone(), p.body.clone(), p.rounds))
+        Some(Begun {
+            appid: p.appid.clone(),
+            busi_seq: p.busi_seq.clone(),
+            body: p.body.clone(),
+            round: p.rounds,
+        })
     }
 
     fn record(&self, id: u64, attempt: Attempt) {
@@ -195,12 +231,36 @@ impl Pushes {
     }
 }
 
+/// The pushes as the state file keeps them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SavedPushes {
+    pub pushes: Vec<PushEntry>,
+    pub next_id: u64,
+}
+
+/// A delivery round that has begun.
+struct Begun {
+    appid: String,
+    busi_seq: String,
+    body: serde_json::Value,
+    round: u32,
+}
+
+/// The card a push is about, masked for the log (`msisdn`, `iccid` or `imsi` of its record).
+fn masked_card(body: &serde_json::Value) -> String {
+    let rec = &body["result"][0];
+    ["msisdn", "iccid", "imsi"]
+        .iter()
+        .find_map(|k| rec[*k].as_str().filter(|v| !v.is_empty()))
+        .map_or_else(String::new, cmcc_proto::ids::mask_number)
+}
+
 /// Start the dispatcher: one task reading the queue, deliveries in parallel up to the
-/// configured concurrency.
-pub fn start(core: Core, state: Arc<OneLinkState>) {
+/// configured concurrency. Aborting the returned task stops it and every delivery in flight.
+pub fn start(core: Core, state: Arc<OneLinkState>) -> Option<tokio::task::JoinHandle<()>> {
     let Some(mut rx) = state.pushes.rx.lock().take() else {
         tracing::warn!("the OneLink push dispatcher is already running");
-        return;
+        return None;
     };
     let cfg = state.config.push.clone();
     let http = match reqwest::Client::builder()
@@ -211,22 +271,25 @@ pub fn start(core: Core, state: Arc<OneLinkState>) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the push HTTP client; pushes stay queued");
-            return;
+            return None;
         }
     };
     let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
+        // Dropped with this task: every delivery in flight is aborted with it.
+        let mut deliveries = tokio::task::JoinSet::new();
         while let Some(id) = rx.recv().await {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            while deliveries.try_join_next().is_some() {}
             let (core, state, http, cfg) = (core.clone(), state.clone(), http.clone(), cfg.clone());
-            tokio::spawn(async move {
+            deliveries.spawn(async move {
                 deliver(&core, &state, &http, &cfg, id).await;
                 drop(permit);
             });
         }
-    });
+    }))
 }
 
 async fn deliver(
@@ -236,7 +299,13 @@ async fn deliver(
     cfg: &PushConfig,
     id: u64,
 ) {
-    let Some((appid, body, round)) = state.pushes.begin(id) else {
+    let Some(Begun {
+        appid,
+        busi_seq,
+        body,
+        round,
+    }) = state.pushes.begin(id)
+    else {
         return;
     };
     let Some(url) = state.callback_url(&appid) else {
@@ -286,7 +355,7 @@ async fn deliver(
                 latency_ms,
                 http_status,
                 answer,
-                outcome,
+                outcome: outcome.into(),
             },
         );
         if outcome == "ok" {
@@ -294,6 +363,14 @@ async fn deliver(
             return;
         }
     }
-    tracing::warn!(push = id, appid = %appid, resends = cfg.max_resends, "result push not acknowledged; giving up");
+    // Seed 000: after the last resend the platform records an error log.
+    tracing::error!(
+        push = id,
+        appid = %appid,
+        busi_seq = %busi_seq,
+        card = %masked_card(&body),
+        resends = cfg.max_resends,
+        "result push not acknowledged after the last resend; giving up"
+    );
     state.pushes.finish(id, PushState::GaveUp);
 }

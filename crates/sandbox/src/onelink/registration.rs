@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use cmcc_proto::format::MiniParam;
 use cmcc_proto::ids::mask_number;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `requestSource` of seed 000's urlType-3 example.
 pub const REQUEST_SOURCE: &str = "550";
@@ -45,7 +45,7 @@ pub struct Registration {
     pub push_id: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub success: bool,
@@ -68,7 +68,98 @@ pub struct Registrations {
     seq: u64,
 }
 
+/// A registration as the state file keeps it (with what the views skip).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Saved {
+    pub busi_seq: String,
+    pub appid: String,
+    pub card: usize,
+    pub card_field: String,
+    pub card_value: String,
+    pub url_type: u32,
+    pub ticket: String,
+    pub url: String,
+    pub mini_param: Option<MiniParam>,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+    pub outcome: Option<Outcome>,
+    pub push_id: Option<u64>,
+}
+
+/// Every registration and the counters, as the state file keeps them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SavedRegistrations {
+    pub registrations: Vec<Saved>,
+    /// `(card, urlType, at)` of the last 23A12 call.
+    pub last_call: Vec<(usize, u32, DateTime<Utc>)>,
+    pub seq: u64,
+}
+
 impl Registrations {
+    pub fn save(&self) -> SavedRegistrations {
+        SavedRegistrations {
+            registrations: self
+                .by_seq
+                .values()
+                .map(|r| Saved {
+                    busi_seq: r.busi_seq.clone(),
+                    appid: r.appid.clone(),
+                    card: r.card,
+                    card_field: r.card_field.to_owned(),
+                    card_value: r.card_value.clone(),
+                    url_type: r.url_type,
+                    ticket: r.ticket.clone(),
+                    url: r.url.clone(),
+                    mini_param: r.mini_param.clone(),
+                    created: r.created,
+                    expires: r.expires,
+                    outcome: r.outcome.clone(),
+                    push_id: r.push_id,
+                })
+                .collect(),
+            last_call: self
+                .last_call
+                .iter()
+                .map(|((c, u), t)| (*c, *u, *t))
+                .collect(),
+            seq: self.seq,
+        }
+    }
+
+    pub fn restore(saved: SavedRegistrations) -> Self {
+        let mut out = Self {
+            seq: saved.seq,
+            last_call: saved
+                .last_call
+                .into_iter()
+                .map(|(c, u, t)| ((c, u), t))
+                .collect(),
+            ..Default::default()
+        };
+        for r in saved.registrations {
+            out.insert(Registration {
+                busi_seq: r.busi_seq,
+                appid: r.appid,
+                card: r.card,
+                card_field: match r.card_field.as_str() {
+                    "msisdn" => "msisdn",
+                    "iccid" => "iccid",
+                    _ => "imsi",
+                },
+                card_value: r.card_value,
+                url_type: r.url_type,
+                ticket: r.ticket,
+                url: r.url,
+                mini_param: r.mini_param,
+                created: r.created,
+                expires: r.expires,
+                outcome: r.outcome,
+                push_id: r.push_id,
+            });
+        }
+        out
+    }
+
     /// Whether the per-card-per-urlType limit lets this call through; records it if so.
     pub fn allow_call(
         &mut self,

@@ -3,16 +3,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::config::OldTokenPolicy;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     appid: String,
     expires: DateTime<Utc>,
 }
 
-#[derive(Debug, Default)]
+/// Serialisable: kept in the OneLink state file.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Tokens {
     by_token: BTreeMap<String, Entry>,
     /// Newest token per appid.

@@ -195,6 +195,7 @@ pub fn md5_request(c: &Creds, business_type: &str, expand: &str) -> GetTokenRequ
         timestamp: now17(),
         open_type: None,
         is_test: None,
+        user_information: None,
     };
     req.sign = req.md5_input(&c.app_key).sign();
     req
