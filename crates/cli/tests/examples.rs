@@ -76,15 +76,18 @@ fn wait_for(child: &mut Child, what: &str, limit: Duration) -> std::process::Exi
 struct Up {
     child: Child,
     urls: Value,
-    dir: tempfile::TempDir,
+    /// `<root>/.cmcc`, where `cmcc up` run in `<root>` keeps its data.
+    dir: PathBuf,
+    root: tempfile::TempDir,
 }
 
 impl Up {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join(".cmcc");
         let child = Command::new(env!("CARGO_BIN_EXE_cmcc"))
             .args(["up", "--data-dir"])
-            .arg(dir.path())
+            .arg(&dir)
             .args(["--sandbox-listen", "127.0.0.1:0", "--demo-listen"])
             .args(["127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
@@ -96,9 +99,10 @@ impl Up {
             child,
             urls: Value::Null,
             dir,
+            root,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        let file = up.dir.path().join("up.json");
+        let file = up.dir.join("up.json");
         while up.urls.is_null() {
             if let Some(v) = std::fs::read_to_string(&file)
                 .ok()
@@ -122,7 +126,7 @@ impl Up {
     }
 
     fn file(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(name))
+        std::fs::read_to_string(self.dir.join(name))
             .unwrap()
             .trim()
             .to_owned()
@@ -334,7 +338,9 @@ struct Example {
 }
 
 impl Example {
-    fn start(lang: Lang, up: &Up, webhook_secret: &str) -> Self {
+    /// With `key_file`, the API key's file is named by `CMCC_API_KEY_FILE`; without, the
+    /// example runs where `cmcc up` ran and finds `.cmcc/gateway-api-key` itself.
+    fn start(lang: Lang, up: &Up, webhook_secret: &str, key_file: bool) -> Self {
         let work = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -343,12 +349,18 @@ impl Example {
             .port();
         let log = work.path().join("out.log");
         let out = std::fs::File::create(&log).unwrap();
-        let child = lang
-            .command(&repo_root(), work.path(), port)
-            .current_dir(work.path())
+        let mut cmd = lang.command(&repo_root(), work.path(), port);
+        cmd.env_remove("CMCC_API_KEY")
+            .env_remove("CMCC_API_KEY_FILE");
+        if key_file {
+            cmd.current_dir(work.path())
+                .env("CMCC_API_KEY_FILE", up.dir.join("gateway-api-key"));
+        } else {
+            cmd.current_dir(up.root.path());
+        }
+        let child = cmd
             .env("PORT", port.to_string())
             .env("CMCC_GATEWAY_URL", up.url("gateway"))
-            .env("CMCC_API_KEY_FILE", up.dir.path().join("gateway-api-key"))
             .env("CMCC_WEBHOOK_SECRET", webhook_secret)
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
@@ -586,7 +598,7 @@ async fn run(lang: Lang) {
     let up = Up::start();
     let secrets = signer.secrets(2);
     let started = Instant::now();
-    let ex = Example::start(lang, &up, &secrets[0]);
+    let ex = Example::start(lang, &up, &secrets[0], true);
     eprintln!(
         "{} example ready in {} ms",
         lang.name(),
@@ -647,4 +659,56 @@ async fn go_example() {
 #[tokio::test]
 async fn php_example() {
     run(Lang::Php).await;
+}
+
+/// docs/INTEGRATING.md's first steps as written: `cmcc up`, a backend started where it ran (the
+/// API key from `.cmcc/gateway-api-key`), `examples/page-token.sh` standing in for the page.
+#[tokio::test]
+async fn page_token_script_feeds_a_backend() {
+    let missing = Lang::Python.missing().or_else(|| {
+        probe("curl", &["--version"])
+            .is_none()
+            .then(|| "no curl".into())
+    });
+    if let Some(why) = missing {
+        return unavailable("page-token.sh", &why);
+    }
+    let up = Up::start();
+    let ex = Example::start(
+        Lang::Python,
+        &up,
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        false,
+    );
+    let http = reqwest::Client::new();
+    for (typed, verified, code) in [(PHONE, true, "000"), ("13900139000", false, "001")] {
+        let out = Command::new("bash")
+            .arg(repo_root().join("examples/page-token.sh"))
+            .args([PHONE, typed])
+            .env("CMCC_SANDBOX_URL", up.url("sandbox"))
+            .env("CMCC_GATEWAY_URL", up.url("gateway"))
+            .output()
+            .unwrap();
+        let body = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (s, v) = post(&http, &format!("{}/api/verify", ex.base), &[], &body).await;
+        assert_eq!((s, v), (200, json!({"verified": verified, "code": code})));
+    }
+    let card = json!({ "msisdn": CARD }).to_string();
+    let (s, v) = post(&http, &format!("{}/api/registrations", ex.base), &[], &card).await;
+    assert_eq!(s, 200, "the default key file was not used: {v}");
+    // A device on another carrier's network gets no token: the script says so and fails.
+    let out = Command::new("bash")
+        .arg(repo_root().join("examples/page-token.sh"))
+        .arg("18612345678")
+        .env("CMCC_SANDBOX_URL", up.url("sandbox"))
+        .env("CMCC_GATEWAY_URL", up.url("gateway"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("111002"));
 }
