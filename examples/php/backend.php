@@ -15,6 +15,9 @@
 //                         .cmcc/gateway-api-key, which `cmcc up` writes)
 //   CMCC_WEBHOOK_SECRET   whsec_... secret the gateway signs webhooks with, or CMCC_WEBHOOK_SECRET_FILE
 // (the port is the one given to php -S).
+//
+// The built-in server runs one request at a time and is for development; in production the same
+// file runs under PHP-FPM behind your web server, with every path routed to it.
 
 declare(strict_types=1);
 
