@@ -21,13 +21,13 @@ field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 
 trace=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 ts=$(TZ=Asia/Shanghai date +%Y%m%d%H%M%S%3N) # 17 digits, China time
-signed=$(curl -sS -X POST "$gateway/v1/token-sign" -H 'content-type: application/json' \
+signed=$(curl -sS --max-time 10 -X POST "$gateway/v1/token-sign" -H 'content-type: application/json' \
   -d "{\"businessType\":\"5\",\"traceId\":\"$trace\",\"timestamp\":\"$ts\"}")
 app_id=$(field appId <<<"$signed")
 sign=$(field sign <<<"$signed")
 [ -n "$sign" ] || { echo "the gateway did not sign: $signed" >&2; exit 1; }
 
-answer=$(curl -sS -X POST "$sandbox/NumberAbility/jssdkVlm_MiniProg/getTokenInfo.htm" \
+answer=$(curl -sS --max-time 10 -X POST "$sandbox/NumberAbility/jssdkVlm_MiniProg/getTokenInfo.htm" \
   -H 'content-type: application/json' -H "X-Cmcc-Sandbox-Device: $phone" \
   -d "{\"version\":\"1.0\",\"appId\":\"$app_id\",\"businessType\":\"5\",\"traceId\":\"$trace\",\"msgId\":\"$trace\",\"timestamp\":\"$ts\",\"openType\":\"1\",\"sign\":\"$sign\"}")
 token=$(field token <<<"$answer")

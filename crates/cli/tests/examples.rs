@@ -15,7 +15,7 @@ mod harness;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::{post, probe, repo_root, unavailable, Example, Lang, Signer, Up};
+use harness::{output_within, post, probe, repo_root, unavailable, Example, Lang, Signer, Up};
 use serde_json::{json, Value};
 
 /// The number of the sandbox device the "page" runs on (seed 004's 4G phone).
@@ -264,6 +264,16 @@ async fn php_example() {
     run(Lang::Php).await;
 }
 
+/// `examples/page-token.sh args…` against `up`.
+fn page_token(up: &Up, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_root().join("examples/page-token.sh"))
+        .args(args)
+        .env("CMCC_SANDBOX_URL", up.url("sandbox"))
+        .env("CMCC_GATEWAY_URL", up.url("gateway"));
+    output_within(&mut cmd, "page-token.sh", Duration::from_secs(60)).unwrap()
+}
+
 /// docs/INTEGRATING.md's first steps as written: `cmcc up`, a backend started where it ran (the
 /// API key from `.cmcc/gateway-api-key`), `examples/page-token.sh` standing in for the page.
 #[tokio::test]
@@ -283,15 +293,12 @@ async fn page_token_script_feeds_a_backend() {
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         false,
     );
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     for (typed, verified, code) in [(PHONE, true, "000"), ("13900139000", false, "001")] {
-        let out = Command::new("bash")
-            .arg(repo_root().join("examples/page-token.sh"))
-            .args([PHONE, typed])
-            .env("CMCC_SANDBOX_URL", up.url("sandbox"))
-            .env("CMCC_GATEWAY_URL", up.url("gateway"))
-            .output()
-            .unwrap();
+        let out = page_token(&up, &[PHONE, typed]);
         let body = String::from_utf8(out.stdout).unwrap();
         assert!(
             out.status.success(),
@@ -305,13 +312,7 @@ async fn page_token_script_feeds_a_backend() {
     let (s, v) = post(&http, &format!("{}/api/registrations", ex.base), &[], &card).await;
     assert_eq!(s, 200, "the default key file was not used: {v}");
     // A device on another carrier's network gets no token: the script says so and fails.
-    let out = Command::new("bash")
-        .arg(repo_root().join("examples/page-token.sh"))
-        .arg("18612345678")
-        .env("CMCC_SANDBOX_URL", up.url("sandbox"))
-        .env("CMCC_GATEWAY_URL", up.url("gateway"))
-        .output()
-        .unwrap();
+    let out = page_token(&up, &["18612345678"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("111002"));
 }

@@ -28,17 +28,37 @@ pub fn unavailable(what: &str, why: &str) {
     eprintln!("SKIPPED: {what} example: {why}; `./dev test` installs what it needs");
 }
 
-/// Whether `cmd args…` runs and exits 0, and its stdout.
+/// Whether `cmd args…` runs and exits 0 within a minute, and its stdout.
 pub fn probe(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    let mut c = Command::new(cmd);
+    c.args(args);
+    let out = output_within(&mut c, cmd, Duration::from_secs(60)).ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `Command::output` with a deadline (the outputs read here are small: they fit the pipes).
+pub fn output_within(
+    cmd: &mut Command,
+    what: &str,
+    limit: Duration,
+) -> std::io::Result<std::process::Output> {
+    use std::io::Read as _;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let status = wait_for(&mut child, what, limit);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    child.stdout.take().unwrap().read_to_end(&mut stdout)?;
+    child.stderr.take().unwrap().read_to_end(&mut stderr)?;
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// Wait for `child` with a deadline; kill it when the deadline passes.
