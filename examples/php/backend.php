@@ -31,6 +31,15 @@ function log_line(string $line): void
     file_put_contents('php://stderr', $line . "\n");
 }
 
+// A bug of ours is logged by its kind and answered in the one error shape, never as a page.
+ini_set('display_errors', '0');
+set_exception_handler(function (Throwable $e): void {
+    log_line('backend failed: ' . get_class($e));
+    if (!headers_sent()) {
+        reply(500, error_body('internal', 'the backend failed'));
+    }
+});
+
 function reply(int $status, array $body): void
 {
     http_response_code($status);

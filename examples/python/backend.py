@@ -83,7 +83,11 @@ def call_gateway(path, body, api_key=None):
         req.add_header("Authorization", "Bearer " + api_key)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.load(resp)
+            status, text = resp.status, resp.read()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return 502, error("bad_gateway_answer", f"the gateway answered HTTP {status} without JSON")
     except urllib.error.HTTPError as e:
         try:
             answer = json.load(e)
@@ -166,6 +170,14 @@ class Backend(BaseHTTPRequestHandler):
         return body
 
     def do_POST(self):
+        try:
+            self.route()
+        except Exception as e:  # a bug of ours: log its kind, answer in the one error shape
+            log(f"POST {self.path.split('?')[0]}: {type(e).__name__}")
+            self.close_connection = True
+            self.answer(500, error("internal", "the backend failed"))
+
+    def route(self):
         route = self.path.split("?")[0]
         if route == "/api/verify":
             self.verify_number()
