@@ -136,6 +136,7 @@ async function readBody(req, res) {
     if (size > MAX_BODY) {
       res.setHeader("connection", "close");
       answer(res, 413, error("too_large", `the body must be at most ${MAX_BODY} bytes`));
+      req.resume(); // drop the rest, so the client reads the answer instead of a reset
       return null;
     }
     chunks.push(chunk);

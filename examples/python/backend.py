@@ -151,6 +151,9 @@ class Backend(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
+            # Read (and drop) a body up to 1 MiB so the client sees the answer, not a reset.
+            if 0 < length <= 1 << 20:
+                self.rfile.read(length)
             self.close_connection = True
             self.answer(413, error("too_large", f"the body must be at most {MAX_BODY} bytes"))
             return None

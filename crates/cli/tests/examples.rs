@@ -190,6 +190,34 @@ async fn check_webhooks(
     id
 }
 
+/// A body over 64 KiB is refused unread; with the gateway gone, the backend says so in the
+/// error shape (502 `gateway_unreachable`) instead of hanging or failing empty.
+async fn check_limits_and_outage(up: &mut Up, ex: &Example, http: &reqwest::Client) {
+    let verify = format!("{}/api/verify", ex.base);
+    let big = json!({"phone": PHONE, "token": "t".repeat(70 * 1024), "userInformation": "u"});
+    let (s, v) = post(http, &verify, &[], &big.to_string()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (413, Some("too_large")),
+        "{v}"
+    );
+    up.stop();
+    let body = json!({"phone": PHONE, "token": "t", "userInformation": "u"}).to_string();
+    let (s, v) = post(http, &verify, &[], &body).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (502, Some("gateway_unreachable")),
+        "{v}"
+    );
+    let card = json!({ "msisdn": CARD }).to_string();
+    let (s, v) = post(http, &format!("{}/api/registrations", ex.base), &[], &card).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (502, Some("gateway_unreachable")),
+        "{v}"
+    );
+}
+
 async fn run(lang: Lang) {
     if let Some(why) = lang.missing() {
         return unavailable(lang.name(), &why);
@@ -198,7 +226,7 @@ async fn run(lang: Lang) {
         Ok(s) => s,
         Err(why) => return unavailable(lang.name(), &why),
     };
-    let up = Up::start();
+    let mut up = Up::start();
     let secrets = signer.secrets(2);
     let started = Instant::now();
     let ex = Example::start(lang, &up, &secrets[0], true);
@@ -214,6 +242,8 @@ async fn run(lang: Lang) {
     let tokens = check_verification(&up, &ex, &http).await;
     let busi_seq = check_registration(&up, &ex, &http).await;
     let id = check_webhooks(&signer, &secrets, &ex, &http, &busi_seq).await;
+    let key = up.file("gateway-api-key");
+    check_limits_and_outage(&mut up, &ex, &http).await;
     let out = ex.output();
     drop(ex);
     let line = format!("webhook {id}: registration.registered busiSeq={busi_seq} state=registered");
@@ -222,7 +252,6 @@ async fn run(lang: Lang) {
         out.contains("120020"),
         "the gateway's refusal is not logged:\n{out}"
     );
-    let key = up.file("gateway-api-key");
     let never = [
         key.as_str(),
         secrets[0].as_str(),

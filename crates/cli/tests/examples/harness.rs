@@ -157,8 +157,12 @@ impl Up {
     }
 }
 
-impl Drop for Up {
-    fn drop(&mut self) {
+impl Up {
+    /// SIGTERM (a graceful stop), SIGKILL after 10 s; the data folder stays until drop.
+    pub fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -171,6 +175,12 @@ impl Drop for Up {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
