@@ -127,19 +127,20 @@ function answer(res, status, body) {
   res.end(data);
 }
 
-/** The raw body, or null after answering 413. */
+/** The raw body, or null after answering 413 (a body up to 1 MiB is read first and dropped,
+ * so the client sees the answer rather than a reset). */
 async function readBody(req, res) {
   const chunks = [];
   let size = 0;
   for await (const chunk of req) {
     size += chunk.length;
-    if (size > MAX_BODY) {
-      res.setHeader("connection", "close");
-      answer(res, 413, error("too_large", `the body must be at most ${MAX_BODY} bytes`));
-      req.resume(); // drop the rest, so the client reads the answer instead of a reset
-      return null;
-    }
-    chunks.push(chunk);
+    if (size <= MAX_BODY) chunks.push(chunk);
+    else if (size > 1 << 20) break;
+  }
+  if (size > MAX_BODY) {
+    res.setHeader("connection", "close");
+    answer(res, 413, error("too_large", `the body must be at most ${MAX_BODY} bytes`));
+    return null;
   }
   return Buffer.concat(chunks);
 }
