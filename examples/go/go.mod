@@ -1,0 +1,3 @@
+module cmcc.example/backend
+
+go 1.19
