@@ -41,7 +41,10 @@ if has peers && [ ! -d bench/peers/node_modules/wiremock ]; then
 fi
 
 echo "==> building (bench profile)"
-cargo build --profile bench --locked -q -p cmcc -p cmcc-bench
+# Two builds, not one: built together, the bench crate's dependency features would be unified
+# into the `cmcc` binary under test (and rebuild it).
+cargo build --profile bench --locked -q -p cmcc
+cargo build --profile bench --locked -q -p cmcc-bench
 out=bench/results
 mkdir -p "$out"
 bench_bin=target/release/cmcc-bench

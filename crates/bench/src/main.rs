@@ -55,7 +55,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Verifications through gateway + sandbox against the crypto bound (and a profile).
-    Verify,
+    Verify {
+        /// Verifications per connection level (default 20,000; 400 with --quick).
+        #[arg(long)]
+        requests: Option<usize>,
+    },
     /// Durable pushes per second on SQLite and PostgreSQL (wrk).
     Push {
         /// Gateway variants to run (TOML file of `[[variant]]` name + gateway fragment).
@@ -102,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&opts.out)?;
     match cli.command {
-        Command::Verify => rt.block_on(verify::run(&opts)),
+        Command::Verify { requests } => rt.block_on(verify::run(&opts, requests)),
         Command::Push { variants } => rt.block_on(push::run(&opts, &variants)),
         Command::Peers { peers_dir } => rt.block_on(peers::run(&opts, &peers_dir)),
         Command::Memory => rt.block_on(memory::run(&opts)),

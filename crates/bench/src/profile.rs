@@ -89,9 +89,11 @@ impl Perf {
                 .filter(|l| !l.contains("[.] 0x"))
                 .collect::<Vec<_>>()
                 .join("\n");
+            let all = report(&r.data, &["--sort", "dso,sym", "--percent-limit", "0"])?;
+            let by_part = categories(&all);
             text.push_str(&format!(
-                "## {}: self time by library\n{by_dso}\n## {}: by thread\n{by_thread}\n## {}: top symbols\n{by_sym}\n",
-                r.name, r.name, r.name
+                "## {}: self time by part\n{by_part}\n## {}: by library\n{by_dso}\n## {}: by thread\n{by_thread}\n## {}: top symbols\n{by_sym}\n",
+                r.name, r.name, r.name, r.name
             ));
         }
         Ok(text)
@@ -118,4 +120,70 @@ fn report(data: &Path, args: &[&str]) -> anyhow::Result<String> {
         .map(|l| l.trim_end().to_owned())
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+/// What a symbol of the `cmcc` binary belongs to, by its crate (first path segment).
+fn part_of(dso: &str, sym: &str) -> &'static str {
+    match dso {
+        d if d.starts_with("libcrypto") => return "OpenSSL libcrypto (RSA, MD5)",
+        d if d.starts_with("[kernel") => return "kernel (loopback TCP, fsync, scheduling)",
+        d if d.starts_with("libc.") || d.starts_with("libm.") || d == "[vdso]" => {
+            return "libc (malloc/free, memcpy, syscalls)"
+        }
+        d if d != "cmcc" => return "other libraries",
+        _ => {}
+    }
+    // C functions linked into the binary are SQLite's (libsqlite3-sys, bundled).
+    if !sym.contains("::") && !sym.starts_with('_') && !sym.starts_with('<') {
+        return "SQLite (the audit rows)";
+    }
+    let krate = sym
+        .trim_start_matches('<')
+        .split("::")
+        .next()
+        .unwrap_or_default();
+    match krate {
+        "sqlx_core" | "sqlx_sqlite" | "sqlx_postgres" => "sqlx",
+        "hyper" | "hyper_util" | "http" | "httparse" | "http_body" | "h2" => "HTTP (hyper)",
+        "reqwest" => "HTTP client (reqwest)",
+        "axum" | "axum_core" | "tower" | "tower_http" | "matchit" => {
+            "routing, middleware (axum, tower)"
+        }
+        "serde_json" | "serde" | "serde_core" => "JSON (serde_json)",
+        "tracing" | "tracing_core" | "tracing_subscriber" => "logging (tracing)",
+        "metrics" | "metrics_exporter_prometheus" | "metrics_util" => "metrics",
+        "tokio" | "mio" | "futures_util" | "futures_core" | "futures_channel"
+        | "futures_intrusive" => "async runtime (tokio, futures)",
+        "chrono" => "time and date formatting (chrono)",
+        "alloc" | "core" | "std" | "__rustc" | "__rdl_alloc" | "__rdl_dealloc"
+        | "__rdl_realloc" => "Rust std (alloc, fmt, collections)",
+        k if k.starts_with("cmcc") => "cmcc's own code",
+        "openssl" | "openssl_sys" | "base64" | "md5" | "md-5" => {
+            "crypto glue (openssl crate, base64)"
+        }
+        _ => "other Rust crates",
+    }
+}
+
+/// A `--sort dso,sym --percent-limit 0` report summed by [`part_of`], largest first.
+fn categories(report: &str) -> String {
+    let mut parts: std::collections::BTreeMap<&'static str, f64> =
+        std::collections::BTreeMap::new();
+    for line in report.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(pct), Some(dso)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let Ok(pct) = pct.trim_end_matches('%').parse::<f64>() else {
+            continue;
+        };
+        let sym = line.split_once("] ").map_or("", |x| x.1.trim());
+        *parts.entry(part_of(dso, sym)).or_default() += pct;
+    }
+    let mut v: Vec<_> = parts.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    v.iter()
+        .map(|(k, p)| format!("    {p:5.1}%  {k}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

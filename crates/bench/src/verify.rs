@@ -74,9 +74,11 @@ fn target(gw: &Server) -> anyhow::Result<Target> {
     })
 }
 
-pub async fn run(opts: &Opts) -> anyhow::Result<()> {
+pub async fn run(opts: &Opts, requests: Option<usize>) -> anyhow::Result<()> {
     let machine = Machine::now();
-    let per_level = if opts.quick { 400 } else { 20_000 };
+    let per_level = requests
+        .unwrap_or(if opts.quick { 400 } else { 20_000 })
+        .max(8);
     let bound_secs = if opts.quick { 0.5 } else { 3.0 };
     let dir = opts.scratch("verify")?;
     let keys = Keys::generate()?;
@@ -86,7 +88,13 @@ pub async fn run(opts: &Opts) -> anyhow::Result<()> {
     let target = target(&gw)?;
 
     // Untimed: every token of the run, then a warm-up at 8 connections.
-    let levels_total = per_level * (LEVELS.len() + 1) + per_level / 4;
+    // The profile needs a few seconds of samples even in a smoke run.
+    let profile_requests = if opts.quick {
+        per_level.max(4_000)
+    } else {
+        per_level
+    };
+    let levels_total = per_level * LEVELS.len() + profile_requests + per_level / 4;
     let started = std::time::Instant::now();
     let mut all = tokens(&keys, &sbx.base_url, levels_total, 0).await?;
     println!(
