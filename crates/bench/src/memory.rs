@@ -83,5 +83,13 @@ pub async fn run(opts: &Opts) -> anyhow::Result<()> {
     for (what, kib) in &idle {
         println!("memory: {what}: {:.1} MiB", *kib as f64 / 1024.0);
     }
-    save(&opts.out, "memory", &MemoryResult { machine, idle })
+    save(
+        &opts.out,
+        "memory",
+        &MemoryResult {
+            machine,
+            quick: opts.quick,
+            idle,
+        },
+    )
 }

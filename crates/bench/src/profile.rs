@@ -142,21 +142,30 @@ fn part_of(dso: &str, sym: &str) -> &'static str {
         .split("::")
         .next()
         .unwrap_or_default();
+    // `<&T as core::fmt::Display>::fmt`: the trait's crate.
+    let krate = krate.rsplit(" as ").next().unwrap_or(krate);
     match krate {
-        "sqlx_core" | "sqlx_sqlite" | "sqlx_postgres" => "sqlx",
-        "hyper" | "hyper_util" | "http" | "httparse" | "http_body" | "h2" => "HTTP (hyper)",
-        "reqwest" => "HTTP client (reqwest)",
-        "axum" | "axum_core" | "tower" | "tower_http" | "matchit" => {
+        "sqlx_core" | "sqlx_sqlite" | "sqlx_postgres" | "flume" => {
+            "sqlx (pool, SQLite worker channel)"
+        }
+        "hyper" | "hyper_util" | "http" | "httparse" | "http_body" | "h2" | "url"
+        | "percent_encoding" | "mime" | "form_urlencoded" | "bytes" => "HTTP (hyper, http, url)",
+        "reqwest" | "hyper_tls" | "idna" => "HTTP client (reqwest, URL parsing)",
+        "axum" | "axum_core" | "tower" | "tower_http" | "tower_service" | "matchit" => {
             "routing, middleware (axum, tower)"
         }
         "serde_json" | "serde" | "serde_core" => "JSON (serde_json)",
-        "tracing" | "tracing_core" | "tracing_subscriber" => "logging (tracing)",
+        "tracing" | "tracing_core" | "tracing_subscriber" | "nu_ansi_term" | "sharded_slab" => {
+            "logging (tracing)"
+        }
         "metrics" | "metrics_exporter_prometheus" | "metrics_util" => "metrics",
         "tokio" | "mio" | "futures_util" | "futures_core" | "futures_channel"
-        | "futures_intrusive" => "async runtime (tokio, futures)",
+        | "futures_intrusive" | "atomic_waker" | "event_listener" => {
+            "async runtime (tokio, futures)"
+        }
         "chrono" => "time and date formatting (chrono)",
         "alloc" | "core" | "std" | "__rustc" | "__rdl_alloc" | "__rdl_dealloc"
-        | "__rdl_realloc" => "Rust std (alloc, fmt, collections)",
+        | "__rdl_realloc" | "hashbrown" | "foldhash" => "Rust std (alloc, fmt, collections)",
         k if k.starts_with("cmcc") => "cmcc's own code",
         "openssl" | "openssl_sys" | "base64" | "md5" | "md-5" => {
             "crypto glue (openssl crate, base64)"

@@ -212,7 +212,7 @@ fn peers(out: &mut String, r: &PeersResult) {
 
 fn memory(out: &mut String, r: &MemoryResult) {
     let _ = writeln!(out, "### Memory at idle\n");
-    caption(out, &r.machine, false, "./dev bench memory");
+    caption(out, &r.machine, r.quick, "./dev bench memory");
     let _ = writeln!(out, "| process | idle RSS MiB |\n|---|---:|");
     for (what, kib) in &r.idle {
         let _ = writeln!(out, "| {what} | {} |", mib(*kib));

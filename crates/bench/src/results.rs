@@ -79,6 +79,8 @@ pub struct PeersResult {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MemoryResult {
     pub machine: Machine,
+    #[serde(default)]
+    pub quick: bool,
     /// (what, idle RSS KiB)
     pub idle: Vec<(String, u64)>,
 }
