@@ -184,7 +184,7 @@ pub async fn run(opts: &Opts, peers_dir: &Path) -> anyhow::Result<()> {
     let script = std::path::absolute("bench/wrk/status.lua")?;
     let dir = opts.scratch("peers")?;
     let keys = Keys::generate()?;
-    let http = reqwest::Client::new();
+    let http = setup::http()?;
 
     let sbx = setup::start_sandbox(opts, &dir, &keys).await?;
     let token = setup::onelink_token(&sbx.base_url).await?;

@@ -37,6 +37,7 @@ fn postgres_base() -> String {
 
 fn psql(sql: &str) -> anyhow::Result<()> {
     let out = std::process::Command::new("psql")
+        .env("PGCONNECT_TIMEOUT", "5")
         .args([
             postgres_base().as_str(),
             "-q",
@@ -57,7 +58,9 @@ fn psql(sql: &str) -> anyhow::Result<()> {
 
 /// Pushes the gateway counted as stored (`cmcc_pushes_total{outcome="stored"}`).
 async fn stored(gw: &Server) -> anyhow::Result<u64> {
-    let text = reqwest::get(format!("{}/metrics", gw.base_url))
+    let text = setup::http()?
+        .get(format!("{}/metrics", gw.base_url))
+        .send()
         .await?
         .text()
         .await?;
@@ -122,7 +125,7 @@ pub async fn run(opts: &Opts, variants: &Path) -> anyhow::Result<()> {
                     &[("BENCH_TAG", tag.as_str())],
                 )
                 .await?;
-                let delta = stored(&gw).await? - before;
+                let delta = stored(&gw).await?.saturating_sub(before);
                 l.rss_kib = vec![("gateway".into(), gw.rss_kib())];
                 println!(
                     "push: {database:<8} {conns:>3} conns {:>7.0}/s p99 {:.2} ms, stored {delta} for {} answered ({} failed)",

@@ -187,7 +187,7 @@ pub fn path_str(p: &Path) -> anyhow::Result<&str> {
 
 /// The sandbox's OneLink token for the demo enterprise (23A01).
 pub async fn onelink_token(sandbox_url: &str) -> anyhow::Result<String> {
-    let v: serde_json::Value = reqwest::Client::new()
+    let v: serde_json::Value = http()?
         .post(format!("{sandbox_url}/v5/ec/get/token"))
         .json(&serde_json::json!({"appid": ENTERPRISE, "password": ENTERPRISE_PW, "transid": "bench"}))
         .send()
@@ -198,4 +198,11 @@ pub async fn onelink_token(sandbox_url: &str) -> anyhow::Result<String> {
         .as_str()
         .map(str::to_owned)
         .with_context(|| format!("no token in {v}"))
+}
+
+/// An HTTP client for set-up calls and checks; every call has a deadline.
+pub fn http() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?)
 }
