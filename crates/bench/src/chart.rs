@@ -94,7 +94,17 @@ fn draw(
     let (x_min, x_max, y_min, y_max) = bounds(series);
     let root = SVGBackend::new(path, (860, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let x = (x_min * 0.8..x_max * 1.25).log_scale();
+    // Ticks at the connection counts measured.
+    let mut ticks: Vec<f64> = series
+        .iter()
+        .filter(|s| !s.dashed)
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    let x = (x_min * 0.8..x_max * 1.25)
+        .log_scale()
+        .with_key_points(ticks);
     if log_y {
         plot!(
             root,
