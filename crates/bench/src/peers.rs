@@ -35,7 +35,7 @@ fn npm_version(peers_dir: &Path, package: &str) -> String {
     .unwrap_or_else(|| "?".into())
 }
 
-async fn wiremock(opts: &Opts, peers: &Path, dir: &Path, body: &str) -> anyhow::Result<Server> {
+async fn wiremock(peers: &Path, dir: &Path, body: &str) -> anyhow::Result<Server> {
     let root = dir.join("wiremock");
     std::fs::create_dir_all(root.join("mappings"))?;
     let mapping = json!({
@@ -56,7 +56,6 @@ async fn wiremock(opts: &Opts, peers: &Path, dir: &Path, body: &str) -> anyhow::
         // Bounded like the sandbox's journal, so memory is compared like for like.
         .args(["--max-request-journal-entries", "10000", "--root-dir"])
         .arg(&root);
-    let _ = opts;
     Server::start(
         "WireMock",
         cmd,
@@ -196,7 +195,7 @@ pub async fn run(opts: &Opts, peers_dir: &Path) -> anyhow::Result<()> {
     let mut servers: Vec<(Server, String)> = vec![(sbx, env!("CARGO_PKG_VERSION").to_owned())];
     let mut skipped = Vec::new();
     for (name, started) in [
-        ("WireMock", wiremock(opts, &peers, &dir, &body).await),
+        ("WireMock", wiremock(&peers, &dir, &body).await),
         ("Mockoon CLI", mockoon(&peers, &dir, &body).await),
         ("Prism", prism(&peers, &dir, &canned).await),
     ] {

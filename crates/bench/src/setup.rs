@@ -25,9 +25,14 @@ impl Opts {
             self.cmcc.display()
         );
         let mut c = tokio::process::Command::new(&self.cmcc);
-        c.args(args)
-            .env("RUST_LOG", "info")
-            .env_remove("CMCC_DATA_DIR");
+        c.args(args).env("RUST_LOG", "info");
+        // Only the benchmark's own configuration: no CMCC_* setting of the caller's shell
+        // (a gateway key, a data folder, a log format) may change what is measured.
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("CMCC_") {
+                c.env_remove(k);
+            }
+        }
         Ok(c)
     }
 
