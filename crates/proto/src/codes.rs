@@ -29,7 +29,7 @@ pub enum Platform {
 pub enum Source {
     /// Stated by a seed document.
     Seed,
-    /// Not published; the project's documented assumption (PROTOCOL.md `[choice]`).
+    /// Not published; the project's documented assumption ("our choice" in docs/PROTOCOL-NOTES.md).
     Choice,
 }
 

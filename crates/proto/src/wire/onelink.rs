@@ -60,7 +60,7 @@ impl<T> Envelope<T> {
     }
 }
 
-/// `/v5/ec/get/token` request. `refresh` = `"0"` returns the current valid token `[seen]`.
+/// `/v5/ec/get/token` request. `refresh` = `"0"` returns the current valid token (public integrations, docs/PROTOCOL-NOTES.md).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRequest {
     #[serde(default)]

@@ -55,7 +55,7 @@ fn yes() -> bool {
     true
 }
 
-/// One app as configured (`[[auth.apps]]`). Everything PROTOCOL.md marks `[choice]` is a field.
+/// One app as configured (`[[auth.apps]]`). Every point docs/PROTOCOL-NOTES.md marks "our choice" is a field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {

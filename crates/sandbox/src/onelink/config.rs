@@ -65,7 +65,7 @@ impl Default for OneLinkConfig {
     }
 }
 
-/// Whether a new token revokes the old one: not published `[choice]`.
+/// Whether a new token revokes the old one: not published (our choice, docs/PROTOCOL-NOTES.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OldTokenPolicy {
