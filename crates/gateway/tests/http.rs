@@ -582,7 +582,7 @@ async fn every_error_is_one_json_shape() {
         ("DELETE", "/v1/presign/sign", 405),
         ("PUT", "/healthz", 405),
         ("GET", "/v1/events/msg_unknown", 404),
-        ("POST", "/v1/events/msg_unknown/redeliver", 501),
+        ("POST", "/v1/events/msg_unknown/redeliver", 409),
     ] {
         let r = gw
             .http
