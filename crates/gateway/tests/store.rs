@@ -338,6 +338,15 @@ async fn forged_pushes_are_quarantined(s: &Store) {
         s.registration("ELSEWHERE").await.unwrap().unwrap().state,
         "unconfirmed"
     );
+    // Even when adopting, a record without a usable card is never a registration: here the
+    // card check is the only defence (no issued registration to mismatch).
+    assert_eq!(
+        s.apply_pushes(&[card_push("NOCARD", "1", "", 4_001)], adopt)
+            .await
+            .unwrap(),
+        [PushOutcome::Quarantined("no_card")]
+    );
+    assert!(s.registration("NOCARD").await.unwrap().is_none());
     assert_eq!(s.confirm_open().await.unwrap(), 2);
 }
 
