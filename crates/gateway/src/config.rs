@@ -55,6 +55,9 @@ pub struct Config {
     /// Adopt pushes for registrations this gateway did not issue (links issued elsewhere);
     /// adopted results start unconfirmed. Off: such pushes are quarantined.
     pub adopt_unknown_pushes: bool,
+    /// At most this many quarantined pushes are kept; the oldest are dropped past it, so a
+    /// flood of forged pushes cannot fill the disk.
+    pub quarantine_max_rows: u64,
     /// If not empty, only these networks (CIDRs) may post to `push_path`; others get 403.
     pub push_allowed_cidrs: Vec<String>,
     /// Proxies (CIDRs) whose `Forwarded` / `X-Forwarded-For` headers are believed.
@@ -88,6 +91,7 @@ impl Default for Config {
             confirm_pushes: true,
             lease_secs: 30,
             adopt_unknown_pushes: false,
+            quarantine_max_rows: 100_000,
             push_allowed_cidrs: Vec::new(),
             trusted_proxies: Vec::new(),
             presign_versions: vec!["1.0".into()],
@@ -180,6 +184,7 @@ const FIELDS: &[&str] = &[
     "confirm_pushes",
     "lease_secs",
     "adopt_unknown_pushes",
+    "quarantine_max_rows",
     "push_allowed_cidrs",
     "trusted_proxies",
     "presign_versions",
@@ -204,6 +209,7 @@ const TYPED_KEYS: &[&str] = &[
     "confirm_pushes",
     "lease_secs",
     "adopt_unknown_pushes",
+    "quarantine_max_rows",
     "push_allowed_cidrs",
     "trusted_proxies",
     "presign_versions",

@@ -582,7 +582,7 @@ async fn every_error_is_one_json_shape() {
         ("DELETE", "/v1/presign/sign", 405),
         ("PUT", "/healthz", 405),
         ("GET", "/v1/events/msg_unknown", 404),
-        ("POST", "/v1/events/msg_unknown/redeliver", 501),
+        ("POST", "/v1/events/msg_unknown/redeliver", 409),
     ] {
         let r = gw
             .http
@@ -722,4 +722,43 @@ async fn browser_routes_answer_cors_only_for_listed_origins() {
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
     gw.run.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_push_flood_cannot_grow_the_quarantine_past_its_bound() {
+    let gw = gateway(|c| c.quarantine_max_rows = 2).await;
+    for i in 0..4 {
+        let (s, a) = gw
+            .post(
+                "/onelink/push",
+                &push_body(&format!("FLOOD{i}"), "1", "1440000000001"),
+            )
+            .await;
+        assert_eq!((s, a["status"].as_str()), (200, Some("0")), "{a}");
+        // Distinct receive times, so "oldest" is well defined.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let (s, q) = gw.get("/v1/pushes/quarantine").await;
+    assert_eq!(s, 200, "{q}");
+    let mut kept: Vec<&str> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["busiSeq"].as_str().unwrap())
+        .collect();
+    kept.sort_unstable();
+    assert_eq!(kept, ["FLOOD2", "FLOOD3"], "{q}");
+    let metrics = gw
+        .http
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("cmcc_pushes_quarantine_dropped_total"),
+        "{metrics}"
+    );
 }

@@ -242,6 +242,37 @@ async fn pushes_are_idempotent(s: &Store) {
     assert_eq!(payload["data"]["msisdn"], "1440292201313");
 }
 
+/// A flood of forged pushes cannot grow the quarantine past its bound: the oldest go.
+async fn quarantine_is_bounded(s: &Store) {
+    s.insert_registration(&reg("QB", "1440000000001", 1_000))
+        .await
+        .unwrap();
+    let flood: Vec<PushIn> = (0..7)
+        .map(|i| card_push(&format!("FLOOD{i}"), "1", "1440000000001", 2_000 + i))
+        .collect();
+    let out = s.apply_pushes(&flood, CONFIRM).await.unwrap();
+    assert!(out
+        .iter()
+        .all(|o| *o == PushOutcome::Quarantined("not_issued")));
+    assert_eq!(s.trim_quarantine(3).await.unwrap(), 4);
+    let kept: Vec<String> = s
+        .quarantine(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.busi_seq)
+        .collect();
+    assert_eq!(kept, ["FLOOD6", "FLOOD5", "FLOOD4"]);
+    assert_eq!(s.trim_quarantine(3).await.unwrap(), 0);
+    // Applied pushes are never dropped.
+    s.apply_pushes(&[card_push("QB", "1", "1440000000001", 9_000)], CONFIRM)
+        .await
+        .unwrap();
+    assert_eq!(s.trim_quarantine(0).await.unwrap(), 3);
+    assert!(s.quarantine(0, 100).await.unwrap().is_empty());
+    assert!(s.has_push("QB").await.unwrap());
+}
+
 /// Forged pushes: none of them changes a card state; all are kept in the quarantine.
 async fn forged_pushes_are_quarantined(s: &Store) {
     s.insert_registration(&reg("F1", "1440000000001", 1_000))
@@ -307,6 +338,15 @@ async fn forged_pushes_are_quarantined(s: &Store) {
         s.registration("ELSEWHERE").await.unwrap().unwrap().state,
         "unconfirmed"
     );
+    // Even when adopting, a record without a usable card is never a registration: here the
+    // card check is the only defence (no issued registration to mismatch).
+    assert_eq!(
+        s.apply_pushes(&[card_push("NOCARD", "1", "", 4_001)], adopt)
+            .await
+            .unwrap(),
+        [PushOutcome::Quarantined("no_card")]
+    );
+    assert!(s.registration("NOCARD").await.unwrap().is_none());
     assert_eq!(s.confirm_open().await.unwrap(), 2);
 }
 
@@ -576,6 +616,7 @@ suite!(
     registrations_lifecycle,
     pushes_are_idempotent,
     forged_pushes_are_quarantined,
+    quarantine_is_bounded,
     confirmation_queue_is_exactly_once,
     concurrent_duplicates_store_once,
     events_lease_retry_and_redeliver,

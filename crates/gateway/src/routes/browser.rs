@@ -92,7 +92,7 @@ async fn per_ip_limit(
 /// Sign the page's preSign (from `YDRZ.getSign`) with the customer private key.
 #[utoipa::path(post, path = "/v1/presign/sign", tag = "browser",
     request_body = crate::api::PreSignRequest,
-    responses((status = 200, body = SignResponse), (status = 400, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = SignResponse), (status = 400, body = crate::api::ErrorBody), (status = 415, description = "the body is not sent as JSON", body = crate::api::ErrorBody), (status = 422, description = "the carrier rejected the request; `code` is the carrier's", body = crate::api::ErrorBody)))]
 pub async fn sign_pre_sign(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<crate::api::PreSignRequest>,
@@ -149,7 +149,7 @@ fn check_token_id(trace_id: &str) -> Result<(), ApiError> {
 /// The MD5 sign of getTokenInfo (businessType 5) or UAID getMobile (businessType 3).
 #[utoipa::path(post, path = "/v1/token-sign", tag = "browser",
     request_body = TokenSignRequest,
-    responses((status = 200, body = TokenSignResponse), (status = 400, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = TokenSignResponse), (status = 400, body = crate::api::ErrorBody), (status = 415, description = "the body is not sent as JSON", body = crate::api::ErrorBody), (status = 422, description = "the carrier rejected the request; `code` is the carrier's", body = crate::api::ErrorBody)))]
 pub async fn token_sign(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<TokenSignRequest>,
@@ -226,7 +226,8 @@ async fn audit(
     responses((status = 200, body = VerifyResponse),
               (status = 400, body = crate::api::ErrorBody),
               (status = 422, description = "the carrier rejected the request; `code` is the carrier's", body = crate::api::ErrorBody),
-              (status = 429, description = "daily cap for this number or per-IP limit", body = crate::api::ErrorBody)))]
+              (status = 429, description = "daily cap for this number or per-IP limit", body = crate::api::ErrorBody),
+              (status = 415, description = "the body is not sent as JSON", body = crate::api::ErrorBody)))]
 pub async fn verify(
     State(st): State<AppState>,
     Extension(ClientIp(peer)): Extension<ClientIp>,
@@ -299,7 +300,7 @@ pub async fn verify(
 /// imeiTokenValidate through the SDK: the UAID of the device that got the token.
 #[utoipa::path(post, path = "/v1/uaid", tag = "browser",
     request_body = UaidRequest,
-    responses((status = 200, body = UaidResponse), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = UaidResponse), (status = 400, body = crate::api::ErrorBody), (status = 415, description = "the body is not sent as JSON", body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn uaid(
     State(st): State<AppState>,
     Extension(ClientIp(peer)): Extension<ClientIp>,

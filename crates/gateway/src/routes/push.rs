@@ -134,6 +134,12 @@ pub async fn receive_push(
     };
     match tokio::time::timeout(DEADLINE, work).await {
         Ok(Ok(outcomes)) => {
+            if outcomes
+                .iter()
+                .any(|o| matches!(o, PushOutcome::Quarantined(_)))
+            {
+                trim_quarantine(&st).await;
+            }
             for o in &outcomes {
                 let label = match o {
                     PushOutcome::Applied => "applied",
@@ -177,4 +183,20 @@ fn record_lag(st: &AppState, busi_seq: String) {
             }
         }
     });
+}
+
+/// Keeps the quarantine within `quarantine_max_rows` (oldest dropped, counted in a metric).
+async fn trim_quarantine(st: &AppState) {
+    match st.store.trim_quarantine(st.cfg.quarantine_max_rows).await {
+        Ok(0) => {}
+        Ok(n) => {
+            metrics::counter!("cmcc_pushes_quarantine_dropped_total").increment(n);
+            tracing::warn!(
+                dropped = n,
+                max_rows = st.cfg.quarantine_max_rows,
+                "quarantine full: oldest quarantined pushes dropped"
+            );
+        }
+        Err(e) => tracing::error!(error = %e, "trimming the quarantine failed"),
+    }
 }

@@ -98,6 +98,7 @@ fn card_from(req: &RegistrationRequest) -> Result<CardId, ApiError> {
     responses((status = 200, body = RegistrationLinkResponse),
               (status = 400, body = crate::api::ErrorBody),
               (status = 401, body = crate::api::ErrorBody),
+              (status = 415, description = "the body is not sent as JSON", body = crate::api::ErrorBody),
               (status = 422, description = "OneLink rejected the request; `code` is OneLink's", body = crate::api::ErrorBody),
               (status = 429, description = "12012: one link per card and urlType per minute; see Retry-After", body = crate::api::ErrorBody),
               (status = 502, description = "`link_answer_lost`: the request was sent but its answer lost; the link may exist (see Retry-After and hint)", body = crate::api::ErrorBody)),

@@ -275,6 +275,19 @@ impl Store {
             > 0)
     }
 
+    /// Drops the oldest quarantined pushes past `max_rows`; answers how many were dropped.
+    pub async fn trim_quarantine(&self, max_rows: u64) -> Result<u64, StoreError> {
+        const SQL: &str = "DELETE FROM pushes WHERE disposition = 'quarantined' AND push_key NOT IN
+                           (SELECT push_key FROM pushes WHERE disposition = 'quarantined'
+                            ORDER BY received_at DESC, push_key DESC LIMIT $1)";
+        let keep = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        Ok(on_pool!(self, |p| sqlx::query(SQL)
+            .bind(keep)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
     /// Quarantined pushes, newest first.
     pub async fn quarantine(
         &self,
