@@ -62,7 +62,7 @@ const COLUMNS: &str = "id, event_id, event_type, busi_seq, payload, attempts, cr
 impl Store {
     /// Take up to `limit` due events, leasing them to `owner` for `lease_ms` (one statement;
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL so instances never wait on each other's rows).
-    /// At-least-once: a crash after sending and before [`Store::event_delivered`] sends again
+    /// At-least-once: a crash after sending and before [`Store::event_attempted`] records the answer sends again
     /// after the lease, with the same `webhook-id`.
     pub async fn events_claim(
         &self,
