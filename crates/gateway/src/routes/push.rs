@@ -134,10 +134,11 @@ pub async fn receive_push(
     };
     match tokio::time::timeout(DEADLINE, work).await {
         Ok(Ok(outcomes)) => {
-            if outcomes
+            let quarantined = outcomes
                 .iter()
-                .any(|o| matches!(o, PushOutcome::Quarantined(_)))
-            {
+                .filter(|o| matches!(o, PushOutcome::Quarantined(_)))
+                .count() as u64;
+            if quarantined > 0 && trim_due(quarantined, st.cfg.quarantine_max_rows) {
                 trim_quarantine(&st).await;
             }
             for o in &outcomes {
@@ -183,6 +184,24 @@ fn record_lag(st: &AppState, busi_seq: String) {
             }
         }
     });
+}
+
+/// Quarantined pushes since the last trim, across this process.
+static SINCE_TRIM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Whether this batch's quarantined pushes make a trim due. Trimming costs a scan of the
+/// quarantine, so it runs once per 1 % of the bound (at least every push, at most every 1,000):
+/// a flood of forged pushes then costs one trim per many pushes instead of one scan each, and the
+/// quarantine exceeds its bound by at most that step.
+fn trim_due(quarantined: u64, max_rows: u64) -> bool {
+    use std::sync::atomic::Ordering;
+    let step = (max_rows / 100).clamp(1, 1000);
+    let seen = SINCE_TRIM.fetch_add(quarantined, Ordering::Relaxed) + quarantined;
+    if seen < step {
+        return false;
+    }
+    SINCE_TRIM.store(0, Ordering::Relaxed);
+    true
 }
 
 /// Keeps the quarantine within `quarantine_max_rows` (oldest dropped, counted in a metric).
