@@ -111,26 +111,7 @@ impl Store {
                  RETURNING id, busi_seq, claim, attempts"
             )
         };
-        Ok(match self {
-            Store::Sqlite(p) => {
-                sqlx::query_as::<_, ConfirmItem>(&sql(""))
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-            Store::Postgres(p) => {
-                sqlx::query_as::<_, ConfirmItem>(&sql(" FOR UPDATE SKIP LOCKED"))
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-        })
+        self.lease(sql, owner, now, lease_ms, limit).await
     }
 
     /// Apply 23A23's answer to a leased confirmation, once: close the row (only while `owner`

@@ -79,26 +79,7 @@ impl Store {
                  WHERE id IN ({PICK}{lock}) RETURNING id, busi_seq, payload, attempts, event_id"
             )
         };
-        Ok(match self {
-            Store::Sqlite(p) => {
-                sqlx::query_as::<_, OutboxItem>(&sql(""))
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-            Store::Postgres(p) => {
-                sqlx::query_as::<_, OutboxItem>(&sql(" FOR UPDATE SKIP LOCKED"))
-                    .bind(owner)
-                    .bind(now + lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-        })
+        self.lease(sql, owner, now, lease_ms, limit).await
     }
 
     /// Record one delivery attempt and what follows it: delivered, retry at `next_at`, or

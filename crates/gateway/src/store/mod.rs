@@ -242,3 +242,46 @@ impl Store {
             .await)?)
     }
 }
+
+impl Store {
+    /// Lease the rows an `UPDATE … WHERE id IN ({pick}{lock}) RETURNING …` statement picks, in one
+    /// statement: `$1` owner, `$2` lease end, `$3` now, `$4` limit. `sql` is given the lock clause:
+    /// none on SQLite (one writer at a time), `FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances
+    /// never wait on each other's rows. Both work queues (confirmations, webhook outbox) lease this
+    /// way.
+    pub(super) async fn lease<T>(
+        &self,
+        sql: impl Fn(&str) -> String,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(match self {
+            Store::Sqlite(p) => {
+                sqlx::query_as::<_, T>(&sql(""))
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+            Store::Postgres(p) => {
+                sqlx::query_as::<_, T>(&sql(" FOR UPDATE SKIP LOCKED"))
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
+    }
+}
