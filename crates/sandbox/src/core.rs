@@ -4,6 +4,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use cmcc_proto::codes::Code;
+use cmcc_proto::Platform;
 use parking_lot::Mutex;
 use serde::Serialize;
 
@@ -17,6 +19,29 @@ pub struct Core {
 }
 
 impl Core {
+    /// Apply the first fault queued for `path`: wait its delay, and return the code it says to
+    /// answer instead, if any. Both platforms' endpoints start with this.
+    pub async fn fault(&self, path: &str) -> Option<String> {
+        let f = self.faults.take(path)?;
+        if !f.delay.is_zero() {
+            tokio::time::sleep(f.delay).await;
+        }
+        f.code
+    }
+
+    /// Write one line of the journal, at the sandbox's (virtual) time.
+    pub fn record(
+        &self,
+        platform: &'static str,
+        path: &str,
+        code: &str,
+        reason: &str,
+        detail: serde_json::Value,
+    ) -> u64 {
+        self.journal
+            .record(self.clock.now(), platform, path, code, reason, detail)
+    }
+
     pub fn new(base_url: &str) -> Self {
         Self {
             base_url: base_url.trim_end_matches('/').into(),
@@ -158,6 +183,52 @@ pub struct Fault {
 
 fn one() -> u32 {
     1
+}
+
+/// A refused request, on either platform: the carrier code answered, its text when the code's
+/// usual text does not fit, why (for the journal) and what the journal shows of the request.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: String,
+    pub desc: Option<&'static str>,
+    pub reason: String,
+    pub detail: serde_json::Value,
+}
+
+impl Refusal {
+    pub fn new(code: &str, reason: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            desc: None,
+            reason: reason.into(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    /// Answer this text instead of the code's usual one.
+    #[must_use]
+    pub fn desc(mut self, d: &'static str) -> Self {
+        self.desc = Some(d);
+        self
+    }
+
+    /// What the journal shows of the refused request.
+    #[must_use]
+    pub fn detail(mut self, v: serde_json::Value) -> Self {
+        self.detail = v;
+        self
+    }
+
+    /// The answer text: its own, or the carrier's text of the code on `platform`.
+    pub fn text(&self, platform: Platform) -> String {
+        self.desc
+            .map_or_else(|| code_text(&self.code, platform).to_owned(), str::to_owned)
+    }
+}
+
+/// The carrier's Chinese text of a code (`系统异常`, "system error", for one it never wrote).
+pub fn code_text(code: &str, platform: Platform) -> &'static str {
+    Code::from(code).info(platform).map_or("系统异常", |i| i.zh)
 }
 
 /// What a fault tells the endpoint to do for this call.

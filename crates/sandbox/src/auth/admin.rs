@@ -11,11 +11,11 @@ use serde_json::json;
 
 use super::network::{self, DeviceProfile};
 use super::tenant::AppConfig;
-use super::{Ctx, Settings};
+use super::{Service, Settings};
 
 const CONSOLE: &str = include_str!("../../assets/auth/console.html");
 
-pub fn routes() -> Router<Ctx> {
+pub fn routes() -> Router<Service> {
     Router::new()
         .route("/_sandbox/auth/", get(console))
         .route("/_sandbox/auth/apps", get(list_apps).post(put_app))
@@ -65,7 +65,7 @@ async fn console() -> Html<&'static str> {
     Html(CONSOLE)
 }
 
-async fn list_apps(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
+async fn list_apps(State(ctx): State<Service>) -> Json<serde_json::Value> {
     let apps: Vec<_> = ctx
         .state
         .apps()
@@ -79,7 +79,7 @@ async fn list_apps(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
     Json(json!({ "apps": apps }))
 }
 
-async fn put_app(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response {
+async fn put_app(State(ctx): State<Service>, body: axum::body::Bytes) -> Response {
     let cfg: AppConfig = match json_body(&body) {
         Ok(c) => c,
         Err(r) => return *r,
@@ -90,14 +90,14 @@ async fn put_app(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response {
     }
 }
 
-async fn get_app(State(ctx): State<Ctx>, Path(app_id): Path<String>) -> Response {
+async fn get_app(State(ctx): State<Service>, Path(app_id): Path<String>) -> Response {
     match ctx.state.app(&app_id) {
         Some(a) => Json(a.view()).into_response(),
         None => not_found("app"),
     }
 }
 
-async fn delete_app(State(ctx): State<Ctx>, Path(app_id): Path<String>) -> Response {
+async fn delete_app(State(ctx): State<Service>, Path(app_id): Path<String>) -> Response {
     if ctx.state.remove_app(&app_id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -105,7 +105,7 @@ async fn delete_app(State(ctx): State<Ctx>, Path(app_id): Path<String>) -> Respo
     }
 }
 
-async fn list_devices(State(ctx): State<Ctx>, headers: HeaderMap) -> Json<serde_json::Value> {
+async fn list_devices(State(ctx): State<Service>, headers: HeaderMap) -> Json<serde_json::Value> {
     Json(json!({
         "devices": ctx.state.devices(),
         "selected": network::selected_profile(&headers),
@@ -113,7 +113,7 @@ async fn list_devices(State(ctx): State<Ctx>, headers: HeaderMap) -> Json<serde_
     }))
 }
 
-async fn put_device(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response {
+async fn put_device(State(ctx): State<Service>, body: axum::body::Bytes) -> Response {
     let d: DeviceProfile = match json_body(&body) {
         Ok(d) => d,
         Err(r) => return *r,
@@ -134,7 +134,7 @@ async fn put_device(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response
     Json(d).into_response()
 }
 
-async fn delete_device(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+async fn delete_device(State(ctx): State<Service>, Path(id): Path<String>) -> Response {
     if ctx.state.remove_device(&id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -142,7 +142,7 @@ async fn delete_device(State(ctx): State<Ctx>, Path(id): Path<String>) -> Respon
     }
 }
 
-async fn current_device(State(ctx): State<Ctx>, headers: HeaderMap) -> Json<serde_json::Value> {
+async fn current_device(State(ctx): State<Service>, headers: HeaderMap) -> Json<serde_json::Value> {
     let sel = network::selected_profile(&headers);
     let d = sel
         .as_ref()
@@ -158,7 +158,7 @@ struct Select {
 }
 
 /// Choose the device this browser is (sets the cookie the endpoints read).
-async fn select_device(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response {
+async fn select_device(State(ctx): State<Service>, body: axum::body::Bytes) -> Response {
     let s: Select = match json_body(&body) {
         Ok(s) => s,
         Err(r) => return *r,
@@ -184,11 +184,11 @@ async fn select_device(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Respo
         .into_response()
 }
 
-async fn get_settings(State(ctx): State<Ctx>) -> Json<Settings> {
+async fn get_settings(State(ctx): State<Service>) -> Json<Settings> {
     Json(ctx.state.settings())
 }
 
-async fn put_settings(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response {
+async fn put_settings(State(ctx): State<Service>, body: axum::body::Bytes) -> Response {
     match json_body::<Settings>(&body) {
         Ok(s) => {
             ctx.state.set_settings(s);
@@ -198,7 +198,7 @@ async fn put_settings(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Respon
     }
 }
 
-async fn tokens(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
+async fn tokens(State(ctx): State<Service>) -> Json<serde_json::Value> {
     let now = ctx.core.clock.now().timestamp_millis();
     let swept = ctx.state.tokens.sweep(now);
     Json(json!({"outstanding": ctx.state.tokens.len(), "swept_now": swept}))

@@ -18,7 +18,7 @@ fn ten_minutes() -> u64 {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
-    /// Reject bad signatures (103101, 130018). `false`: log-only — the journal records the
+    /// Refusal bad signatures (103101, 130018). `false`: log-only — the journal records the
     /// failure and the request goes on.
     #[serde(default = "yes")]
     pub strict_signatures: bool,

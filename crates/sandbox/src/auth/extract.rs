@@ -1,4 +1,4 @@
-//! What handlers get: the router state ([`Ctx`], with the fault and journal helpers), the request
+//! What handlers get: the router state ([`Service`], with the fault and journal helpers), the request
 //! metadata ([`Meta`]), and the lenient echo of msgId/appId ([`Echo`]).
 
 use std::net::{IpAddr, SocketAddr};
@@ -9,25 +9,24 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
-use super::{AuthState, Reject};
+use super::{AuthState, Refusal};
 use crate::core::Core;
 
 /// Router state.
 #[derive(Debug, Clone)]
-pub struct Ctx {
+pub struct Service {
     pub core: Core,
     pub state: Arc<AuthState>,
 }
 
-impl Ctx {
-    /// Apply a queued fault: wait, and return the code to answer if one is set.
-    pub(super) async fn fault(&self, endpoint: &str) -> Option<Reject> {
-        let f = self.core.faults.take(endpoint)?;
-        if !f.delay.is_zero() {
-            tokio::time::sleep(f.delay).await;
-        }
-        f.code
-            .map(|c| Reject::new(&c, "injected fault (admin API /_sandbox/faults)"))
+impl Service {
+    /// Apply a queued fault: wait, and return the refusal to answer if it sets a code.
+    pub(super) async fn fault(&self, endpoint: &str) -> Option<Refusal> {
+        let code = self.core.fault(endpoint).await?;
+        Some(Refusal::new(
+            &code,
+            "injected fault (admin API /_sandbox/faults)",
+        ))
     }
 
     pub(super) fn journal(
@@ -40,9 +39,7 @@ impl Ctx {
         if !reason.is_empty() {
             tracing::info!(path, code, reason, "auth request rejected");
         }
-        self.core
-            .journal
-            .record(self.core.clock.now(), "auth", path, code, reason, detail)
+        self.core.record("auth", path, code, reason, detail)
     }
 }
 

@@ -13,15 +13,16 @@ use cmcc_proto::wire::passport::{
     self as wire, GetTokenRequest, GetTokenResponse, H5GetTokenRequest, H5ImageQuery,
     H5TokenAnswer, H5TokenAnswerBody, H5TokenAnswerHeader, H5TokenEnvelope, TokenBody, TokenHeader,
 };
+use cmcc_proto::Platform;
 use cmcc_proto::Timestamp17;
 use serde_json::json;
 
 use super::network::{self, Fetch};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenRec};
-use super::{parse_object, referer, require, typed, Ctx, Echo, Meta, Reject};
+use super::{parse_object, referer, require, typed, Echo, Meta, Refusal, Service};
 
-pub fn routes() -> Router<Ctx> {
+pub fn routes() -> Router<Service> {
     Router::new()
         .route(wire::H5_IMAGE_PATH, get(h5_image))
         .route(wire::H5_GET_TOKEN_PATH, post(h5_get_token))
@@ -38,11 +39,11 @@ struct Issued {
 
 /// Apply a queued fault, run the checks, journal the outcome.
 async fn outcome(
-    ctx: &Ctx,
+    ctx: &Service,
     path: &str,
     body: &[u8],
-    f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Reject>,
-) -> Result<Issued, Reject> {
+    f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Refusal>,
+) -> Result<Issued, Refusal> {
     let outcome = match ctx.fault(path).await {
         Some(r) => Err(r),
         None => parse_object(body).and_then(|v| f(&v)),
@@ -61,10 +62,10 @@ async fn outcome(
 
 /// The getToken family's answer: header echo, body with the code and the token.
 async fn answer(
-    ctx: &Ctx,
+    ctx: &Service,
     path: &str,
     body: &[u8],
-    f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Reject>,
+    f: impl FnOnce(&serde_json::Value) -> Result<(Issued, serde_json::Value), Refusal>,
 ) -> Json<GetTokenResponse> {
     let now = ctx.core.clock.now();
     let echo = Echo::flat(body);
@@ -82,7 +83,7 @@ async fn answer(
             user_information: Some(issued.user_information),
         },
         Err(r) => TokenBody {
-            result_desc: r.text(),
+            result_desc: r.text(Platform::Passport),
             result_code: r.code,
             expand_params: String::new(),
             token: String::new(),
@@ -94,7 +95,7 @@ async fn answer(
 
 /// The carrier H5 JSSDK's image request: remember the device and fingerprint for the getToken
 /// that follows, answer a 1×1 GIF.
-async fn h5_image(State(ctx): State<Ctx>, meta: Meta, RawQuery(q): RawQuery) -> Response {
+async fn h5_image(State(ctx): State<Service>, meta: Meta, RawQuery(q): RawQuery) -> Response {
     let fields: serde_json::Map<String, serde_json::Value> =
         form_urlencoded::parse(q.unwrap_or_default().as_bytes())
             .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
@@ -134,7 +135,7 @@ const GIF: &[u8] = &[
 
 /// H5 getToken. The carrier JSSDK's `{header, body}` form follows an image request, which
 /// identified the device; the flat form (cmcc's earlier JSSDK, SDK tests) identifies it itself.
-async fn h5_get_token(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Response {
+async fn h5_get_token(State(ctx): State<Service>, meta: Meta, body: Bytes) -> Response {
     let is_envelope = serde_json::from_slice::<serde_json::Value>(&body)
         .is_ok_and(|v| v.get("header").is_some_and(serde_json::Value::is_object));
     let c = ctx.clone();
@@ -166,7 +167,7 @@ async fn h5_get_token(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Respon
     let (result_code, token, result_desc) = match result {
         Ok(i) => ("103000".to_owned(), i.token, "成功".to_owned()),
         Err(r) => {
-            let t = r.text();
+            let t = r.text(Platform::Passport);
             (r.code, String::new(), t)
         }
     };
@@ -180,12 +181,12 @@ async fn h5_get_token(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Respon
 /// The H5 getToken checks. `device`: the request that identifies the device (`None`: the
 /// carrier JSSDK's image request never came).
 fn h5_checks(
-    c: &Ctx,
+    c: &Service,
     page: &Meta,
     device: Option<&Meta>,
     req: &H5GetTokenRequest,
     user_information: Option<String>,
-) -> Result<(Issued, serde_json::Value), Reject> {
+) -> Result<(Issued, serde_json::Value), Refusal> {
     require(&[
         ("appId", &req.app_id),
         ("msgId", &req.msg_id),
@@ -199,13 +200,13 @@ fn h5_checks(
     let app = common_app_checks(c, &req.app_id, Product::H5, now)?;
     let ro = referer::check(&page.headers, &app.cfg.referers, &app.cfg.origins);
     if !ro.ok {
-        return Err(Reject::new("170001", ro.reason).detail(ro.detail));
+        return Err(Refusal::new("170001", ro.reason).detail(ro.detail));
     }
     rate(c, &app, now)?;
     // The page's sign is the business server's MD5withRSA signature of the preSign.
     let pre = req.pre_sign();
     let key = app.customer_key.as_ref().ok_or_else(|| {
-        Reject::new(
+        Refusal::new(
             "103101",
             "no customer public key is registered for this app",
         )
@@ -222,7 +223,7 @@ fn h5_checks(
             json!({"expected_pre_sign": pre.as_str(), "received_sign": short(&req.sign)}))?;
     }
     let Some(device) = device else {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "103111",
             "no getMobile.htm image request was seen for this appId and msgId: the JSSDK loads \
              the image (where the mobile gateway identifies the device) before getToken",
@@ -246,7 +247,7 @@ fn h5_checks(
 }
 
 async fn mini_get_token_info(
-    State(ctx): State<Ctx>,
+    State(ctx): State<Service>,
     meta: Meta,
     body: Bytes,
 ) -> Json<GetTokenResponse> {
@@ -257,7 +258,7 @@ async fn mini_get_token_info(
         if !app.cfg.wxappids.is_empty() {
             let wx = wx_appid(&meta);
             if !wx.as_ref().is_some_and(|w| app.cfg.wxappids.contains(w)) {
-                return Err(Reject::new(
+                return Err(Refusal::new(
                     "170001",
                     "the mini-program's wxappid is not registered for this app",
                 )
@@ -288,7 +289,7 @@ async fn mini_get_token_info(
 }
 
 async fn uaid_get_mobile(
-    State(ctx): State<Ctx>,
+    State(ctx): State<Service>,
     meta: Meta,
     body: Bytes,
 ) -> Json<GetTokenResponse> {
@@ -333,18 +334,18 @@ async fn uaid_get_mobile(
 
 /// App existence, entitlement and validity (110022, 110023, 110025).
 fn common_app_checks(
-    c: &Ctx,
+    c: &Service,
     app_id: &str,
     product: Product,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<std::sync::Arc<App>, Reject> {
+) -> Result<std::sync::Arc<App>, Refusal> {
     let app = c
         .state
         .app(app_id)
-        .ok_or_else(|| Reject::new("110022", "no such appId").desc("应用 ID 不存在"))?;
+        .ok_or_else(|| Refusal::new("110022", "no such appId").desc("应用 ID 不存在"))?;
     if !app.entitled(product) {
         return Err(
-            Reject::new("110023", format!("the app is not entitled to {product:?}"))
+            Refusal::new("110023", format!("the app is not entitled to {product:?}"))
                 .detail(json!({"entitlements": app.cfg.entitlements})),
         );
     }
@@ -354,11 +355,11 @@ fn common_app_checks(
 
 /// Checks shared by getTokenInfo and getMobile, up to the app's validity.
 fn md5_family_checks(
-    c: &Ctx,
+    c: &Service,
     req: &GetTokenRequest,
     product: Product,
     business_type: &str,
-) -> Result<(std::sync::Arc<App>, chrono::DateTime<chrono::Utc>), Reject> {
+) -> Result<(std::sync::Arc<App>, chrono::DateTime<chrono::Utc>), Refusal> {
     require(&[
         ("appId", &req.app_id),
         ("msgId", &req.msg_id),
@@ -372,10 +373,10 @@ fn md5_family_checks(
     if bt != business_type {
         return Err(
             if bt == wire::BUSINESS_TYPE_MINI || bt == wire::BUSINESS_TYPE_UAID {
-                Reject::new("110024", format!("businessType {bt} belongs to another capability; this endpoint takes {business_type}"))
+                Refusal::new("110024", format!("businessType {bt} belongs to another capability; this endpoint takes {business_type}"))
                 .desc("businessType 配置错误")
             } else {
-                Reject::new(
+                Refusal::new(
                     "110025",
                     format!("unknown businessType {bt:?}; this endpoint takes {business_type}"),
                 )
@@ -389,11 +390,11 @@ fn md5_family_checks(
     Ok((app, now))
 }
 
-fn rate(c: &Ctx, app: &App, now: chrono::DateTime<chrono::Utc>) -> Result<(), Reject> {
+fn rate(c: &Service, app: &App, now: chrono::DateTime<chrono::Utc>) -> Result<(), Refusal> {
     if c.state.rate_ok(app, now) {
         Ok(())
     } else {
-        Err(Reject::new(
+        Err(Refusal::new(
             "140005",
             format!(
                 "more than {} getToken calls this minute for this appId",
@@ -403,7 +404,7 @@ fn rate(c: &Ctx, app: &App, now: chrono::DateTime<chrono::Utc>) -> Result<(), Re
     }
 }
 
-fn md5_sign_check(c: &Ctx, req: &GetTokenRequest, app: &App) -> Result<(), Reject> {
+fn md5_sign_check(c: &Service, req: &GetTokenRequest, app: &App) -> Result<(), Refusal> {
     let input = req.md5_input(&app.cfg.app_key);
     let problem = if req.msg_id != req.trace_id {
         Some("msgId must equal traceId")
@@ -429,13 +430,13 @@ fn md5_sign_check(c: &Ctx, req: &GetTokenRequest, app: &App) -> Result<(), Rejec
 
 /// A signature failure: a rejection in strict mode; in log-only mode a journal note and go on.
 pub(super) fn sign_failure(
-    c: &Ctx,
+    c: &Service,
     code: &str,
     reason: &str,
     detail: serde_json::Value,
-) -> Result<(), Reject> {
+) -> Result<(), Refusal> {
     if c.state.settings().strict_signatures {
-        Err(Reject::new(code, reason).detail(detail))
+        Err(Refusal::new(code, reason).detail(detail))
     } else {
         c.journal(
             "(log-only signatures)",
@@ -478,7 +479,7 @@ fn server_fingerprint(meta: &Meta, msg_id: &str) -> String {
 /// Resolve the device and, when it has a usable number, issue a token.
 #[expect(clippy::too_many_arguments, reason = "one call site per endpoint")]
 fn issue(
-    c: &Ctx,
+    c: &Service,
     app: &App,
     product: Product,
     expand: Option<&str>,
@@ -487,10 +488,10 @@ fn issue(
     user_information: String,
     referer_origin: u8,
     journal: u32,
-) -> Result<(Issued, serde_json::Value), Reject> {
+) -> Result<(Issued, serde_json::Value), Refusal> {
     let params = match expand.map(str::trim).filter(|e| !e.is_empty()) {
         Some(e) => ExpandParams::decode(e)
-            .map_err(|err| Reject::new("130032", format!("expandParams: {err}")))?,
+            .map_err(|err| Refusal::new("130032", format!("expandParams: {err}")))?,
         None => ExpandParams::new(),
     };
     let test_env = app.cfg.test_mode || request_is_test;
@@ -516,7 +517,7 @@ fn issue(
                 reason
                     .push_str(" (expandParams phoneNum= is ignored: the app is not in test mode)");
             }
-            return Err(Reject::new(code, reason)
+            return Err(Refusal::new(code, reason)
                 .desc(desc)
                 .detail(json!({"device": device_json})));
         }

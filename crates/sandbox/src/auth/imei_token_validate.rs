@@ -10,6 +10,7 @@ use cmcc_proto::wire::passport::{
     self as wire, ImeiValidateRequest, ImeiValidateResponse, ImeiValidateResponseBody,
     ImeiValidateResponseHeader,
 };
+use cmcc_proto::Platform;
 use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
@@ -17,15 +18,15 @@ use super::get_token::{short, sign_failure};
 use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
 use super::verify_vm_mobile::server_app_checks;
-use super::{parse_object, require, typed, Ctx, Echo, Meta, Reject};
+use super::{parse_object, require, typed, Echo, Meta, Refusal, Service};
 use cmcc_proto::diagnose::{diagnose, Candidates};
 
-pub fn routes() -> Router<Ctx> {
+pub fn routes() -> Router<Service> {
     Router::new().route(wire::IMEI_TOKEN_VALIDATE_PATH, post(validate_uaid))
 }
 
 async fn validate_uaid(
-    State(ctx): State<Ctx>,
+    State(ctx): State<Service>,
     meta: Meta,
     body: Bytes,
 ) -> Json<ImeiValidateResponse> {
@@ -42,7 +43,7 @@ async fn validate_uaid(
         }
         Err(r) => {
             ctx.journal(path, &r.code, &r.reason, r.detail.clone());
-            let t = r.text();
+            let t = r.text(Platform::Passport);
             (r.code, t, None)
         }
     };
@@ -68,11 +69,11 @@ async fn validate_uaid(
 }
 
 fn check(
-    ctx: &Ctx,
+    ctx: &Service,
     meta: &Meta,
     v: &serde_json::Value,
     now: DateTime<Utc>,
-) -> Result<String, Reject> {
+) -> Result<String, Refusal> {
     let req: ImeiValidateRequest = typed(v)?;
     let (h, b) = (&req.header, &req.body);
     require(&[
@@ -87,7 +88,7 @@ fn check(
     app.check_validity(now, CodeTable::ImeiValidate)?;
     ctx.state.check_timestamp(&h.timestamp, now)?;
     let Some(key) = app.customer_key.as_ref() else {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "130018",
             "no customer public key is registered for this app",
         ));
@@ -121,19 +122,19 @@ fn check(
         .tokens
         .take(&b.token, now.timestamp_millis())
         .map_err(|e| match e {
-            TokenError::Unknown => Reject::new(
+            TokenError::Unknown => Refusal::new(
                 "120009",
                 "unknown token, or already validated (tokens are single use)",
             )
             .desc("token重复校验或已失效"),
-            TokenError::Expired => Reject::new(
+            TokenError::Expired => Refusal::new(
                 "120009",
                 format!("token expired (lifetime {} s)", app.cfg.uaid_token_ttl_secs),
             )
             .desc("token重复校验或已失效"),
         })?;
     if rec.app != app.idx || Product::from_u8(rec.product) != Product::Uaid {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "120009",
             "the token was not issued by UAID getMobile for this appId",
         )
@@ -142,12 +143,12 @@ fn check(
     match rec.referer_origin {
         0 => {}
         1 => {
-            return Err(Reject::new("120010", format!("no referer/origin was registered or seen at getMobile; see journal entry #{}", rec.journal))
+            return Err(Refusal::new("120010", format!("no referer/origin was registered or seen at getMobile; see journal entry #{}", rec.journal))
                 .desc("refer或origin不存在")
                 .detail(json!({"getmobile_journal_id": rec.journal})))
         }
         _ => {
-            return Err(Reject::new("120010", format!("referer/origin seen at getMobile did not match the registered ones; see journal entry #{}", rec.journal))
+            return Err(Refusal::new("120010", format!("referer/origin seen at getMobile did not match the registered ones; see journal entry #{}", rec.journal))
                 .desc("refer或origin校验失败")
                 .detail(json!({"getmobile_journal_id": rec.journal})))
         }

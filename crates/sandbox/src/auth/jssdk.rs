@@ -13,7 +13,7 @@ use serde_json::json;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use super::network::{self, Net};
-use super::{Ctx, Meta};
+use super::{Meta, Service};
 
 pub use wire::GET_CONNECTION_PATH;
 
@@ -32,14 +32,14 @@ pub fn cors() -> CorsLayer {
         .allow_credentials(true)
 }
 
-pub fn routes() -> Router<Ctx> {
+pub fn routes() -> Router<Service> {
     Router::new()
         .route(wire::H5_JSSDK_PATH, get(h5_js))
         .route(wire::MINI_JSSDK_PATH, get(mini_js))
         .route(GET_CONNECTION_PATH, post(get_connection))
 }
 
-fn js(ctx: &Ctx, text: &str) -> Response {
+fn js(ctx: &Service, text: &str) -> Response {
     let body = text.replace(BASE_PLACEHOLDER, &ctx.core.base_url);
     (
         [
@@ -58,17 +58,17 @@ fn js(ctx: &Ctx, text: &str) -> Response {
         .into_response()
 }
 
-async fn h5_js(State(ctx): State<Ctx>) -> Response {
+async fn h5_js(State(ctx): State<Service>) -> Response {
     js(&ctx, H5_JS)
 }
 
-async fn mini_js(State(ctx): State<Ctx>) -> Response {
+async fn mini_js(State(ctx): State<Service>) -> Response {
     js(&ctx, MINI_JS)
 }
 
 /// The network type of the calling device, from the virtual network.
 async fn get_connection(
-    State(ctx): State<Ctx>,
+    State(ctx): State<Service>,
     meta: Meta,
     body: Bytes,
 ) -> Json<GetConnectionResponse> {

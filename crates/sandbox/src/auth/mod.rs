@@ -47,8 +47,8 @@ use cmcc_proto::Timestamp17;
 use parking_lot::{Mutex, RwLock};
 
 pub use config::{AuthConfig, Settings};
-pub use extract::{Ctx, Echo, Meta};
-pub use reject::{desc, Reject};
+pub use extract::{Echo, Meta, Service};
+pub use reject::{desc, Refusal};
 use reject::{parse_object, require, typed, typed_owned};
 
 use crate::core::Core;
@@ -258,15 +258,15 @@ impl AuthState {
     }
 
     /// Check a 17-digit timestamp against platform time (105112).
-    fn check_timestamp(&self, ts: &str, now: DateTime<Utc>) -> Result<(), Reject> {
+    fn check_timestamp(&self, ts: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
         let t = Timestamp17::parse(ts.trim()).map_err(|e| {
-            Reject::new("105112", format!("timestamp {e}"))
+            Refusal::new("105112", format!("timestamp {e}"))
                 .detail(serde_json::json!({"timestamp": ts.chars().take(40).collect::<String>()}))
         })?;
         let skew = (now - t.instant()).num_seconds().unsigned_abs();
         let tol = self.settings().timestamp_tolerance_secs;
         if skew > tol {
-            return Err(Reject::new(
+            return Err(Refusal::new(
                 "105112",
                 format!("timestamp is {skew} s away from platform time (tolerance {tol} s); timestamps are China time (UTC+8)"),
             )
@@ -278,7 +278,7 @@ impl AuthState {
 
 /// Every auth route: endpoints at the carrier's paths, the JSSDK, the admin API and pages.
 pub fn router(core: Core, state: Arc<AuthState>) -> Router {
-    let ctx = Ctx { core, state };
+    let ctx = Service { core, state };
     Router::new()
         .merge(get_token::routes())
         .merge(jssdk::routes())

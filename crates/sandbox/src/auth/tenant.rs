@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use cmcc_proto::{PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};
 
-use super::Reject;
+use super::Refusal;
 
 /// A capability an app can be entitled to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -259,7 +259,7 @@ impl App {
     /// table has only 110022; not yet effective → 110027 for verification (seed 004: 能力不可用,
     /// "新申请的配置未生效"), 110022 权益已失效 for the getToken family and imeiTokenValidate
     /// (seed 002: "在能力平台配置的生效时间").
-    pub fn check_validity(&self, now: DateTime<Utc>, table: CodeTable) -> Result<(), Reject> {
+    pub fn check_validity(&self, now: DateTime<Utc>, table: CodeTable) -> Result<(), Refusal> {
         let state = self.validity(now);
         let (code, desc, reason) = match (state, table) {
             (Validity::Valid, _) => return Ok(()),
@@ -290,7 +290,7 @@ impl App {
                 "the configuration is not effective yet (valid_from)",
             ),
         };
-        let r = Reject::new(code, reason);
+        let r = Refusal::new(code, reason);
         Err(match desc {
             Some(d) => r.desc(d),
             None => r,

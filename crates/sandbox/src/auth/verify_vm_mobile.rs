@@ -15,6 +15,7 @@ use cmcc_proto::sign::{legacy_phone_num, split_phone_plaintext};
 use cmcc_proto::wire::passport::{
     self as wire, VerifyRequest, VerifyResponse, VerifyResponseBody, VerifyResponseHeader,
 };
+use cmcc_proto::Platform;
 use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
@@ -22,13 +23,17 @@ use super::counters::Hold;
 use super::get_token::{short, sign_failure};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenError};
-use super::{parse_object, require, typed_owned, Ctx, Echo, Meta, Reject};
+use super::{parse_object, require, typed_owned, Echo, Meta, Refusal, Service};
 
-pub fn routes() -> Router<Ctx> {
+pub fn routes() -> Router<Service> {
     Router::new().route(wire::VERIFY_VM_MOBILE_PATH, post(verify_number))
 }
 
-async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<VerifyResponse> {
+async fn verify_number(
+    State(ctx): State<Service>,
+    meta: Meta,
+    body: Bytes,
+) -> Json<VerifyResponse> {
     let path = wire::VERIFY_VM_MOBILE_PATH;
     let now = ctx.core.clock.now();
     // The envelope echoes msgId/appId even when the request is rejected.
@@ -45,7 +50,7 @@ async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<
         }
         Err(r) => {
             ctx.journal(path, &r.code, &r.reason, r.detail.clone());
-            let t = r.text();
+            let t = r.text(Platform::Passport);
             (r.code, t)
         }
     };
@@ -66,19 +71,19 @@ async fn verify_number(State(ctx): State<Ctx>, meta: Meta, body: Bytes) -> Json<
 
 /// App-level checks shared with imeiTokenValidate: existence, IP, entitlement, validity, key.
 pub(super) fn server_app_checks(
-    ctx: &Ctx,
+    ctx: &Service,
     meta: &Meta,
     app_id: &str,
     products: &[Product],
-) -> Result<Arc<App>, Reject> {
+) -> Result<Arc<App>, Refusal> {
     let app = ctx
         .state
         .app(app_id)
-        .ok_or_else(|| Reject::new("110022", "no such appId").desc("应用ID不存在"))?;
+        .ok_or_else(|| Refusal::new("110022", "no such appId").desc("应用ID不存在"))?;
     if !app.cfg.server_ips.is_empty() {
         let ip = meta.ip.map(|i| i.to_string()).unwrap_or_default();
         if !app.cfg.server_ips.iter().any(|a| a.trim() == ip) {
-            return Err(Reject::new(
+            return Err(Refusal::new(
                 "110004",
                 format!("caller IP {ip:?} is not on the app's allow-list"),
             )
@@ -87,7 +92,7 @@ pub(super) fn server_app_checks(
     }
     if !products.iter().any(|p| app.entitled(*p)) {
         return Err(
-            Reject::new("110023", format!("the app is not entitled to {products:?}"))
+            Refusal::new("110023", format!("the app is not entitled to {products:?}"))
                 .detail(json!({"entitlements": app.cfg.entitlements})),
         );
     }
@@ -95,11 +100,11 @@ pub(super) fn server_app_checks(
 }
 
 fn check(
-    ctx: &Ctx,
+    ctx: &Service,
     meta: &Meta,
     v: serde_json::Value,
     now: DateTime<Utc>,
-) -> Result<(&'static str, serde_json::Value), Reject> {
+) -> Result<(&'static str, serde_json::Value), Refusal> {
     let req: VerifyRequest = typed_owned(v)?;
     let (h, b) = (&req.header, &req.body);
     require(&[
@@ -114,7 +119,7 @@ fn check(
     let app = server_app_checks(ctx, meta, &h.app_id, &[Product::H5, Product::Mini])?;
     app.check_validity(now, CodeTable::Verify)?;
     if !app.cfg.available {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "110027",
             "the capability is unavailable (available = false: no contract or no balance)",
         ));
@@ -125,11 +130,11 @@ fn check(
         .counters
         .hold_usage(&app.cfg.app_id, app.idx, app.cfg.usage_limit)
         .map_err(|_| {
-            Reject::new("111075", "the app's usage count is exhausted (usage_limit)")
+            Refusal::new("111075", "the app's usage count is exhausted (usage_limit)")
                 .detail(json!({"usage_limit": app.cfg.usage_limit}))
         })?;
     let Some(customer_key) = app.customer_key.as_ref() else {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "103605",
             "no customer public key is registered for this app",
         ));
@@ -138,7 +143,7 @@ fn check(
     let expected = req.sign_string();
     let sig_ok = match decode_base64_lenient(&b.sign) {
         Err(_) => {
-            return Err(Reject::new("130016", "sign is not base64")
+            return Err(Refusal::new("130016", "sign is not base64")
                 .detail(json!({"received_sign": short(&b.sign)})))
         }
         Ok(raw) => customer_key
@@ -189,7 +194,7 @@ fn check(
         )?;
     }
     if b.user_information.trim().is_empty() {
-        return Err(Reject::new("120020", "userInformation is missing"));
+        return Err(Refusal::new("120020", "userInformation is missing"));
     }
     let cap_number = typed_number.as_deref().and_then(|n| n.parse::<u64>().ok());
     if let Some(n) = cap_number {
@@ -201,11 +206,11 @@ fn check(
         .tokens
         .take(&b.token, now_ms)
         .map_err(|e| match e {
-            TokenError::Unknown => Reject::new(
+            TokenError::Unknown => Refusal::new(
                 "120020",
                 "unknown token, or already used (tokens are single use)",
             ),
-            TokenError::Expired => Reject::new(
+            TokenError::Expired => Refusal::new(
                 "120020",
                 format!(
                     "token expired (lifetime {} s)",
@@ -214,19 +219,19 @@ fn check(
             ),
         })?;
     if rec.app != app.idx {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "120020",
             "the token was issued to another appId",
         ));
     }
     if Product::from_u8(rec.product) == Product::Uaid {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "120020",
             "a UAID token cannot be used for number verification",
         ));
     }
     if rec.fingerprint != fingerprint_hash(&b.user_information) {
-        return Err(Reject::new("120020", "userInformation differs from the one the token was issued with (pass it on exactly as the JSSDK returned it)"));
+        return Err(Refusal::new("120020", "userInformation differs from the one the token was issued with (pass it on exactly as the JSSDK returned it)"));
     }
     let device = rec.number.to_string();
     let same = match &typed_number {
@@ -254,9 +259,9 @@ fn daily_cap(
     app: &App,
     number: u64,
     now: DateTime<Utc>,
-) -> Result<(), Reject> {
+) -> Result<(), Refusal> {
     hold.daily(number, app.cfg.daily_cap, now).map_err(|n| {
-        Reject::new(
+        Refusal::new(
             "121011",
             format!(
                 "{} was verified {n} times today (China time); the cap is {}",
@@ -268,20 +273,20 @@ fn daily_cap(
 }
 
 /// Decrypt `phoneNum` with the platform key and check its appKey and timestamp.
-fn decrypt_phone(app: &App, phone_num: &str, header_ts: &str) -> Result<String, Reject> {
+fn decrypt_phone(app: &App, phone_num: &str, header_ts: &str) -> Result<String, Refusal> {
     let raw = decode_base64_lenient(phone_num).map_err(|_| {
-        Reject::new(
+        Refusal::new(
             "130016",
             "phoneNum is not base64 (RSA ciphertext expected; is this app in legacy mode?)",
         )
     })?;
     let plain = app.platform_key.decrypt_raw(&raw).map_err(|e| {
-        Reject::new("999999", format!("phoneNum could not be decrypted with the platform private key ({e}): encrypt with this app's PLATFORM public key"))
+        Refusal::new("999999", format!("phoneNum could not be decrypted with the platform private key ({e}): encrypt with this app's PLATFORM public key"))
     })?;
     let plain = String::from_utf8(plain)
-        .map_err(|_| Reject::new("130016", "phoneNum plaintext is not UTF-8"))?;
+        .map_err(|_| Refusal::new("130016", "phoneNum plaintext is not UTF-8"))?;
     let (phone, ts) = split_phone_plaintext(&plain, &app.cfg.app_key).ok_or_else(|| {
-        Reject::new(
+        Refusal::new(
             "130016",
             "phoneNum plaintext is not phone(11) + appKey + timestamp(17) with this app's appKey",
         )
@@ -290,14 +295,14 @@ fn decrypt_phone(app: &App, phone_num: &str, header_ts: &str) -> Result<String, 
         )
     })?;
     if ts != header_ts.trim() {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "130016",
             "the timestamp inside phoneNum differs from the header timestamp",
         )
         .detail(json!({"inside": ts, "header": header_ts})));
     }
     if !phone.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Reject::new(
+        return Err(Refusal::new(
             "130016",
             "the phone inside phoneNum is not 11 digits",
         ));

@@ -12,11 +12,11 @@ use serde_json::json;
 
 use super::inventory::{Card, Enterprise};
 use super::registration::Submission;
-use super::{App, ADMIN_PREFIX};
+use super::{Service, ADMIN_PREFIX};
 use crate::admin_error::{AdminError, AdminJson, AdminQuery};
 use crate::core::Fault;
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> Router<Service> {
     let p = ADMIN_PREFIX;
     Router::new()
         .route(&format!("{p}/ping"), get(ping))
@@ -59,7 +59,7 @@ async fn ping() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], "{}").into_response()
 }
 
-async fn list_enterprises(State(app): State<App>) -> Json<serde_json::Value> {
+async fn list_enterprises(State(app): State<Service>) -> Json<serde_json::Value> {
     let inv = app.state.inventory.read();
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for c in &inv.cards {
@@ -89,7 +89,7 @@ struct EnterpriseBody {
 
 /// Add an enterprise or change its password / callback URL.
 async fn put_enterprise(
-    State(app): State<App>,
+    State(app): State<Service>,
     AdminJson(b): AdminJson<EnterpriseBody>,
 ) -> Response {
     let appid = b.appid.trim().to_owned();
@@ -130,7 +130,7 @@ fn fifty() -> usize {
 }
 
 async fn list_cards(
-    State(app): State<App>,
+    State(app): State<Service>,
     AdminQuery(p): AdminQuery<Page>,
 ) -> Json<serde_json::Value> {
     let now = app.core.clock.now();
@@ -159,7 +159,7 @@ struct CardBody {
     fail_registration: bool,
 }
 
-async fn add_card(State(app): State<App>, AdminJson(b): AdminJson<CardBody>) -> Response {
+async fn add_card(State(app): State<Service>, AdminJson(b): AdminJson<CardBody>) -> Response {
     let parsed = (
         cmcc_proto::ids::Msisdn::parse(&b.msisdn),
         cmcc_proto::ids::Iccid::parse(&b.iccid),
@@ -194,7 +194,10 @@ struct GenerateBody {
     count: u32,
 }
 
-async fn generate_cards(State(app): State<App>, AdminJson(b): AdminJson<GenerateBody>) -> Response {
+async fn generate_cards(
+    State(app): State<Service>,
+    AdminJson(b): AdminJson<GenerateBody>,
+) -> Response {
     match app
         .state
         .generate_cards(&b.appid, b.count, app.core.clock.now())
@@ -204,7 +207,7 @@ async fn generate_cards(State(app): State<App>, AdminJson(b): AdminJson<Generate
     }
 }
 
-async fn show_card(State(app): State<App>, Path(number): Path<String>) -> Response {
+async fn show_card(State(app): State<Service>, Path(number): Path<String>) -> Response {
     let now = app.core.clock.now();
     let inv = app.state.inventory.read();
     match inv.find_any(&number) {
@@ -214,7 +217,7 @@ async fn show_card(State(app): State<App>, Path(number): Path<String>) -> Respon
 }
 
 /// Back to unregistered (so a test can register it again).
-async fn reset_card(State(app): State<App>, Path(number): Path<String>) -> Response {
+async fn reset_card(State(app): State<Service>, Path(number): Path<String>) -> Response {
     let now = app.core.clock.now();
     let mut inv = app.state.inventory.write();
     match inv.find_any(&number) {
@@ -227,7 +230,7 @@ async fn reset_card(State(app): State<App>, Path(number): Path<String>) -> Respo
 }
 
 async fn list_registrations(
-    State(app): State<App>,
+    State(app): State<Service>,
     AdminQuery(p): AdminQuery<Page>,
 ) -> Json<serde_json::Value> {
     let regs = app.state.registrations.lock();
@@ -241,7 +244,7 @@ async fn list_registrations(
         .collect::<Vec<_>>()))
 }
 
-async fn show_registration(State(app): State<App>, Path(busi_seq): Path<String>) -> Response {
+async fn show_registration(State(app): State<Service>, Path(busi_seq): Path<String>) -> Response {
     let regs = app.state.registrations.lock();
     match regs.by_seq.get(&busi_seq) {
         Some(r) => Json(json!(r)).into_response(),
@@ -264,7 +267,7 @@ struct CompleteBody {
 
 /// Complete a registration without the page (what the page's submit does).
 async fn complete_registration(
-    State(app): State<App>,
+    State(app): State<Service>,
     Path(busi_seq): Path<String>,
     AdminJson(b): AdminJson<CompleteBody>,
 ) -> Response {
@@ -296,7 +299,7 @@ struct PushQuery {
 }
 
 async fn list_pushes(
-    State(app): State<App>,
+    State(app): State<Service>,
     AdminQuery(q): AdminQuery<PushQuery>,
 ) -> Json<serde_json::Value> {
     Json(json!({
@@ -305,14 +308,14 @@ async fn list_pushes(
     }))
 }
 
-async fn show_push(State(app): State<App>, Path(id): Path<u64>) -> Response {
+async fn show_push(State(app): State<Service>, Path(id): Path<u64>) -> Response {
     match app.state.pushes.get(id) {
         Some(p) => Json(json!(p)).into_response(),
         None => bad(StatusCode::NOT_FOUND, "no such push"),
     }
 }
 
-async fn redeliver(State(app): State<App>, Path(id): Path<u64>) -> Response {
+async fn redeliver(State(app): State<Service>, Path(id): Path<u64>) -> Response {
     if app.state.pushes.redeliver(id) {
         (StatusCode::ACCEPTED, Json(json!({ "queued": id }))).into_response()
     } else {
@@ -331,7 +334,7 @@ struct SyntheticBody {
 
 /// Queue `count` pushes with busiSeq `SYN<n>` (load tests of the dispatcher).
 async fn synthetic_pushes(
-    State(app): State<App>,
+    State(app): State<Service>,
     AdminJson(b): AdminJson<SyntheticBody>,
 ) -> Response {
     if !app
@@ -356,25 +359,25 @@ async fn synthetic_pushes(
     Json(json!({ "queued": ids.len(), "first": ids.first(), "last": ids.last() })).into_response()
 }
 
-async fn list_faults(State(app): State<App>) -> Json<Vec<Fault>> {
+async fn list_faults(State(app): State<Service>) -> Json<Vec<Fault>> {
     Json(app.core.faults.list())
 }
 
-async fn add_fault(State(app): State<App>, AdminJson(f): AdminJson<Fault>) -> Response {
+async fn add_fault(State(app): State<Service>, AdminJson(f): AdminJson<Fault>) -> Response {
     app.core.faults.push(f);
     (StatusCode::CREATED, Json(app.core.faults.list())).into_response()
 }
 
-async fn clear_faults(State(app): State<App>) -> StatusCode {
+async fn clear_faults(State(app): State<Service>) -> StatusCode {
     app.core.faults.clear();
     StatusCode::NO_CONTENT
 }
 
-async fn revoke_tokens(State(app): State<App>) -> StatusCode {
+async fn revoke_tokens(State(app): State<Service>) -> StatusCode {
     app.state.tokens.lock().clear();
     StatusCode::NO_CONTENT
 }
 
-async fn journal(State(app): State<App>) -> Json<serde_json::Value> {
+async fn journal(State(app): State<Service>) -> Json<serde_json::Value> {
     Json(json!(app.core.journal.recent(200, Some("onelink"))))
 }

@@ -20,9 +20,10 @@ use cmcc_proto::wire::onelink::{
 use serde_json::json;
 
 use super::params::{self, Params};
-use super::App;
+use super::Service;
+use crate::core::Refusal;
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> Router<Service> {
     Router::new()
         .route(TOKEN_PATH, get(get_token).post(get_token))
         .route(
@@ -39,33 +40,18 @@ pub fn routes() -> Router<App> {
         )
 }
 
-/// A refusal: the code answered and why (for the journal).
-struct Refusal {
-    code: &'static str,
-    reason: String,
+fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
+    Refusal::new(code, reason)
 }
 
-fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
-    Refusal {
-        code,
-        reason: reason.into(),
-    }
-}
-
-impl App {
+impl Service {
     pub(super) fn journal(&self, path: &str, code: &str, reason: &str, detail: serde_json::Value) {
-        self.core
-            .journal
-            .record(self.core.clock.now(), "onelink", path, code, reason, detail);
+        self.core.record("onelink", path, code, reason, detail);
     }
 
     /// A queued fault for `path`: wait, and maybe answer its code instead.
     async fn fault(&self, path: &str) -> Option<Response> {
-        let f = self.core.faults.take(path)?;
-        if !f.delay.is_zero() {
-            tokio::time::sleep(f.delay).await;
-        }
-        let code = f.code?;
+        let code = self.core.fault(path).await?;
         self.journal(path, &code, "fault injected", serde_json::Value::Null);
         Some(params::fault_answer(&code))
     }
@@ -82,8 +68,8 @@ impl App {
                 r
             }
             Err(e) => {
-                self.journal(path, e.code, &e.reason, detail);
-                params::error(e.code)
+                self.journal(path, &e.code, &e.reason, detail);
+                params::error(&e.code)
             }
         }
     }
@@ -129,7 +115,12 @@ fn card_refusal(e: &IdError) -> Refusal {
     }
 }
 
-async fn get_token(State(app): State<App>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn get_token(
+    State(app): State<Service>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(r) = app.fault(TOKEN_PATH).await {
         return r;
     }
@@ -170,7 +161,7 @@ async fn get_token(State(app): State<App>, uri: Uri, headers: HeaderMap, body: B
 }
 
 async fn issue_registration_link(
-    State(app): State<App>,
+    State(app): State<Service>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -240,7 +231,7 @@ async fn issue_registration_link(
 
 /// Common part of 23A23 and 23A10: the card's registration as of now, if any.
 fn query_card(
-    app: &App,
+    app: &Service,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
@@ -268,7 +259,7 @@ fn query_card(
 }
 
 async fn query_identity_info(
-    State(app): State<App>,
+    State(app): State<Service>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -297,7 +288,7 @@ async fn query_identity_info(
 }
 
 async fn query_real_name_status(
-    State(app): State<App>,
+    State(app): State<Service>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,

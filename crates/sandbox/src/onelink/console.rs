@@ -14,12 +14,12 @@ use serde_json::json;
 use super::config::DEMO_APPID;
 use super::inventory;
 use super::page::{esc, fill};
-use super::{App, ADMIN_PREFIX};
+use super::{Service, ADMIN_PREFIX};
 use crate::core::Fault;
 
 const CONSOLE: &str = include_str!("../../assets/onelink/console.html");
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> Router<Service> {
     let p = ADMIN_PREFIX;
     Router::new()
         .route(&format!("{p}/"), get(console))
@@ -46,7 +46,7 @@ struct ConsoleQuery {
     notice: String,
 }
 
-async fn console(State(app): State<App>, Query(q): Query<ConsoleQuery>) -> Html<String> {
+async fn console(State(app): State<Service>, Query(q): Query<ConsoleQuery>) -> Html<String> {
     let now = app.core.clock.now();
     let p = ADMIN_PREFIX;
     let mut enterprises = String::new();
@@ -176,7 +176,7 @@ struct CallbackForm {
 }
 
 async fn console_set_callback(
-    State(app): State<App>,
+    State(app): State<Service>,
     Path(appid): Path<String>,
     Form(f): Form<CallbackForm>,
 ) -> Redirect {
@@ -197,7 +197,7 @@ struct GenerateForm {
     count: String,
 }
 
-async fn console_generate(State(app): State<App>, Form(f): Form<GenerateForm>) -> Redirect {
+async fn console_generate(State(app): State<Service>, Form(f): Form<GenerateForm>) -> Redirect {
     let Ok(count) = f.count.trim().parse::<u32>() else {
         return back("数量必须是整数");
     };
@@ -210,7 +210,7 @@ async fn console_generate(State(app): State<App>, Form(f): Form<GenerateForm>) -
     }
 }
 
-async fn console_redeliver(State(app): State<App>, Path(id): Path<u64>) -> Redirect {
+async fn console_redeliver(State(app): State<Service>, Path(id): Path<u64>) -> Redirect {
     if app.state.pushes.redeliver(id) {
         back(&format!("推送 {id} 已重新排队"))
     } else {
@@ -229,7 +229,7 @@ struct FaultForm {
     remaining: String,
 }
 
-async fn console_fault(State(app): State<App>, Form(f): Form<FaultForm>) -> Redirect {
+async fn console_fault(State(app): State<Service>, Form(f): Form<FaultForm>) -> Redirect {
     let code = f.code.trim();
     app.core.faults.push(Fault {
         endpoint: f.endpoint.trim().to_owned(),

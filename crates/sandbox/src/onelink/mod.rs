@@ -372,14 +372,14 @@ impl OneLinkState {
 
 /// Shared state of the handlers.
 #[derive(Debug, Clone)]
-pub struct App {
+pub struct Service {
     pub core: Core,
     pub state: Arc<OneLinkState>,
 }
 
 /// Every OneLink route: the carrier API, the registration pages, the admin API and console.
 pub fn router(core: Core, state: Arc<OneLinkState>) -> Router {
-    let app = App { core, state };
+    let app = Service { core, state };
     Router::new()
         .merge(api::routes())
         .merge(page::routes())

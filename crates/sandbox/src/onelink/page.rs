@@ -12,13 +12,13 @@ use cmcc_proto::ids::mask_number;
 use serde::Deserialize;
 
 use super::registration::{custom_query, Submission, SubmitError};
-use super::{App, H5_PREFIX, MINI_PATH};
+use super::{Service, H5_PREFIX, MINI_PATH};
 
 pub const STYLE: &str = include_str!("../../assets/onelink/style.css");
 const REGISTER: &str = include_str!("../../assets/onelink/register.html");
 const RESULT: &str = include_str!("../../assets/onelink/result.html");
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> Router<Service> {
     Router::new()
         .route(&format!("{H5_PREFIX}/{{ticket}}"), get(show_h5_page))
         .route(&format!("{H5_PREFIX}/{{ticket}}/submit"), post(submit_page))
@@ -77,7 +77,7 @@ struct FormView<'a> {
     error: Option<&'a str>,
 }
 
-fn form_page(app: &App, v: &FormView<'_>, status: StatusCode) -> Response {
+fn form_page(app: &Service, v: &FormView<'_>, status: StatusCode) -> Response {
     let now = app.core.clock.now();
     let regs = app.state.registrations.lock();
     let Some(r) = regs.by_ticket(v.ticket) else {
@@ -133,7 +133,7 @@ fn form_page(app: &App, v: &FormView<'_>, status: StatusCode) -> Response {
 
 /// urlType 6 (and 2): every query parameter appended to the link is a custom one.
 async fn show_h5_page(
-    State(app): State<App>,
+    State(app): State<Service>,
     Path(ticket): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -154,7 +154,7 @@ async fn show_h5_page(
 }
 
 /// Journal a page request: the code is the HTTP status.
-fn page_journal(app: &App, path: &str, resp: &Response, reason: &str) {
+fn page_journal(app: &Service, path: &str, resp: &Response, reason: &str) {
     app.journal(
         path,
         resp.status().as_str(),
@@ -165,7 +165,7 @@ fn page_journal(app: &App, path: &str, resp: &Response, reason: &str) {
 
 /// urlType 3 stand-in: the four parameters of `extraData` arrive as a query string, custom
 /// parameters beside them (as the seed appends them to the mini-program path).
-async fn show_mini_page(State(app): State<App>, RawQuery(q): RawQuery) -> Response {
+async fn show_mini_page(State(app): State<Service>, RawQuery(q): RawQuery) -> Response {
     let raw = q.unwrap_or_default();
     let m = match MiniParam::from_url(&raw) {
         Ok(m) => m,
@@ -212,7 +212,7 @@ struct SubmitForm {
 }
 
 async fn submit_page(
-    State(app): State<App>,
+    State(app): State<Service>,
     Path(ticket): Path<String>,
     Form(f): Form<SubmitForm>,
 ) -> Response {
@@ -236,7 +236,7 @@ async fn submit_page(
 }
 
 fn submit_answer(
-    app: &App,
+    app: &Service,
     ticket: &str,
     f: &SubmitForm,
     outcome: Result<super::registration::Registration, SubmitError>,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cmcc_proto::codes::{Code, Platform};
-use cmcc_proto::wire::onelink::{Envelope, TOKEN_EXPIRED_MESSAGE, TOKEN_EXPIRED_STATUS};
+use cmcc_proto::codes::Platform;
+use cmcc_proto::wire::onelink::Envelope;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -77,12 +77,7 @@ pub fn ok<T: Serialize>(result: Vec<T>) -> Response {
 
 /// The carrier's message for a code of the OneLink table.
 pub fn message_for(code: &str) -> &'static str {
-    if code == TOKEN_EXPIRED_STATUS {
-        return TOKEN_EXPIRED_MESSAGE;
-    }
-    Code::new(code)
-        .info(Platform::OneLink)
-        .map_or("系统异常", |i| i.zh)
+    crate::core::code_text(code, Platform::OneLink)
 }
 
 /// An error envelope: HTTP 200, `status` = code, `result` = [].
