@@ -7,6 +7,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`crypto`] | `RsaUtils`-compatible RSA keys, MD5withRSA, RSA/ECB/PKCS1Padding, tolerant base64, MD5/SHA-256 hex |
+//! | [`endpoint`] | one definition per carrier endpoint: platform, host, methods, path, types, signed fields |
 //! | [`diagnose`] | why an MD5withRSA sign fails: other key, SHA-256, which string was signed |
 //! | [`sign`] | sign strings in the carrier's field order and the MD5 sign of getToken |
 //! | [`codes`] | result codes of both platforms with explanations and fix hints |
@@ -18,6 +19,7 @@
 pub mod codes;
 pub mod crypto;
 pub mod diagnose;
+pub mod endpoint;
 pub mod format;
 pub mod ids;
 pub mod sign;

@@ -6,6 +6,8 @@
 //! is decided; the per-message helpers name their fields.
 
 use crate::crypto::{md5_hex, CryptoError, PrivateKey, PublicKey, SignAlg};
+use crate::endpoint::{Endpoint, Signature};
+use crate::wire::passport::{H5GetToken, ImeiTokenValidate, MiniGetTokenInfo, VerifyVmMobile};
 
 /// The exact bytes that get signed. `Display` shows them, because when a signature fails the
 /// first question is "what string did each side sign?" (`cmcc verify` prints it). None of the
@@ -20,6 +22,21 @@ impl SignString {
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         Self(sorted.iter().map(|(_, v)| *v).collect())
     }
+    /// Concatenate values already in signing order.
+    pub fn from_ordered<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        Self(values.into_iter().collect())
+    }
+
+    /// The values of `sig`'s fields in its order, looked up by wire name in `values` (a name
+    /// missing from `values` contributes nothing; tests keep the two in step).
+    pub fn for_signature(sig: Signature, values: &[(&str, &str)]) -> Self {
+        Self::from_ordered(
+            sig.fields()
+                .iter()
+                .map(|f| values.iter().find(|(n, _)| n == f).map_or("", |(_, v)| *v)),
+        )
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -53,14 +70,17 @@ pub fn verify_vm_mobile(
     token: &str,
     version: &str,
 ) -> SignString {
-    SignString::from_fields(&[
-        ("appId", app_id),
-        ("msgId", msg_id),
-        ("phoneNum", phone_num),
-        ("timestamp", timestamp),
-        ("token", token),
-        ("version", version),
-    ])
+    SignString::for_signature(
+        VerifyVmMobile::METADATA.signature,
+        &[
+            ("appId", app_id),
+            ("msgId", msg_id),
+            ("phoneNum", phone_num),
+            ("timestamp", timestamp),
+            ("token", token),
+            ("version", version),
+        ],
+    )
 }
 
 /// imeiTokenValidate (UAID): `appId + msgId + timestamp + token + version`.
@@ -71,13 +91,16 @@ pub fn imei_token_validate(
     token: &str,
     version: &str,
 ) -> SignString {
-    SignString::from_fields(&[
-        ("appId", app_id),
-        ("msgId", msg_id),
-        ("timestamp", timestamp),
-        ("token", token),
-        ("version", version),
-    ])
+    SignString::for_signature(
+        ImeiTokenValidate::METADATA.signature,
+        &[
+            ("appId", app_id),
+            ("msgId", msg_id),
+            ("timestamp", timestamp),
+            ("token", token),
+            ("version", version),
+        ],
+    )
 }
 
 /// The H5 preSign the JSSDK hands the page: `appId + msgId + timestamp + uuid + version`.
@@ -88,13 +111,16 @@ pub fn pre_sign(
     uuid: &str,
     version: &str,
 ) -> SignString {
-    SignString::from_fields(&[
-        ("appId", app_id),
-        ("msgId", msg_id),
-        ("timestamp", timestamp),
-        ("uuid", uuid),
-        ("version", version),
-    ])
+    SignString::for_signature(
+        H5GetToken::METADATA.signature,
+        &[
+            ("appId", app_id),
+            ("msgId", msg_id),
+            ("timestamp", timestamp),
+            ("uuid", uuid),
+            ("version", version),
+        ],
+    )
 }
 
 /// The fields of the MD5 sign of getToken / getTokenInfo / UAID getMobile:
@@ -117,32 +143,30 @@ impl std::fmt::Debug for Md5SignInput<'_> {
 }
 
 impl Md5SignInput<'_> {
+    /// The pre-image without the appKey: the signed fields' values in the definition's order.
+    fn fields_part(&self) -> String {
+        SignString::for_signature(
+            MiniGetTokenInfo::METADATA.signature,
+            &[
+                ("appId", self.app_id),
+                ("businessType", self.business_type),
+                ("msgId", self.msg_id),
+                ("timestamp", self.timestamp),
+                ("traceId", self.trace_id),
+                ("version", self.version),
+            ],
+        )
+        .into_string()
+    }
+
     /// Lowercase hex MD5.
     pub fn sign(&self) -> String {
-        let mut pre = SignString::from_fields(&[
-            ("appId", self.app_id),
-            ("businessType", self.business_type),
-            ("msgId", self.msg_id),
-            ("timestamp", self.timestamp),
-            ("traceId", self.trace_id),
-            ("version", self.version),
-        ])
-        .into_string();
-        pre.push_str(self.app_key);
-        md5_hex(&pre)
+        md5_hex(&(self.fields_part() + self.app_key))
     }
 
     /// The pre-image with the appKey replaced by `<appKey>`, safe to print or log.
     pub fn redacted(&self) -> String {
-        format!(
-            "{}{}{}{}{}{}<appKey>",
-            self.app_id,
-            self.business_type,
-            self.msg_id,
-            self.timestamp,
-            self.trace_id,
-            self.version
-        )
+        self.fields_part() + "<appKey>"
     }
 
     /// Compare with a received sign, case-insensitively (the platform accepts either case).
