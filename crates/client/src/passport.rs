@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cmcc_proto::codes::Platform;
+use cmcc_proto::endpoint::{sign_string, Endpoint, Host};
 use cmcc_proto::format::{ExpandParams, PreSign};
 use cmcc_proto::sign::Md5SignInput;
 use cmcc_proto::wire::passport::{
-    self as wire, GetTokenRequest, GetTokenResponse, H5GetTokenRequest, ImeiValidateRequest,
-    ImeiValidateResponse, VerifyInput, VerifyRequest, VerifyResponse,
+    self as wire, GetTokenRequest, GetTokenResponse, H5GetToken, H5Image, H5ImageQuery,
+    H5TokenBody, H5TokenEnvelope, H5TokenHeader, ImeiTokenValidate, ImeiValidateRequest,
+    MiniGetTokenInfo, UaidGetMobile, VerifyInput, VerifyRequest, VerifyVmMobile,
 };
 use cmcc_proto::{Phone, PrivateKey, PublicKey, Secret, Timestamp17};
 
@@ -135,6 +137,25 @@ impl PassportClient {
         &self.cfg
     }
 
+    /// The URL of `E` on this client's hosts.
+    fn url<E: Endpoint>(&self) -> String {
+        let base = match E::METADATA.host {
+            Host::PassportVerify => &self.cfg.base.verify,
+            _ => &self.cfg.base.www,
+        };
+        format!("{base}{}", E::METADATA.path)
+    }
+
+    /// One call of `E` (never retried: the auth platform's calls consume single-use tokens).
+    async fn send<E: Endpoint>(&self, req: &E::Request) -> Result<E::Response, Error> {
+        let url = self.url::<E>();
+        let body = self
+            .transport
+            .send(&url, RequestStyle::PostJson, req)
+            .await?;
+        decode(&url, &body)
+    }
+
     fn now17() -> String {
         Timestamp17::from_utc(Utc::now()).to_string()
     }
@@ -167,23 +188,14 @@ impl PassportClient {
             &self.cfg.platform_key,
             &self.cfg.customer_key,
         )?;
-        let url = format!("{}{}", self.cfg.base.www, wire::VERIFY_VM_MOBILE_PATH);
-        let body = self
-            .transport
-            .send(&url, RequestStyle::PostJson, &req)
-            .await?;
-        let resp: VerifyResponse = decode(&url, &body)?;
+        let resp = self.send::<VerifyVmMobile>(&req).await?;
         let code = resp.header.result_code;
         let result = match code.as_str() {
             "000" => Verification::Match,
             "001" => Verification::NoMatch,
             _ => {
                 tracing::info!(phone = %phone, code = %code, "verification rejected");
-                return Err(Error::Carrier(CarrierError::new(
-                    Platform::Passport,
-                    &code,
-                    &resp.body.result_desc,
-                )));
+                return Err(carrier(&code, &resp.body.result_desc));
             }
         };
         tracing::debug!(phone = %phone, code = %code, "verification answered");
@@ -207,19 +219,10 @@ impl PassportClient {
             token,
             &self.cfg.customer_key,
         )?;
-        let url = format!("{}{}", self.cfg.base.www, wire::IMEI_TOKEN_VALIDATE_PATH);
-        let body = self
-            .transport
-            .send(&url, RequestStyle::PostJson, &req)
-            .await?;
-        let resp: ImeiValidateResponse = decode(&url, &body)?;
+        let resp = self.send::<ImeiTokenValidate>(&req).await?;
         match (resp.body.result_code.as_str(), resp.body.uaid) {
             ("000000", Some(uaid)) if !uaid.is_empty() => Ok(uaid),
-            (code, _) => Err(Error::Carrier(CarrierError::new(
-                Platform::Passport,
-                code,
-                &resp.body.result_desc,
-            ))),
+            (code, _) => Err(carrier(code, &resp.body.result_desc)),
         }
     }
 
@@ -243,74 +246,91 @@ impl PassportClient {
         req
     }
 
-    async fn get_token(
-        &self,
-        url: String,
-        req: &impl serde::Serialize,
-    ) -> Result<TokenGrant, Error> {
-        let body = self
-            .transport
-            .send(&url, RequestStyle::PostJson, req)
-            .await?;
-        let resp: GetTokenResponse = decode(&url, &body)?;
+    /// The getToken family's answer: a token on 103000, the carrier's code otherwise.
+    async fn get_token<E>(&self, req: &GetTokenRequest) -> Result<TokenGrant, Error>
+    where
+        E: Endpoint<Request = GetTokenRequest, Response = GetTokenResponse>,
+    {
+        let resp = self.send::<E>(req).await?;
         if resp.body.result_code == "103000" && !resp.body.token.is_empty() {
             Ok(TokenGrant {
                 token: resp.body.token,
                 user_information: resp.body.user_information,
             })
         } else {
-            Err(Error::Carrier(CarrierError::new(
-                Platform::Passport,
-                &resp.body.result_code,
-                &resp.body.result_desc,
-            )))
+            Err(carrier(&resp.body.result_code, &resp.body.result_desc))
         }
     }
 
     /// UAID getMobile (businessType 3). Normally the page calls it; servers and tests may too.
     pub async fn uaid_get_token(&self, expand: &ExpandParams) -> Result<TokenGrant, Error> {
         let req = self.get_token_request(wire::BUSINESS_TYPE_UAID, expand);
-        self.get_token(
-            format!("{}{}", self.cfg.base.verify, wire::UAID_GET_MOBILE_PATH),
-            &req,
-        )
-        .await
+        self.get_token::<UaidGetMobile>(&req).await
     }
 
     /// Mini-program getTokenInfo (businessType 5), as the mini-program JSSDK sends it.
     pub async fn mini_get_token_info(&self, expand: &ExpandParams) -> Result<TokenGrant, Error> {
         let mut req = self.get_token_request(wire::BUSINESS_TYPE_MINI, expand);
         req.open_type = Some("1".into());
-        self.get_token(
-            format!("{}{}", self.cfg.base.www, wire::MINI_GET_TOKEN_INFO_PATH),
-            &req,
-        )
-        .await
+        self.get_token::<MiniGetTokenInfo>(&req).await
     }
 
-    /// The H5 JSSDK's getToken, done server-side (for tests and tools): makes a preSign, signs
-    /// it, and asks for a token.
+    /// The H5 JSSDK's getToken, done server-side (for tests and tools) on the carrier JSSDK's
+    /// wire: the image request carrying the fingerprint, then the `{header, body}` POST with
+    /// the preSign signed by the customer key. On the real platform only a device on the
+    /// cellular network gets a token this way.
     pub async fn h5_get_token(
         &self,
         expand: &ExpandParams,
         user_information: &str,
     ) -> Result<TokenGrant, Error> {
-        let mut req = H5GetTokenRequest {
-            app_id: self.cfg.app_id.clone(),
+        let header = H5TokenHeader {
+            version: "1.0".into(),
             msg_id: random_id(),
             timestamp: Self::now17(),
-            uuid: random_id(),
-            version: "1.0".into(),
-            sign: String::new(),
-            expand_params: (!expand.is_empty()).then(|| expand.encode()),
-            user_information: Some(user_information.to_owned()),
+            app_id: self.cfg.app_id.clone(),
         };
-        req.sign = req.pre_sign().sign(&self.cfg.customer_key)?;
-        self.get_token(
-            format!("{}{}", self.cfg.base.www, wire::H5_GET_TOKEN_PATH),
-            &req,
-        )
-        .await
+        let mut env = H5TokenEnvelope {
+            body: H5TokenBody {
+                expand_params: if expand.is_empty() {
+                    String::new()
+                } else {
+                    expand.encode()
+                },
+                sign: String::new(),
+                uuid: random_id(),
+            },
+            header,
+        };
+        env.body.sign = sign_string::<H5GetToken>(&env).sign(&self.cfg.customer_key)?;
+        let image = H5ImageQuery {
+            version: env.header.version.clone(),
+            app_id: env.header.app_id.clone(),
+            open_type: "1".into(),
+            expand_params: env.body.expand_params.clone(),
+            msg_id: env.header.msg_id.clone(),
+            timestamp: env.header.timestamp.clone(),
+            uuid: env.body.uuid.clone(),
+            user_information: user_information.to_owned(),
+        };
+        // The image only tells the platform who is asking; whether it loaded shows in the
+        // getToken answer, which is the one to report.
+        if let Err(e) = self
+            .transport
+            .send(&self.url::<H5Image>(), RequestStyle::GetQuery, &image)
+            .await
+        {
+            tracing::debug!(error = %e, "the H5 image request failed; asking for the token anyway");
+        }
+        let resp = self.send::<H5GetToken>(&env).await?;
+        if resp.header.result_code == "103000" && !resp.body.token.is_empty() {
+            Ok(TokenGrant {
+                token: resp.body.token,
+                user_information: Some(user_information.to_owned()),
+            })
+        } else {
+            Err(carrier(&resp.header.result_code, &resp.body.result_desc))
+        }
     }
 
     /// Sign the page's preSign — only if it is a well-formed preSign for this appId whose
@@ -363,4 +383,9 @@ impl PassportClient {
         }
         .sign()
     }
+}
+
+/// A refusal of the auth platform.
+fn carrier(code: &str, desc: &str) -> Error {
+    Error::Carrier(CarrierError::new(Platform::Passport, code, desc))
 }

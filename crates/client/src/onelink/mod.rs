@@ -17,9 +17,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 use cmcc_proto::codes::Platform;
+use cmcc_proto::endpoint::Endpoint;
 use cmcc_proto::format::{MiniParam, TransidGenerator};
 use cmcc_proto::wire::onelink::{
-    self as wire, CardFields, CardQueryRequest, Envelope, IdentityRegistrationInfo,
+    self as wire, Authenticated, CardFields, CardQuery, CardQueryRequest, Envelope, GetToken,
+    IdentityRegistrationInfo, IssueRegistrationLink, QueryIdentityInfo, QueryRealNameStatus,
     RealNameRegRequest, RealNameRegResult, RealNameStatus, TokenRequest, TokenResult, UrlType,
 };
 use cmcc_proto::{CardId, Phone, Secret};
@@ -200,10 +202,11 @@ impl OneLinkClient {
     }
 
     async fn fetch_token(&self) -> Result<CachedToken, Error> {
-        let url = self.url(wire::TOKEN_PATH);
+        let meta = GetToken::METADATA;
+        let url = self.url(meta.path);
         let result: Vec<TokenResult> = self
             .transport
-            .retrying(true, "get token", || {
+            .retrying(meta.retry_safe, meta.name, || {
                 // refresh=0: if the platform already has a valid token for us (another instance
                 // fetched it), take that one instead of invalidating it.
                 let req = TokenRequest {
@@ -248,24 +251,29 @@ impl OneLinkClient {
         }
     }
 
-    /// A token-authenticated call with the 12021 rule: invalidate the failing token if it is
-    /// still cached, get a token, retry once.
-    async fn authed<Q, R, B>(&self, path: &str, idempotent: bool, build: B) -> Result<Vec<R>, Error>
+    /// Call the OneLink API `E` with a token, by the 12021 rule: when the platform says the
+    /// token is unknown or expired, invalidate it if it is still the cached one, get a token,
+    /// and retry once. Transient failures are retried only when the definition says the call
+    /// is [`retry_safe`](cmcc_proto::endpoint::Metadata::retry_safe). Every attempt gets a
+    /// fresh transid. `Ok` holds the answer's records (status 0).
+    pub async fn call<E, R>(&self, request: E::Request) -> Result<Vec<R>, Error>
     where
-        Q: Serialize,
+        E: Endpoint<Response = Envelope<R>>,
+        E::Request: Authenticated + Clone,
         R: DeserializeOwned,
-        B: Fn(String, String) -> Q,
     {
-        let url = self.url(path);
+        let meta = E::METADATA;
+        let url = self.url(meta.path);
         let call = |token: String| {
             let url = url.clone();
-            let build = &build;
+            let request = &request;
             async move {
                 self.transport
-                    .retrying(idempotent, path, || {
-                        let req = build(token.clone(), self.next_transid());
+                    .retrying(meta.retry_safe, meta.name, || {
+                        let mut req = request.clone();
+                        req.authenticate(token.clone(), self.next_transid());
                         let url = url.clone();
-                        async move { self.send_envelope::<Q, R>(&url, &req).await }
+                        async move { self.send_envelope::<E::Request, R>(&url, &req).await }
                     })
                     .await
             }
@@ -280,6 +288,21 @@ impl OneLinkClient {
             }
             other => other,
         }
+    }
+
+    /// A card query `E` for one card: its single record.
+    pub async fn query<E: CardQuery>(&self, card: &CardId) -> Result<E::Record, Error> {
+        let request = CardQueryRequest {
+            transid: String::new(),
+            token: String::new(),
+            card: CardFields::from(card),
+        };
+        let mut records = self.call::<E, E::Record>(request).await?;
+        records.pop().ok_or_else(|| Error::Decode {
+            url: self.url(E::METADATA.path),
+            detail: "status 0 but empty result".into(),
+            snippet: String::new(),
+        })
     }
 
     /// 23A12: a registration link for `card`. urlType 3 (inside a WeChat mini-program) or 6
@@ -300,21 +323,18 @@ impl OneLinkClient {
                 url_type.code()
             )));
         }
-        let card_fields = CardFields::from(card);
-        let user_phone = user_phone.map(|p| p.as_str().to_owned());
-        let results: Vec<RealNameRegResult> = self
-            .authed(wire::REAL_NAME_REG_PATH, false, |token, transid| {
-                RealNameRegRequest {
-                    transid,
-                    token,
-                    card: card_fields.clone(),
-                    user_phone: user_phone.clone(),
-                    url_type: Some(url_type.code().to_string()),
-                }
-            })
+        let request = RealNameRegRequest {
+            transid: String::new(),
+            token: String::new(),
+            card: CardFields::from(card),
+            user_phone: user_phone.map(|p| p.as_str().to_owned()),
+            url_type: Some(url_type.code().to_string()),
+        };
+        let results = self
+            .call::<IssueRegistrationLink, RealNameRegResult>(request)
             .await?;
         let r = results.into_iter().next().ok_or_else(|| Error::Decode {
-            url: self.url(wire::REAL_NAME_REG_PATH),
+            url: self.url(IssueRegistrationLink::METADATA.path),
             detail: "status 0 but empty result".into(),
             snippet: String::new(),
         })?;
@@ -334,39 +354,11 @@ impl OneLinkClient {
 
     /// 23A23: the card user's real-name registration state.
     pub async fn identity_info(&self, card: &CardId) -> Result<IdentityRegistrationInfo, Error> {
-        let card_fields = CardFields::from(card);
-        let mut r: Vec<IdentityRegistrationInfo> = self
-            .authed(wire::IDENTITY_INFO_PATH, true, |token, transid| {
-                CardQueryRequest {
-                    transid,
-                    token,
-                    card: card_fields.clone(),
-                }
-            })
-            .await?;
-        r.pop().ok_or_else(|| Error::Decode {
-            url: self.url(wire::IDENTITY_INFO_PATH),
-            detail: "status 0 but empty result".into(),
-            snippet: String::new(),
-        })
+        self.query::<QueryIdentityInfo>(card).await
     }
 
     /// 23A10: the older real-name status query.
     pub async fn real_name_status(&self, card: &CardId) -> Result<RealNameStatus, Error> {
-        let card_fields = CardFields::from(card);
-        let mut r: Vec<RealNameStatus> = self
-            .authed(wire::REAL_NAME_STATUS_PATH, true, |token, transid| {
-                CardQueryRequest {
-                    transid,
-                    token,
-                    card: card_fields.clone(),
-                }
-            })
-            .await?;
-        r.pop().ok_or_else(|| Error::Decode {
-            url: self.url(wire::REAL_NAME_STATUS_PATH),
-            detail: "status 0 but empty result".into(),
-            snippet: String::new(),
-        })
+        self.query::<QueryRealNameStatus>(card).await
     }
 }
