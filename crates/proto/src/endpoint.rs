@@ -35,9 +35,8 @@ pub enum Host {
     OneLink,
 }
 
-/// HTTP method.
+/// HTTP method (the carriers use these two only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Method {
     Get,
     Post,

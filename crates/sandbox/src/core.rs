@@ -3,8 +3,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use axum::handler::Handler;
+use axum::routing::{MethodFilter, MethodRouter};
+use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use cmcc_proto::codes::Code;
+use cmcc_proto::endpoint::{Endpoint, Method};
 use cmcc_proto::Platform;
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -273,6 +277,28 @@ impl Faults {
 
     pub fn clear(&self) {
         self.inner.lock().clear();
+    }
+}
+
+/// Routes built from the endpoint definitions of `cmcc-proto`: the path and every method the
+/// definition accepts, so the sandbox serves an endpoint exactly where the SDK calls it.
+pub trait EndpointRoutes<S> {
+    /// Serve the endpoint `E` with `handler`.
+    #[must_use]
+    fn endpoint<E: Endpoint, H: Handler<T, S>, T: 'static>(self, handler: H) -> Self;
+}
+
+impl<S: Clone + Send + Sync + 'static> EndpointRoutes<S> for Router<S> {
+    fn endpoint<E: Endpoint, H: Handler<T, S>, T: 'static>(self, handler: H) -> Self {
+        let mut methods = MethodRouter::new();
+        for m in E::METADATA.methods {
+            let filter = match m {
+                Method::Get => MethodFilter::GET,
+                Method::Post => MethodFilter::POST,
+            };
+            methods = methods.on(filter, handler.clone());
+        }
+        self.route(E::METADATA.path, methods)
     }
 }
 

@@ -719,3 +719,32 @@ async fn wxappid_check_for_mini_programs() {
         .await;
     assert_eq!(token_of(&v).0, "170001");
 }
+
+/// Routes come from the definitions in `cmcc_proto::endpoint`: every endpoint of both platforms
+/// is served at its path on each of its methods (answered, whatever the code, never 404/405).
+#[tokio::test]
+async fn every_defined_endpoint_is_served_on_each_of_its_methods() {
+    use cmcc_proto::endpoint::{Method, ALL};
+    let sb = Sbx::demo().await;
+    for m in ALL {
+        for method in m.methods {
+            let url = format!("{}{}", sb.base, m.path);
+            let req = match method {
+                Method::Get => sb.http.get(&url),
+                Method::Post => sb
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body("{}"),
+            };
+            let status = req.send().await.unwrap().status().as_u16();
+            assert!(
+                status != 404 && status != 405,
+                "{} {} {}: {status}",
+                m.name,
+                method.as_str(),
+                m.path
+            );
+        }
+    }
+}

@@ -5,7 +5,6 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use cmcc_proto::format::ExpandParams;
@@ -13,6 +12,7 @@ use cmcc_proto::wire::passport::{
     self as wire, GetTokenRequest, GetTokenResponse, H5GetTokenRequest, H5ImageQuery,
     H5TokenAnswer, H5TokenAnswerBody, H5TokenAnswerHeader, H5TokenEnvelope, TokenBody, TokenHeader,
 };
+use cmcc_proto::wire::passport::{H5GetToken, H5Image, MiniGetTokenInfo, UaidGetMobile};
 use cmcc_proto::Platform;
 use cmcc_proto::Timestamp17;
 use serde_json::json;
@@ -21,13 +21,14 @@ use super::network::{self, Fetch};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenRec};
 use super::{parse_object, referer, require, typed, Echo, Meta, Refusal, Service};
+use crate::core::EndpointRoutes;
 
 pub fn routes() -> Router<Service> {
     Router::new()
-        .route(wire::H5_IMAGE_PATH, get(h5_image))
-        .route(wire::H5_GET_TOKEN_PATH, post(h5_get_token))
-        .route(wire::MINI_GET_TOKEN_INFO_PATH, post(mini_get_token_info))
-        .route(wire::UAID_GET_MOBILE_PATH, post(uaid_get_mobile))
+        .endpoint::<H5Image, _, _>(h5_image)
+        .endpoint::<H5GetToken, _, _>(h5_get_token)
+        .endpoint::<MiniGetTokenInfo, _, _>(mini_get_token_info)
+        .endpoint::<UaidGetMobile, _, _>(uaid_get_mobile)
 }
 
 /// A token granted.

@@ -2,10 +2,10 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use cmcc_proto::crypto::decode_base64_lenient;
+use cmcc_proto::wire::passport::ImeiTokenValidate;
 use cmcc_proto::wire::passport::{
     self as wire, ImeiValidateRequest, ImeiValidateResponse, ImeiValidateResponseBody,
     ImeiValidateResponseHeader,
@@ -19,10 +19,11 @@ use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
 use super::verify_vm_mobile::server_app_checks;
 use super::{parse_object, require, typed, Echo, Meta, Refusal, Service};
+use crate::core::EndpointRoutes;
 use cmcc_proto::diagnose::{diagnose, Candidates};
 
 pub fn routes() -> Router<Service> {
-    Router::new().route(wire::IMEI_TOKEN_VALIDATE_PATH, post(validate_uaid))
+    Router::new().endpoint::<ImeiTokenValidate, _, _>(validate_uaid)
 }
 
 async fn validate_uaid(

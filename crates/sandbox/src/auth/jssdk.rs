@@ -6,14 +6,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
+use cmcc_proto::wire::passport::GetConnection;
 use cmcc_proto::wire::passport::{self as wire, GetConnectionRequest, GetConnectionResponse};
 use serde_json::json;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use super::network::{self, Net};
 use super::{Meta, Service};
+use crate::core::EndpointRoutes;
 
 pub use wire::GET_CONNECTION_PATH;
 
@@ -36,7 +38,7 @@ pub fn routes() -> Router<Service> {
     Router::new()
         .route(wire::H5_JSSDK_PATH, get(h5_js))
         .route(wire::MINI_JSSDK_PATH, get(mini_js))
-        .route(GET_CONNECTION_PATH, post(get_connection))
+        .endpoint::<GetConnection, _, _>(get_connection)
 }
 
 fn js(ctx: &Service, text: &str) -> Response {

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use cmcc_proto::crypto::decode_base64_lenient;
 use cmcc_proto::diagnose::{diagnose, Candidates};
 use cmcc_proto::ids::mask_number;
 use cmcc_proto::sign::{legacy_phone_num, split_phone_plaintext};
+use cmcc_proto::wire::passport::VerifyVmMobile;
 use cmcc_proto::wire::passport::{
     self as wire, VerifyRequest, VerifyResponse, VerifyResponseBody, VerifyResponseHeader,
 };
@@ -24,9 +24,10 @@ use super::get_token::{short, sign_failure};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenError};
 use super::{parse_object, require, typed_owned, Echo, Meta, Refusal, Service};
+use crate::core::EndpointRoutes;
 
 pub fn routes() -> Router<Service> {
-    Router::new().route(wire::VERIFY_VM_MOBILE_PATH, post(verify_number))
+    Router::new().endpoint::<VerifyVmMobile, _, _>(verify_number)
 }
 
 async fn verify_number(

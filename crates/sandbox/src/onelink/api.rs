@@ -1,43 +1,82 @@
-//! The carrier endpoints at their real paths: `/v5/ec/get/token`, 23A12
-//! `/v5/ec/secure/sim-real-name-reg`, 23A23 `/v5/ec/query/sim-identity-registration-info`,
-//! 23A10 `/v5/ec/query/sim-real-name-status`. GET and POST both; every answer is HTTP 200.
+//! The carrier endpoints, routed from their definitions in `cmcc_proto::wire::onelink` (token,
+//! 23A12, 23A23, 23A10; GET and POST both, every answer HTTP 200 with the envelope). [`serve`]
+//! is the one way a OneLink call is answered; [`card_query`] adds what every card API shares.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
+use cmcc_proto::endpoint::Endpoint;
 use cmcc_proto::format::parse_transid;
 use cmcc_proto::ids::{mask_number, IdError};
 use cmcc_proto::time::format_archive_time;
 use cmcc_proto::wire::onelink::{
-    CardQueryRequest, IdentityRegistrationInfo, RealNameRegRequest, RealNameStatus, TokenRequest,
-    TokenResult, UrlType, IDENTITY_INFO_PATH, REAL_NAME_REG_PATH, REAL_NAME_STATUS_PATH,
-    TOKEN_EXPIRED_STATUS, TOKEN_PATH,
+    Authenticated, CardQuery, Envelope, GetToken, IdentityRegistrationInfo, IssueRegistrationLink,
+    QueryIdentityInfo, QueryRealNameStatus, RealNameStatus, TokenResult, UrlType,
+    TOKEN_EXPIRED_STATUS,
 };
 use serde_json::json;
 
-use super::params::{self, Params};
+use super::inventory::Card as CardRecord;
+use super::params;
 use super::Service;
-use crate::core::Refusal;
+use crate::core::{EndpointRoutes, Refusal};
 
 pub fn routes() -> Router<Service> {
     Router::new()
-        .route(TOKEN_PATH, get(get_token).post(get_token))
-        .route(
-            REAL_NAME_REG_PATH,
-            get(issue_registration_link).post(issue_registration_link),
-        )
-        .route(
-            IDENTITY_INFO_PATH,
-            get(query_identity_info).post(query_identity_info),
-        )
-        .route(
-            REAL_NAME_STATUS_PATH,
-            get(query_real_name_status).post(query_real_name_status),
-        )
+        .endpoint::<GetToken, _, _>(get_token)
+        .endpoint::<IssueRegistrationLink, _, _>(issue_registration_link)
+        .endpoint::<QueryIdentityInfo, _, _>(query_identity_info)
+        .endpoint::<QueryRealNameStatus, _, _>(query_real_name_status)
+}
+
+/// What an endpoint's handler gets: the sandbox, the (virtual) time of the request, and the
+/// journal's view of the request, which the handler fills in as it learns who is asking.
+pub(super) struct Call<'a> {
+    pub app: &'a Service,
+    pub now: DateTime<Utc>,
+    pub detail: serde_json::Value,
+}
+
+/// Serve one call of the OneLink API `E`: a queued fault, or the request read from any of the
+/// three styles into `E::Request` (12001 if it cannot be), `handle` run on it, the records
+/// answered in the envelope (or the refusal's code), the outcome journaled.
+async fn serve<E, R>(
+    app: &Service,
+    request: (&Uri, &HeaderMap, &Bytes),
+    handle: impl FnOnce(&mut Call<'_>, E::Request) -> Result<Vec<R>, Refusal>,
+) -> Response
+where
+    E: Endpoint<Response = Envelope<R>>,
+    R: serde::Serialize,
+{
+    let path = E::METADATA.path;
+    if let Some(r) = app.fault(path).await {
+        return r;
+    }
+    let (uri, headers, body) = request;
+    let mut call = Call {
+        app,
+        now: app.core.clock.now(),
+        detail: serde_json::Value::Null,
+    };
+    let outcome = params::collect(uri.query(), headers, body)
+        .and_then(|p| p.parse::<E::Request>())
+        .map_err(|e| refuse("12001", e))
+        .and_then(|req| handle(&mut call, req));
+    let detail = call.detail;
+    match outcome {
+        Ok(records) => {
+            app.journal(path, "0", "", detail);
+            params::ok(records)
+        }
+        Err(e) => {
+            app.journal(path, &e.code, &e.reason, detail);
+            params::error(&e.code)
+        }
+    }
 }
 
 fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
@@ -56,24 +95,6 @@ impl Service {
         Some(params::fault_answer(&code))
     }
 
-    fn finish(
-        &self,
-        path: &str,
-        outcome: Result<Response, Refusal>,
-        detail: serde_json::Value,
-    ) -> Response {
-        match outcome {
-            Ok(r) => {
-                self.journal(path, "0", "", detail);
-                r
-            }
-            Err(e) => {
-                self.journal(path, &e.code, &e.reason, detail);
-                params::error(&e.code)
-            }
-        }
-    }
-
     /// transid: present always; its format only in strict mode.
     fn check_transid(&self, transid: &str, appid: &str) -> Result<(), Refusal> {
         if transid.trim().is_empty() {
@@ -85,13 +106,14 @@ impl Service {
         Ok(())
     }
 
-    /// The enterprise behind a token (12021 for unknown or expired).
-    fn authenticate(
+    /// The enterprise behind a request's token (12021 for unknown or expired), and its transid
+    /// checked.
+    pub(super) fn authenticate(
         &self,
-        token: &str,
-        transid: &str,
+        req: &impl Authenticated,
         now: DateTime<Utc>,
     ) -> Result<String, Refusal> {
+        let (token, transid) = req.credentials();
         let appid = self
             .state
             .tokens
@@ -102,10 +124,6 @@ impl Service {
         self.check_transid(transid, &appid)?;
         Ok(appid)
     }
-}
-
-fn collect(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Params, Refusal> {
-    params::collect(uri.query(), headers, body).map_err(|e| refuse("12001", e))
 }
 
 fn card_refusal(e: &IdError) -> Refusal {
@@ -121,14 +139,9 @@ async fn get_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = app.fault(TOKEN_PATH).await {
-        return r;
-    }
-    let mut detail = serde_json::Value::Null;
-    let outcome = (|| {
-        let p = collect(&uri, &headers, &body)?;
-        let req: TokenRequest = p.parse().map_err(|e| refuse("12001", e))?;
-        detail = json!({ "appid": req.appid, "refresh": req.refresh });
+    serve::<GetToken, _>(&app, (&uri, &headers, &body), |call, req| {
+        call.detail = json!({ "appid": req.appid, "refresh": req.refresh });
+        let app = call.app;
         if req.appid.trim().is_empty() || req.password.is_empty() {
             return Err(refuse("12001", "appid and password are required"));
         }
@@ -147,17 +160,17 @@ async fn get_token(
         let cfg = &app.state.config;
         let issued = app.state.tokens.lock().issue(
             req.appid.trim(),
-            app.core.clock.now(),
+            call.now,
             cfg.token_ttl_secs,
             cfg.old_token_policy,
             refresh,
         );
-        Ok(params::ok(vec![TokenResult {
+        Ok(vec![TokenResult {
             token: issued.token,
             ttl: issued.ttl,
-        }]))
-    })();
-    app.finish(TOKEN_PATH, outcome, detail)
+        }])
+    })
+    .await
 }
 
 async fn issue_registration_link(
@@ -166,17 +179,11 @@ async fn issue_registration_link(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = app.fault(REAL_NAME_REG_PATH).await {
-        return r;
-    }
-    let now = app.core.clock.now();
-    let mut detail = serde_json::Value::Null;
-    let outcome = (|| {
-        let p = collect(&uri, &headers, &body)?;
-        let req: RealNameRegRequest = p.parse().map_err(|e| refuse("12001", e))?;
-        let appid = app.authenticate(&req.token, &req.transid, now)?;
+    serve::<IssueRegistrationLink, _>(&app, (&uri, &headers, &body), |call, req| {
+        let (app, now) = (call.app, call.now);
+        let appid = app.authenticate(&req, now)?;
         let id = req.card.card_id().map_err(|e| card_refusal(&e))?;
-        detail = json!({ "appid": appid, "card": id.to_string(), "urlType": req.url_type });
+        call.detail = json!({ "appid": appid, "card": id.to_string(), "urlType": req.url_type });
         let url_type = match req.url_type() {
             Some(UrlType::MiniProgram) => 3,
             Some(UrlType::H5JumpMiniProgram | UrlType::MiniProgramH5) => 6,
@@ -224,38 +231,32 @@ async fn issue_registration_link(
                 tracing::error!(error = %e, "cannot issue a registration link");
                 refuse("999999", "internal error")
             })?;
-        Ok(params::ok(vec![result]))
-    })();
-    app.finish(REAL_NAME_REG_PATH, outcome, detail)
+        Ok(vec![result])
+    })
+    .await
 }
 
-/// Common part of 23A23 and 23A10: the card's registration as of now, if any.
-fn query_card(
+/// Serve the card query `E`: authenticate, find the enterprise's card (12011 otherwise), and
+/// answer the record `answer` makes of it. Every card API is one of these.
+async fn card_query<E: CardQuery>(
     app: &Service,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-    now: DateTime<Utc>,
-    detail: &mut serde_json::Value,
-) -> Result<Option<(String, String)>, Refusal> {
-    let p = collect(uri, headers, body)?;
-    let req: CardQueryRequest = p.parse().map_err(|e| refuse("12001", e))?;
-    let appid = app.authenticate(&req.token, &req.transid, now)?;
-    let id = req.card.card_id().map_err(|e| card_refusal(&e))?;
-    *detail =
-        json!({ "appid": appid, "card": format!("{}={}", id.field(), mask_number(id.value())) });
-    let inv = app.state.inventory.read();
-    let c = inv
-        .find(&id)
-        .map(|i| &inv.cards[i])
-        .filter(|c| c.appid == appid)
-        .ok_or_else(|| refuse("12011", "no such card for this enterprise"))?;
-    Ok(c.registered_at(now).map(|r| {
-        (
-            r.registration_type.clone(),
-            format_archive_time(r.archive_time),
-        )
-    }))
+    request: (&Uri, &HeaderMap, &Bytes),
+    answer: impl FnOnce(&CardRecord, DateTime<Utc>) -> E::Record,
+) -> Response {
+    serve::<E, E::Record>(app, request, |call, req| {
+        let (app, now) = (call.app, call.now);
+        let appid = app.authenticate(&req, now)?;
+        let id = req.card.card_id().map_err(|e| card_refusal(&e))?;
+        call.detail = json!({ "appid": appid, "card": format!("{}={}", id.field(), mask_number(id.value())) });
+        let inv = app.state.inventory.read();
+        let card = inv
+            .find(&id)
+            .map(|i| &inv.cards[i])
+            .filter(|c| c.appid == appid)
+            .ok_or_else(|| refuse("12011", "no such card for this enterprise"))?;
+        Ok(vec![answer(card, now)])
+    })
+    .await
 }
 
 async fn query_identity_info(
@@ -264,27 +265,21 @@ async fn query_identity_info(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = app.fault(IDENTITY_INFO_PATH).await {
-        return r;
-    }
-    let now = app.core.clock.now();
-    let mut detail = serde_json::Value::Null;
-    let outcome = query_card(&app, &uri, &headers, &body, now, &mut detail).map(|reg| {
-        let info = match reg {
-            Some((t, archived)) => IdentityRegistrationInfo {
+    card_query::<QueryIdentityInfo>(&app, (&uri, &headers, &body), |card, now| {
+        match card.registered_at(now) {
+            Some(r) => IdentityRegistrationInfo {
                 status: "1".into(),
-                registration_type: Some(t),
-                archive_time: Some(archived),
+                registration_type: Some(r.registration_type.clone()),
+                archive_time: Some(format_archive_time(r.archive_time)),
             },
             None => IdentityRegistrationInfo {
                 status: "0".into(),
                 registration_type: None,
                 archive_time: None,
             },
-        };
-        params::ok(vec![info])
-    });
-    app.finish(IDENTITY_INFO_PATH, outcome, detail)
+        }
+    })
+    .await
 }
 
 async fn query_real_name_status(
@@ -293,15 +288,13 @@ async fn query_real_name_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = app.fault(REAL_NAME_STATUS_PATH).await {
-        return r;
-    }
-    let now = app.core.clock.now();
-    let mut detail = serde_json::Value::Null;
-    let outcome = query_card(&app, &uri, &headers, &body, now, &mut detail).map(|reg| {
-        params::ok(vec![RealNameStatus {
-            real_name_status: if reg.is_some() { "1" } else { "0" }.into(),
-        }])
-    });
-    app.finish(REAL_NAME_STATUS_PATH, outcome, detail)
+    card_query::<QueryRealNameStatus>(&app, (&uri, &headers, &body), |card, now| RealNameStatus {
+        real_name_status: if card.registered_at(now).is_some() {
+            "1"
+        } else {
+            "0"
+        }
+        .into(),
+    })
+    .await
 }
