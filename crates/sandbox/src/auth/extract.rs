@@ -29,6 +29,31 @@ impl Service {
         ))
     }
 
+    /// Serve one call of the endpoint at `path`: a queued fault, or `run` on the body parsed as
+    /// a JSON object (130032 if it is not one); the outcome journaled with its code. Every
+    /// auth-platform endpoint answers through this, then builds its answer from the outcome.
+    pub(super) async fn serve<T>(
+        &self,
+        path: &str,
+        body: &[u8],
+        run: impl FnOnce(serde_json::Value) -> Result<Served<T>, Refusal>,
+    ) -> Result<T, Refusal> {
+        let outcome = match self.fault(path).await {
+            Some(r) => Err(r),
+            None => super::parse_object(body).and_then(run),
+        };
+        match outcome {
+            Ok(s) => {
+                self.journal(path, s.code, "", s.detail);
+                Ok(s.value)
+            }
+            Err(r) => {
+                self.journal(path, &r.code, &r.reason, r.detail.clone());
+                Err(r)
+            }
+        }
+    }
+
     pub(super) fn journal(
         &self,
         path: &str,
@@ -41,6 +66,15 @@ impl Service {
         }
         self.core.record("auth", path, code, reason, detail)
     }
+}
+
+/// A call that succeeded: what the endpoint answers, its result code, and what the journal
+/// shows of it.
+#[derive(Debug)]
+pub struct Served<T> {
+    pub value: T,
+    pub code: &'static str,
+    pub detail: serde_json::Value,
 }
 
 /// What every handler needs from the request besides its body.

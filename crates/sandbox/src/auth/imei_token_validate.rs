@@ -14,11 +14,10 @@ use cmcc_proto::Platform;
 use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
-use super::get_token::{short, sign_failure};
+use super::checks::{server_app_checks, short, sign_failure};
 use super::tenant::{CodeTable, Product};
 use super::tokens::TokenError;
-use super::verify_vm_mobile::server_app_checks;
-use super::{parse_object, require, typed, Echo, Meta, Refusal, Service};
+use super::{require, typed, Echo, Meta, Refusal, Served, Service};
 use crate::core::EndpointRoutes;
 use cmcc_proto::diagnose::{diagnose, Candidates};
 
@@ -33,17 +32,18 @@ async fn validate_uaid(
 ) -> Json<ImeiValidateResponse> {
     let path = wire::IMEI_TOKEN_VALIDATE_PATH;
     let now = ctx.core.clock.now();
-    let outcome = match ctx.fault(path).await {
-        Some(r) => Err(r),
-        None => parse_object(&body).and_then(|v| check(&ctx, &meta, &v, now)),
-    };
+    let outcome = ctx
+        .serve(path, &body, |v| {
+            Ok(Served {
+                value: check(&ctx, &meta, &v, now)?,
+                code: "000000",
+                detail: json!({}),
+            })
+        })
+        .await;
     let (code, text, uaid) = match outcome {
-        Ok(uaid) => {
-            ctx.journal(path, "000000", "", json!({}));
-            ("000000".to_owned(), "成功".to_owned(), Some(uaid))
-        }
+        Ok(uaid) => ("000000".to_owned(), "成功".to_owned(), Some(uaid)),
         Err(r) => {
-            ctx.journal(path, &r.code, &r.reason, r.detail.clone());
             let t = r.text(Platform::Passport);
             (r.code, t, None)
         }

@@ -21,6 +21,7 @@
 //! | [`persist`] | the optional state file |
 
 pub mod admin;
+pub mod checks;
 pub mod config;
 pub mod counters;
 pub mod describe;
@@ -47,7 +48,7 @@ use cmcc_proto::Timestamp17;
 use parking_lot::{Mutex, RwLock};
 
 pub use config::{AuthConfig, Settings};
-pub use extract::{Echo, Meta, Service};
+pub use extract::{Echo, Meta, Served, Service};
 pub use reject::{desc, Refusal};
 use reject::{parse_object, require, typed, typed_owned};
 

@@ -1,8 +1,6 @@
 //! verifyVmMobileApi (seed 004 §3): is this number the device's own? `000` / `001`, or one of
 //! the error codes of §3.2.2 and the appendix.
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::{Json, Router};
@@ -19,11 +17,11 @@ use cmcc_proto::Platform;
 use cmcc_proto::{SignAlg, Timestamp17};
 use serde_json::json;
 
+use super::checks::{server_app_checks, short, sign_failure};
 use super::counters::Hold;
-use super::get_token::{short, sign_failure};
 use super::tenant::{App, CodeTable, Product};
 use super::tokens::{fingerprint_hash, TokenError};
-use super::{parse_object, require, typed_owned, Echo, Meta, Refusal, Service};
+use super::{require, typed_owned, Echo, Meta, Refusal, Served, Service};
 use crate::core::EndpointRoutes;
 
 pub fn routes() -> Router<Service> {
@@ -38,19 +36,20 @@ async fn verify_number(
     let path = wire::VERIFY_VM_MOBILE_PATH;
     let now = ctx.core.clock.now();
     // The envelope echoes msgId/appId even when the request is rejected.
-    let parsed = parse_object(&body);
     let Echo { msg_id, app_id, .. } = Echo::header(&body);
-    let outcome = match ctx.fault(path).await {
-        Some(r) => Err(r),
-        None => parsed.and_then(|v| check(&ctx, &meta, v, now)),
-    };
+    let outcome = ctx
+        .serve(path, &body, |v| {
+            let (code, detail) = check(&ctx, &meta, v, now)?;
+            Ok(Served {
+                value: code,
+                code,
+                detail,
+            })
+        })
+        .await;
     let (code, text) = match outcome {
-        Ok((code, detail)) => {
-            ctx.journal(path, code, "", detail);
-            (code.to_owned(), super::desc(code))
-        }
+        Ok(code) => (code.to_owned(), super::desc(code)),
         Err(r) => {
-            ctx.journal(path, &r.code, &r.reason, r.detail.clone());
             let t = r.text(Platform::Passport);
             (r.code, t)
         }
@@ -68,36 +67,6 @@ async fn verify_number(
             expand_params: String::new(),
         },
     })
-}
-
-/// App-level checks shared with imeiTokenValidate: existence, IP, entitlement, validity, key.
-pub(super) fn server_app_checks(
-    ctx: &Service,
-    meta: &Meta,
-    app_id: &str,
-    products: &[Product],
-) -> Result<Arc<App>, Refusal> {
-    let app = ctx
-        .state
-        .app(app_id)
-        .ok_or_else(|| Refusal::new("110022", "no such appId").desc("应用ID不存在"))?;
-    if !app.cfg.server_ips.is_empty() {
-        let ip = meta.ip.map(|i| i.to_string()).unwrap_or_default();
-        if !app.cfg.server_ips.iter().any(|a| a.trim() == ip) {
-            return Err(Refusal::new(
-                "110004",
-                format!("caller IP {ip:?} is not on the app's allow-list"),
-            )
-            .detail(json!({"seen_ip": ip, "registered": app.cfg.server_ips})));
-        }
-    }
-    if !products.iter().any(|p| app.entitled(*p)) {
-        return Err(
-            Refusal::new("110023", format!("the app is not entitled to {products:?}"))
-                .detail(json!({"entitlements": app.cfg.entitlements})),
-        );
-    }
-    Ok(app)
 }
 
 fn check(

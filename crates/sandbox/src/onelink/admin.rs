@@ -6,6 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use cmcc_proto::wire::onelink::{CardFields, Envelope, PushRecord, REG_STATUS_SUCCESS};
 use cmcc_proto::Secret;
 use serde::Deserialize;
 use serde_json::json;
@@ -350,10 +351,17 @@ async fn synthetic_pushes(
     let mut ids = Vec::with_capacity(b.count.min(100_000) as usize);
     for n in 0..b.count.min(100_000) {
         let busi_seq = format!("SYN{n:08}");
-        let body = json!({
-            "status": "0", "message": "正确",
-            "result": [{ "regStatus": "1", "regMsg": "实名登记成功", "busiSeq": busi_seq, "msisdn": "1440000000001" }],
-        });
+        let record = PushRecord {
+            reg_status: REG_STATUS_SUCCESS.into(),
+            reg_msg: "实名登记成功".into(),
+            busi_seq: busi_seq.clone(),
+            card: CardFields {
+                msisdn: Some("1440000000001".into()),
+                ..CardFields::default()
+            },
+            extra: std::collections::BTreeMap::new(),
+        };
+        let body = serde_json::to_value(Envelope::ok(vec![record])).unwrap_or_default();
         ids.push(app.state.pushes.create(&b.appid, &busi_seq, body, now));
     }
     Json(json!({ "queued": ids.len(), "first": ids.first(), "last": ids.last() })).into_response()
