@@ -2,9 +2,7 @@
 //! 23A12, 23A23, 23A10; GET and POST both, every answer HTTP 200 with the envelope). [`serve`]
 //! is the one way a OneLink call is answered; [`card_query`] adds what every card API shares.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -20,7 +18,7 @@ use cmcc_proto::wire::onelink::{
 use serde_json::json;
 
 use super::inventory::Card as CardRecord;
-use super::params;
+use super::params::{self, RawCall};
 use super::Service;
 use crate::core::{EndpointRoutes, Refusal};
 
@@ -45,7 +43,7 @@ pub(super) struct Call<'a> {
 /// answered in the envelope (or the refusal's code), the outcome journaled.
 async fn serve<E, R>(
     app: &Service,
-    request: (&Uri, &HeaderMap, &Bytes),
+    raw: &RawCall,
     handle: impl FnOnce(&mut Call<'_>, E::Request) -> Result<Vec<R>, Refusal>,
 ) -> Response
 where
@@ -56,13 +54,13 @@ where
     if let Some(r) = app.fault(path).await {
         return r;
     }
-    let (uri, headers, body) = request;
     let mut call = Call {
         app,
         now: app.core.clock.now(),
         detail: serde_json::Value::Null,
     };
-    let outcome = params::collect(uri.query(), headers, body)
+    let outcome = raw
+        .params()
         .and_then(|p| p.parse::<E::Request>())
         .map_err(|e| refuse("12001", e))
         .and_then(|req| handle(&mut call, req));
@@ -133,13 +131,8 @@ fn card_refusal(e: &IdError) -> Refusal {
     }
 }
 
-async fn get_token(
-    State(app): State<Service>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    serve::<GetToken, _>(&app, (&uri, &headers, &body), |call, req| {
+async fn get_token(State(app): State<Service>, raw: RawCall) -> Response {
+    serve::<GetToken, _>(&app, &raw, |call, req| {
         call.detail = json!({ "appid": req.appid, "refresh": req.refresh });
         let app = call.app;
         if req.appid.trim().is_empty() || req.password.is_empty() {
@@ -173,13 +166,8 @@ async fn get_token(
     .await
 }
 
-async fn issue_registration_link(
-    State(app): State<Service>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    serve::<IssueRegistrationLink, _>(&app, (&uri, &headers, &body), |call, req| {
+async fn issue_registration_link(State(app): State<Service>, raw: RawCall) -> Response {
+    serve::<IssueRegistrationLink, _>(&app, &raw, |call, req| {
         let (app, now) = (call.app, call.now);
         let appid = app.authenticate(&req, now)?;
         let id = req.card.card_id().map_err(|e| card_refusal(&e))?;
@@ -240,10 +228,10 @@ async fn issue_registration_link(
 /// answer the record `answer` makes of it. Every card API is one of these.
 async fn card_query<E: CardQuery>(
     app: &Service,
-    request: (&Uri, &HeaderMap, &Bytes),
+    raw: &RawCall,
     answer: impl FnOnce(&CardRecord, DateTime<Utc>) -> E::Record,
 ) -> Response {
-    serve::<E, E::Record>(app, request, |call, req| {
+    serve::<E, E::Record>(app, raw, |call, req| {
         let (app, now) = (call.app, call.now);
         let appid = app.authenticate(&req, now)?;
         let id = req.card.card_id().map_err(|e| card_refusal(&e))?;
@@ -259,36 +247,24 @@ async fn card_query<E: CardQuery>(
     .await
 }
 
-async fn query_identity_info(
-    State(app): State<Service>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    card_query::<QueryIdentityInfo>(&app, (&uri, &headers, &body), |card, now| {
-        match card.registered_at(now) {
-            Some(r) => IdentityRegistrationInfo {
-                status: "1".into(),
-                registration_type: Some(r.registration_type.clone()),
-                archive_time: Some(format_archive_time(r.archive_time)),
-            },
-            None => IdentityRegistrationInfo {
-                status: "0".into(),
-                registration_type: None,
-                archive_time: None,
-            },
-        }
+async fn query_identity_info(State(app): State<Service>, raw: RawCall) -> Response {
+    card_query::<QueryIdentityInfo>(&app, &raw, |card, now| match card.registered_at(now) {
+        Some(r) => IdentityRegistrationInfo {
+            status: "1".into(),
+            registration_type: Some(r.registration_type.clone()),
+            archive_time: Some(format_archive_time(r.archive_time)),
+        },
+        None => IdentityRegistrationInfo {
+            status: "0".into(),
+            registration_type: None,
+            archive_time: None,
+        },
     })
     .await
 }
 
-async fn query_real_name_status(
-    State(app): State<Service>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    card_query::<QueryRealNameStatus>(&app, (&uri, &headers, &body), |card, now| RealNameStatus {
+async fn query_real_name_status(State(app): State<Service>, raw: RawCall) -> Response {
+    card_query::<QueryRealNameStatus>(&app, &raw, |card, now| RealNameStatus {
         real_name_status: if card.registered_at(now).is_some() {
             "1"
         } else {

@@ -11,6 +11,40 @@ use cmcc_proto::wire::onelink::Envelope;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// A OneLink request as it arrived: the query and the body, read by [`collect`] in any style.
+#[derive(Debug)]
+pub struct RawCall {
+    pub uri: axum::http::Uri,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawCall {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let body = Bytes::from_request(
+            axum::extract::Request::from_parts(parts.clone(), body),
+            state,
+        )
+        .await
+        .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+impl RawCall {
+    /// The parameters, whatever the style.
+    pub fn params(&self) -> Result<Params, String> {
+        collect(self.uri.query(), &self.headers, &self.body)
+    }
+}
+
 /// Request parameters as strings, whatever the style. Body fields win over query fields.
 pub fn collect(query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> Result<Params, String> {
     let mut map = BTreeMap::new();
