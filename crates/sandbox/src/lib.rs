@@ -4,7 +4,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`core`] | what both platforms share: the virtual clock, the journal, fault injection |
+//! | [`core`] | what both platforms share: the virtual clock, the journal, fault injection, refusals, routes from endpoint definitions |
 //! | [`auth`] | the auth platform of seeds 001/002/004: H5 and mini-program number verification, UAID, the JSSDK |
 //! | [`onelink`] | OneLink of seed 000: token, IoT-card real-name registration, the registration page, result push, status |
 //! | [`body_limit`] | oversized requests answered in the platform's envelope, `Connection: close` |

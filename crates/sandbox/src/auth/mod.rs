@@ -4,15 +4,16 @@
 //! | module | what |
 //! |---|---|
 //! | [`config`] | `[auth]` of the configuration, run-time settings |
-//! | [`reject`] | rejections, code texts, the body checks (130032, 130010) |
-//! | [`extract`] | router state with fault/journal helpers, request metadata, the msgId/appId echo |
+//! | [`reject`] | code texts, the body checks (130032, 130010) |
+//! | [`extract`] | the router state [`Service`] with `serve` (fault, body, journal: every endpoint answers through it), request metadata, the msgId/appId echo |
+//! | [`checks`] | checks several endpoints make: the app, the getToken rate, signature failures |
 //! | [`describe`] | the credentials printer |
 //! | [`tenant`] | apps (appId, keys, entitlements, allow-lists, validity, caps, lifetimes) |
 //! | [`network`] | the virtual cellular network: devices, number segments, magic numbers |
 //! | [`counters`] | usage count, daily cap and rate, checked and counted atomically |
 //! | [`tokens`] | compact single-use tokens with lifetimes, swept when expired |
 //! | [`referer`] | referer/origin rules of seed 004 §2.3 |
-//! | [`get_token`] | H5 getToken, mini-program getTokenInfo, UAID getMobile |
+//! | [`get_token`] | H5 image and getToken, mini-program getTokenInfo, UAID getMobile |
 //! | [`images`] | the H5 JSSDK's getMobile.htm image requests, waiting for their getToken |
 //! | [`verify_vm_mobile`] | verifyVmMobileApi: 000/001 and its error codes |
 //! | [`imei_token_validate`] | imeiTokenValidate: the UAID |

@@ -1,6 +1,6 @@
 //! The carrier endpoints, routed from their definitions in `cmcc_proto::wire::onelink` (token,
-//! 23A12, 23A23, 23A10; GET and POST both, every answer HTTP 200 with the envelope). [`serve`]
-//! is the one way a OneLink call is answered; [`card_query`] adds what every card API shares.
+//! 23A12, 23A23, 23A10; GET and POST both, every answer HTTP 200 with the envelope). `serve`
+//! is the one way a OneLink call is answered; `card_query` adds what every card API shares.
 
 use axum::extract::State;
 use axum::response::Response;

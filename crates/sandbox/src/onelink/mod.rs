@@ -7,7 +7,7 @@
 //! | [`inventory`] | enterprises and cards (msisdn/iccid/imsi kept consistent), magic cards |
 //! | [`tokens`] | tokens, ttl, the old-token policy |
 //! | [`params`] | GET query / POST JSON / POST form in, the envelope out |
-//! | [`api`] | the four carrier endpoints |
+//! | [`api`] | the carrier endpoints, routed from their definitions; `serve` and `card_query` |
 //! | [`registration`] | links, submissions, outcomes |
 //! | [`page`] | the H5 registration page and the mini-program stand-in |
 //! | [`push`] | the push dispatcher and its delivery log |

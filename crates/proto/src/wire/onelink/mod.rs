@@ -1,5 +1,5 @@
 //! OneLink (seed 000): the endpoint definitions, the answer envelope, then the wire types of
-//! each family ([`token`], [`card`], [`registration`], [`push`]), all re-exported here.
+//! each family (`token`, `card`, `registration`, `push`), all re-exported here.
 
 mod card;
 mod push;

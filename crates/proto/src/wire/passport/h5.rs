@@ -37,7 +37,7 @@ pub struct H5GetTokenRequest {
     pub user_information: Option<String>,
 }
 
-/// Query of the image request ([`H5_IMAGE_PATH`]).
+/// Query of the image request ([`H5Image`](super::H5Image)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct H5ImageQuery {
@@ -57,7 +57,7 @@ pub struct H5ImageQuery {
     pub user_information: String,
 }
 
-/// Header of the carrier JSSDK's getToken POST ([`H5_GET_TOKEN_PATH`], after the image).
+/// Header of the carrier JSSDK's getToken POST ([`H5GetToken`](super::H5GetToken), after the image).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct H5TokenHeader {

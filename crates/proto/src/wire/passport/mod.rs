@@ -1,5 +1,5 @@
 //! The auth platform (cmpassport): the endpoint definitions, then the wire types of each family
-//! ([`get_token`], [`h5`], [`verify`], [`uaid`]), all re-exported here.
+//! (`get_token`, `h5`, `verify`, `uaid`), all re-exported here.
 
 mod get_token;
 mod h5;

@@ -1,5 +1,5 @@
-//! The getToken family: the H5 JSSDK's image request and getToken ([`h5`]: preSign signed
-//! with the customer key), the mini-program getTokenInfo and UAID getMobile ([`md5`]: MD5
+//! The getToken family: the H5 JSSDK's image request and getToken (`h5`: preSign signed
+//! with the customer key), the mini-program getTokenInfo and UAID getMobile (`md5`: MD5
 //! sign), and what they share: the answer and the token issued for the device.
 
 mod h5;
