@@ -29,6 +29,9 @@ pub enum Platform {
 pub enum Source {
     /// Stated by a seed document.
     Seed,
+    /// Not in a carrier document, but shown by public client code of the platform ("public
+    /// integrations" in docs/PROTOCOL-NOTES.md).
+    Integrations,
     /// Not published; the project's documented assumption ("our choice" in docs/PROTOCOL-NOTES.md).
     Choice,
 }
@@ -90,6 +93,22 @@ const fn choice(
         seen_in: "OneLink v5 interfaces",
         source: Source::Choice,
         billable: false,
+    }
+}
+
+/// A OneLink code that public integrations show.
+const fn seen(
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    retryable: bool,
+    hint: Option<&'static str>,
+    seen_in: &'static str,
+) -> CodeInfo {
+    CodeInfo {
+        source: Source::Integrations,
+        seen_in,
+        ..choice(code, zh, en, retryable, hint)
     }
 }
 
@@ -182,6 +201,23 @@ pub static TABLE: &[CodeInfo] = &[
     choice("12012", "同一卡号同一类型一分钟内仅可调用一次", "One registration request per card per urlType per minute.", true, Some("Reuse the link you got; wait a minute before asking again.")),
     choice("12013", "该卡已完成实名登记", "The card is already real-name registered.", false, Some("Query 23A23 for its status; nothing to do.")),
     choice("12014", "该卡状态不允许实名登记", "The card's state does not allow registration.", false, None),
+    // ---- OneLink fleet APIs (public integrations; the texts are cmcc's where none is public)
+    seen("12047", "该卡已处于开通/激活状态", "The card (or its data) is already on / active: nothing changed.", false,
+        Some("Treat it as done: the card is already in the state you asked for."), "23M07, 23S03 (clients treat it as success)"),
+    seen("12048", "该卡已处于关闭/停机状态", "The card (or its data) is already off / stopped: nothing changed.", false,
+        Some("Treat it as done: the card is already in the state you asked for."), "23M07, 23S03 (clients treat it as success)"),
+    choice("12015", "同一卡号同类操作过于频繁", "The same change for this card was made too recently.", true,
+        Some("Changes to one card are allowed once per window (3 minutes by default); wait and check the card's status before asking again.")),
+    choice("12016", "批量卡号数量超过限制", "A batch takes at most 100 cards, joined by _.", false,
+        Some("Split the cards into batches of 100 or fewer (the SDK's batch helper does).")),
+    choice("12017", "当前状态不允许该操作", "The card's current status does not allow this change.", false,
+        Some("Query 25S04 for the card's status; each operType starts from one status.")),
+    choice("12018", "jobId不存在", "No such batch job for this enterprise.", false,
+        Some("Use the jobId 23S06 answered, with the same appid.")),
+    choice("12019", "APN不存在", "The card has no such APN.", false,
+        Some("Use an APN name the card has (25U04 lists them).")),
+    choice("12030", "调用频率超限", "Too many calls per second for this enterprise.", true,
+        Some("Throttle the calls; back off and retry queries.")),
 ];
 
 /// A result code as the carrier sent it. Any string is accepted.

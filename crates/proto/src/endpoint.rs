@@ -141,6 +141,19 @@ pub const ALL: &[Metadata] = &[
     crate::wire::onelink::IssueRegistrationLink::METADATA,
     crate::wire::onelink::QueryIdentityInfo::METADATA,
     crate::wire::onelink::QueryRealNameStatus::METADATA,
+    crate::wire::onelink::QueryCardStatus::METADATA,
+    crate::wire::onelink::QueryBasicInfo::METADATA,
+    crate::wire::onelink::QueryImei::METADATA,
+    crate::wire::onelink::QueryDataUsage::METADATA,
+    crate::wire::onelink::QueryDataMargin::METADATA,
+    crate::wire::onelink::QuerySessions::METADATA,
+    crate::wire::onelink::QueryFunctionStatus::METADATA,
+    crate::wire::onelink::ResetGprs::METADATA,
+    crate::wire::onelink::ChangeStatus::METADATA,
+    crate::wire::onelink::BatchChangeStatus::METADATA,
+    crate::wire::onelink::QueryBatchJob::METADATA,
+    crate::wire::onelink::SwitchApn::METADATA,
+    crate::wire::onelink::QueryBatchCardInfo::METADATA,
 ];
 
 #[cfg(test)]

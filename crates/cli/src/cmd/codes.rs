@@ -108,6 +108,7 @@ fn joined(e: &Entry, f: impl Fn(&CodeInfo) -> &str) -> String {
 fn source_line(r: &CodeInfo) -> String {
     match r.source {
         Source::Seed => format!("carrier document ({})", r.seen_in),
+        Source::Integrations => format!("public integrations ({})", r.seen_in),
         Source::Choice => format!(
             "{}: not in the carrier's published documents; the sandbox's assumption",
             r.seen_in

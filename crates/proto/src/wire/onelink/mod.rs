@@ -2,11 +2,13 @@
 //! each family (`token`, `card`, `registration`, `push`), all re-exported here.
 
 mod card;
+mod fleet;
 mod push;
 mod registration;
 mod token;
 
 pub use card::*;
+pub use fleet::*;
 pub use push::*;
 pub use registration::*;
 pub use token::*;
@@ -113,10 +115,18 @@ macro_rules! authenticated {
         }
     )*};
 }
-authenticated!(RealNameRegRequest, CardQueryRequest);
+authenticated!(
+    RealNameRegRequest,
+    CardQueryRequest,
+    StatusChangeRequest,
+    BatchStatusChangeRequest,
+    BatchJobRequest,
+    ApnSwitchRequest,
+    BatchCardInfoRequest,
+);
 
 /// A OneLink API whose request is one card (plus token and transid), answered with records of
-/// `Self::Record`: the status queries, and every card API of the fleet operations.
+/// `Self::Record`: the status queries, and the single-card APIs of fleet operations.
 pub trait CardQuery:
     Endpoint<Request = CardQueryRequest, Response = Envelope<Self::Record>>
 {
@@ -189,6 +199,103 @@ impl Endpoint for QueryRealNameStatus {
 impl CardQuery for QueryRealNameStatus {
     type Record = RealNameStatus;
 }
+
+/// One fleet definition: the single-card APIs (a [`CardQuery`]) and the others.
+macro_rules! fleet {
+    ($(#[$doc:meta])* $name:ident, $api:literal, $summary:literal, $path:literal, retry_safe: $safe:literal,
+     $req:ty => card $rec:ty) => {
+        fleet!($(#[$doc])* $name, $api, $summary, $path, retry_safe: $safe, $req => $rec);
+        impl CardQuery for $name {
+            type Record = $rec;
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, $api:literal, $summary:literal, $path:literal, retry_safe: $safe:literal,
+     $req:ty => $rec:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+        impl Endpoint for $name {
+            const METADATA: Metadata = onelink(
+                $api,
+                $summary,
+                "public integrations (docs/PROTOCOL-NOTES.md, fleet)",
+                concat!("/v5/ec/", $path),
+                $safe,
+            );
+            type Request = $req;
+            type Response = Envelope<$rec>;
+        }
+    };
+}
+
+fleet!(
+    /// CMIOT_API25S04: the card's state (`cardStatus`) and when it last changed.
+    QueryCardStatus, "CMIOT_API25S04", "the card's status", "query/sim-status",
+    retry_safe: true, CardQueryRequest => card CardStatus
+);
+fleet!(
+    /// CMIOT_API23S00: the card's numbers and its activation and open dates.
+    QueryBasicInfo, "CMIOT_API23S00", "the card's basic information", "query/sim-basic-info",
+    retry_safe: true, CardQueryRequest => card BasicInfo
+);
+fleet!(
+    /// CMIOT_API23S04: the IMEI of the device the card is in.
+    QueryImei, "CMIOT_API23S04", "the IMEI of the card's device", "query/sim-imei",
+    retry_safe: true, CardQueryRequest => card Imei
+);
+fleet!(
+    /// CMIOT_API25U04: data used this month, in total and per APN (KB).
+    QueryDataUsage, "CMIOT_API25U04", "data used this month", "query/sim-data-usage",
+    retry_safe: true, CardQueryRequest => card DataUsage
+);
+fleet!(
+    /// CMIOT_API23U07: what is left of each plan this month (KB).
+    QueryDataMargin, "CMIOT_API23U07", "in-plan data margin", "query/sim-data-margin",
+    retry_safe: true, CardQueryRequest => card DataMargin
+);
+fleet!(
+    /// CMIOT_API25M01: the card's data sessions.
+    QuerySessions, "CMIOT_API25M01", "the card's online sessions", "query/sim-session",
+    retry_safe: true, CardQueryRequest => card Sessions
+);
+fleet!(
+    /// CMIOT_API23M08: voice, SMS and data switched on or off.
+    QueryFunctionStatus, "CMIOT_API23M08", "the card's communication functions",
+    "query/sim-communication-function-status",
+    retry_safe: true, CardQueryRequest => card FunctionStatus
+);
+fleet!(
+    /// CMIOT_API25M03: reset the card's GPRS session (the device reconnects). Not retried.
+    ResetGprs, "CMIOT_API25M03", "reset the card's data session", "operate/sim-gprs-status-reset",
+    retry_safe: false, CardQueryRequest => card Ack
+);
+fleet!(
+    /// CMIOT_API23S03: change one card's status (`operType`, see [`StatusChange`]). Never
+    /// retried blindly: a change that went through would be refused the second time.
+    ChangeStatus, "CMIOT_API23S03", "change a card's status", "change/sim-status",
+    retry_safe: false, StatusChangeRequest => OrderResult
+);
+fleet!(
+    /// CMIOT_API23S06: change up to 100 cards' status; answered with a job ([`QueryBatchJob`]).
+    BatchChangeStatus, "CMIOT_API23S06", "change up to 100 cards' status (a job)",
+    "change/sim-status/batch",
+    retry_safe: false, BatchStatusChangeRequest => JobTicket
+);
+fleet!(
+    /// CMIOT_API23M10: a batch job's state and, once finished, each card's outcome.
+    QueryBatchJob, "CMIOT_API23M10", "a batch job's result", "query/sim-batch-result",
+    retry_safe: true, BatchJobRequest => BatchJobResult
+);
+fleet!(
+    /// CMIOT_API23M07: switch a card's data (one APN) on or off; 12047/12048 say it already was.
+    SwitchApn, "CMIOT_API23M07", "switch a card's data on or off", "operate/sim-apn-function",
+    retry_safe: false, ApnSwitchRequest => OrderResult
+);
+fleet!(
+    /// CMIOT_API25S05: the numbers of up to 100 cards, each with its own status.
+    QueryBatchCardInfo, "CMIOT_API25S05", "numbers of up to 100 cards", "query/sim-card-info/batch",
+    retry_safe: true, BatchCardInfoRequest => BatchCardInfo
+);
 
 /// Path of [`GetToken`].
 pub const TOKEN_PATH: &str = GetToken::METADATA.path;
