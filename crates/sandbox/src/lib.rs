@@ -12,6 +12,7 @@
 //! | [`state_file`] | state files of both platforms, written atomically, owner-only |
 //! | [`admin_error`] | the admin API's one error type: JSON `{"error"}`, body rejections included |
 //! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
+//! | [`pages`] | the HTML templates of every page and console (minijinja, embedded, parsed once), the icon |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
 
@@ -22,6 +23,7 @@ pub mod body_limit;
 pub mod config;
 pub mod core;
 pub mod onelink;
+pub mod pages;
 pub mod state_file;
 
 use std::net::SocketAddr;

@@ -1,10 +1,9 @@
 //! The console: HTML pages under `/_sandbox/onelink/` over the same state as the admin API.
 //! Plain forms that POST and redirect back, so it works without JavaScript.
 
-use std::fmt::Write as _;
-
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::http::StatusCode;
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use cmcc_proto::ids::mask_number;
@@ -13,11 +12,9 @@ use serde_json::json;
 
 use super::config::DEMO_APPID;
 use super::inventory;
-use super::page::{esc, fill};
 use super::{Service, ADMIN_PREFIX};
 use crate::core::Fault;
-
-const CONSOLE: &str = include_str!("../../assets/onelink/console.html");
+use crate::pages;
 
 pub fn routes() -> Router<Service> {
     let p = ADMIN_PREFIX;
@@ -46,47 +43,30 @@ struct ConsoleQuery {
     notice: String,
 }
 
-async fn console(State(app): State<Service>, Query(q): Query<ConsoleQuery>) -> Html<String> {
+async fn console(State(app): State<Service>, Query(q): Query<ConsoleQuery>) -> Response {
     let now = app.core.clock.now();
-    let p = ADMIN_PREFIX;
-    let mut enterprises = String::new();
-    let (card_count, card_view) = {
+    let (enterprises, card_count, card_view) = {
         let inv = app.state.inventory.read();
-        for e in inv.enterprises.values() {
-            let _ = write!(
-                enterprises,
-                "<tr><td>{a}</td><td><form class=\"inline\" method=\"post\" action=\"{p}/console/enterprises/{a}/callback\">\
-                 <input type=\"text\" name=\"callback_url\" value=\"{u}\" aria-label=\"推送地址\"> <button type=\"submit\">保存</button></form></td><td></td></tr>",
-                a = esc(&e.appid),
-                u = esc(e.callback_url.as_deref().unwrap_or("")),
-            );
-        }
+        let enterprises: Vec<_> = inv
+            .enterprises
+            .values()
+            .map(|e| json!({"appid": e.appid, "callback_url": e.callback_url}))
+            .collect();
         let view = if q.card.trim().is_empty() {
-            String::new()
+            None
         } else {
-            match inv.find_any(&q.card) {
-                Some(i) => format!(
-                    "<pre>{}</pre>",
-                    esc(&serde_json::to_string_pretty(&inv.cards[i].view(now)).unwrap_or_default())
-                ),
-                None => "<p class=\"err\">没有这张卡</p>".to_owned(),
-            }
+            inv.find_any(&q.card)
+                .map(|i| serde_json::to_string_pretty(&inv.cards[i].view(now)).unwrap_or_default())
         };
-        (inv.cards.len(), view)
+        (enterprises, inv.cards.len(), view)
     };
-    let mut magic = String::new();
-    for (c, what) in inventory::magic_table() {
-        let _ = write!(
-            magic,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.msisdn),
-            esc(&c.iccid),
-            esc(&c.imsi),
-            esc(what)
-        );
-    }
-    let mut registrations = String::new();
-    for r in app
+    let magic: Vec<_> = inventory::magic_table()
+        .into_iter()
+        .map(
+            |(c, what)| json!({"msisdn": c.msisdn, "iccid": c.iccid, "imsi": c.imsi, "what": what}),
+        )
+        .collect();
+    let registrations: Vec<_> = app
         .state
         .registrations
         .lock()
@@ -94,72 +74,53 @@ async fn console(State(app): State<Service>, Query(q): Query<ConsoleQuery>) -> H
         .values()
         .rev()
         .take(50)
-    {
-        let outcome = r
-            .outcome
-            .as_ref()
-            .map_or("待提交".to_owned(), |o| o.reg_msg.clone());
-        let _ = write!(
-            registrations,
-            "<tr><td>{}</td><td>{}</td><td>{}={}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.busi_seq),
-            esc(&r.appid),
-            r.card_field,
-            esc(&mask_number(&r.card_value)),
-            r.url_type,
-            esc(&outcome)
-        );
-    }
-    let mut pushes = String::new();
-    for push in app.state.pushes.recent(50, None) {
-        let attempts: Vec<String> = push
-            .attempts
-            .iter()
-            .map(|a| format!("#{}.{} {} {}ms", a.round, a.resend, a.outcome, a.latency_ms))
-            .collect();
-        let _ = write!(
-            pushes,
-            "<tr><td>{id}</td><td>{seq}</td><td>{state}</td><td>{att}</td><td><form class=\"inline\" method=\"post\" action=\"{p}/console/pushes/{id}/redeliver\"><button type=\"submit\">重新推送</button></form></td></tr>",
-            id = push.id,
-            seq = esc(&push.busi_seq),
-            state = esc(json!(push.state).as_str().unwrap_or_default()),
-            att = esc(&attempts.join(", ")),
-        );
-    }
-    let mut faults = String::new();
-    for f in app.core.faults.list() {
-        let _ = write!(
-            faults,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&f.endpoint),
-            esc(f.code.as_deref().unwrap_or("")),
-            f.delay_ms,
-            f.remaining
-        );
-    }
-    let summary = json!(app.state.pushes.summary()).to_string();
-    let notice = if q.notice.is_empty() {
-        String::new()
-    } else {
-        format!("<div class=\"card\">{}</div>", esc(&q.notice))
-    };
-    Html(fill(
-        CONSOLE,
-        &[
-            ("prefix", p),
-            ("notice", &notice),
-            ("enterprises", &enterprises),
-            ("card_count", &card_count.to_string()),
-            ("card_query", &esc(&q.card)),
-            ("card_view", &card_view),
-            ("demo_appid", DEMO_APPID),
-            ("magic", &magic),
-            ("registrations", &registrations),
-            ("pushes", &pushes),
-            ("push_summary", &esc(&summary)),
-            ("faults", &faults),
-        ],
-    ))
+        .map(|r| {
+            json!({
+                "busi_seq": r.busi_seq,
+                "appid": r.appid,
+                "card": format!("{}={}", r.card_field, mask_number(&r.card_value)),
+                "url_type": r.url_type,
+                "outcome": r.outcome.as_ref().map_or("待提交", |o| o.reg_msg.as_str()),
+            })
+        })
+        .collect();
+    let pushes: Vec<_> = app
+        .state
+        .pushes
+        .recent(50, None)
+        .into_iter()
+        .map(|push| {
+            let attempts: Vec<String> = push
+                .attempts
+                .iter()
+                .map(|a| format!("#{}.{} {} {}ms", a.round, a.resend, a.outcome, a.latency_ms))
+                .collect();
+            json!({
+                "id": push.id,
+                "busi_seq": push.busi_seq,
+                "state": push.state,
+                "attempts": attempts.join(", "),
+            })
+        })
+        .collect();
+    pages::html(
+        StatusCode::OK,
+        "onelink/console.html",
+        &json!({
+        "prefix": ADMIN_PREFIX,
+        "notice": q.notice,
+        "enterprises": enterprises,
+        "card_count": card_count,
+        "card_query": q.card,
+        "card_view": card_view,
+        "demo_appid": DEMO_APPID,
+        "magic": magic,
+        "registrations": registrations,
+        "pushes": pushes,
+        "push_summary": json!(app.state.pushes.summary()).to_string(),
+        "faults": app.core.faults.list(),
+        }),
+    )
 }
 
 fn back(notice: &str) -> Redirect {
