@@ -42,6 +42,8 @@ pub struct Sandbox {
     pub onelink: Arc<onelink::OneLinkState>,
     /// Background tasks, stopped by [`Sandbox::stop_background`].
     tasks: Arc<parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// The other parts of the system the pages link to ([`Sandbox::set_links`]).
+    links: Arc<parking_lot::RwLock<Vec<pages::Link>>>,
 }
 
 impl Sandbox {
@@ -56,7 +58,19 @@ impl Sandbox {
             auth,
             onelink,
             tasks: Arc::default(),
+            links: Arc::default(),
         })
+    }
+
+    /// Link the pages to the other parts of the system (e.g. `cmcc up`'s demo site and gateway):
+    /// shown in every page's header and on the index at `/`.
+    pub fn set_links(&self, links: Vec<pages::Link>) {
+        *self.links.write() = links;
+    }
+
+    /// The links set by [`Sandbox::set_links`].
+    pub fn links(&self) -> Vec<pages::Link> {
+        self.links.read().clone()
     }
 
     /// Every route of both platforms, their admin APIs and pages.

@@ -16,6 +16,9 @@ pub const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
 
 /// Every template, by name (the name's extension decides the escaping: `.html` is HTML-escaped).
 const TEMPLATES: &[(&str, &str)] = &[
+    ("console.css", include_str!("../assets/console.css")),
+    ("layout.html", include_str!("../assets/layout.html")),
+    ("index.html", include_str!("../assets/index.html")),
     (
         "onelink/style.css",
         include_str!("../assets/onelink/style.css"),
@@ -111,6 +114,28 @@ pub fn favicon() -> Response {
         FAVICON_SVG,
     )
         .into_response()
+}
+
+/// A link to another part of the system (the demo site, the gateway, its API document), shown
+/// in every page's header and on the index; set by whoever wires the parts together.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    /// What it is, in Chinese and English (`网关 · Gateway`).
+    pub label: String,
+    pub url: String,
+    /// A few words on what is there (may be empty).
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Link {
+    pub fn new(label: impl Into<String>, url: impl Into<String>, note: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            url: url.into(),
+            note: note.into(),
+        }
+    }
 }
 
 /// Render template `name` with `ctx`.

@@ -83,3 +83,41 @@ async fn hostile_values_are_printed_escaped_never_expanded() {
     );
     run.stop();
 }
+
+/// The root is an index page (not an empty 404) linking the console, the admin API and the
+/// parts it was given; the icon is served too.
+#[tokio::test]
+async fn the_root_is_an_index_with_the_links_it_was_given() {
+    let (run, http) = sandbox().await;
+    run.sandbox.set_links(vec![cmcc_sandbox::pages::Link::new(
+        "网关 · <Gateway>",
+        "http://127.0.0.1:1/?a=1&b=2",
+        "",
+    )]);
+    let r = http.get(format!("{}/", run.base_url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    for needle in [
+        "href=\"/_sandbox/\"",
+        "/_sandbox/journal",
+        "rel=\"icon\"",
+        "网关 · &lt;Gateway&gt;",
+        "href=\"http://127.0.0.1:1/?a=1&amp;b=2\"",
+        "/NumberAbility/h5/js/jssdk_auth.min.js",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from:\n{html}");
+    }
+    let r = http
+        .get(format!("{}/favicon.ico", run.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().starts_with("<svg"));
+    run.stop();
+}

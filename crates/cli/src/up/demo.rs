@@ -112,6 +112,10 @@ pub fn router(site: Site) -> Router {
     }
     r.route("/demo.css", get(|| async { asset("text/css", CSS) }))
         .route(
+            "/favicon.ico",
+            get(|| async { cmcc_sandbox::pages::favicon() }),
+        )
+        .route(
             "/demo.js",
             get(|| async { asset("application/javascript", JS) }),
         )

@@ -124,13 +124,17 @@ impl Up {
             .with_context(|| format!("starting the sandbox on {}", opts.sandbox))?;
 
         let wired = wiring::wire(&sandbox, &demo_url, &opts.data_dir)?;
-        let gateway_cfg = wiring::gateway_config(&wired, &sandbox.base_url, opts)?;
+        let mut gateway_cfg = wiring::gateway_config(&wired, &sandbox.base_url, opts)?;
+        gateway_cfg.related_links = wiring::gateway_links(&demo_url, &sandbox.base_url);
         let push_path = gateway_cfg.push_path.clone();
         let gateway = cmcc_gateway::Running::start(gateway_cfg)
             .await
             .with_context(|| format!("starting the gateway on {}", opts.gateway))?;
         let push = format!("{}{push_path}", gateway.base_url);
         wiring::set_callback(&sandbox, &push)?;
+        sandbox
+            .sandbox
+            .set_links(wiring::sandbox_links(&demo_url, &gateway.base_url));
 
         let urls = Urls {
             demo: format!("{demo_url}/"),

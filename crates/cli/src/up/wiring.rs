@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use cmcc_gateway::config::{OneLinkSection, PassportSection};
+use cmcc_gateway::config::{OneLinkSection, PassportSection, RelatedLink};
 use cmcc_proto::Secret;
 use cmcc_sandbox::auth::tenant::{DEMO_APP_ID, DEMO_APP_KEY};
 use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
+use cmcc_sandbox::pages::Link;
 
 use super::Options;
 
@@ -147,6 +148,49 @@ pub fn gateway_config(
     Ok(cfg)
 }
 
+/// What the gateway's index page links to: the demo site and the sandbox.
+pub fn gateway_links(demo_url: &str, sandbox_url: &str) -> Vec<RelatedLink> {
+    let link = |label: &str, url: String, note: &str| RelatedLink {
+        label: label.into(),
+        url,
+        note: note.into(),
+    };
+    vec![
+        link(
+            "演示 · Demo",
+            format!("{demo_url}/"),
+            "每个流程一个页面 · a page per flow",
+        ),
+        link(
+            "沙箱控制台 · Sandbox console",
+            format!("{sandbox_url}/_sandbox/"),
+            "设备、应用、OneLink、故障、日志 · device, apps, OneLink, faults, journal",
+        ),
+        link("沙箱首页 · Sandbox index", format!("{sandbox_url}/"), ""),
+    ]
+}
+
+/// What the sandbox's pages link to: the demo site, the gateway and its API document.
+pub fn sandbox_links(demo_url: &str, gateway_url: &str) -> Vec<Link> {
+    vec![
+        Link::new(
+            "演示 · Demo",
+            format!("{demo_url}/"),
+            "每个流程一个页面 · a page per flow",
+        ),
+        Link::new(
+            "网关 · Gateway",
+            format!("{gateway_url}/"),
+            "业务服务端 · the business server",
+        ),
+        Link::new(
+            "API 文档 · API document",
+            format!("{gateway_url}/openapi.json"),
+            "网关的 OpenAPI · the gateway's OpenAPI",
+        ),
+    ]
+}
+
 /// The demo enterprise pushes registration results to the gateway.
 pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -166,9 +210,10 @@ pub fn describe(urls: &super::Urls, w: &Wired, sandbox: &cmcc_sandbox::Running) 
     let _ = writeln!(out, "cmcc up: sandbox + gateway + demo site\n");
     let _ = writeln!(out, "  demo site:        {}", urls.demo);
     let _ = writeln!(out, "  sandbox console:  {}", urls.console);
+    let _ = writeln!(out, "  sandbox:          {}/", urls.sandbox);
     let _ = writeln!(
         out,
-        "  gateway:          {}  (API: {}/openapi.json)",
+        "  gateway:          {}/  (API: {}/openapi.json)",
         urls.gateway, urls.gateway
     );
     let _ = writeln!(out, "  push receiver:    {}", urls.push);
