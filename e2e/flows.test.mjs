@@ -16,7 +16,7 @@ test('the index links every flow and the sandbox console', async () => {
   }
   const consoleLinks = await page.locator('a[href*="/_sandbox/"]').count();
   assert.ok(consoleLinks >= 3);
-  const res = await page.request.get(await page.locator('a[href$="/_sandbox/auth/"]').getAttribute('href'));
+  const res = await page.request.get(await page.locator('a[href$="/_sandbox/#device"]').getAttribute('href'));
   assert.equal(res.status(), 200);
   await shot(page, 'index');
 });

@@ -20,7 +20,6 @@ pub fn routes(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/favicon.ico", get(|| async { pages::favicon() }))
-        .route("/_sandbox/", get(index))
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
         .route("/_sandbox/clock", get(clock))
         .route("/_sandbox/clock/advance", post(advance))
@@ -29,6 +28,7 @@ pub fn routes(sandbox: Sandbox) -> Router {
             get(faults).post(push_fault).delete(clear_faults),
         )
         .route("/_sandbox/reset", post(reset))
+        .merge(crate::console::routes())
         .with_state(Arc::new(sandbox))
 }
 

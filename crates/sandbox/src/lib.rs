@@ -11,7 +11,8 @@
 //! | [`config`] | the sandbox's TOML configuration |
 //! | [`state_file`] | state files of both platforms, written atomically, owner-only |
 //! | [`admin_error`] | the admin API's one error type: JSON `{"error"}`, body rejections included |
-//! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
+//! | [`admin`] | `/` (the index) and `/_sandbox/`: journal, virtual clock, faults, reset |
+//! | [`console`] | the one console of both platforms at `/_sandbox/` |
 //! | [`pages`] | the HTML templates of every page and console (minijinja, embedded, parsed once), the icon |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
@@ -21,6 +22,7 @@ pub mod admin_error;
 pub mod auth;
 pub mod body_limit;
 pub mod config;
+pub mod console;
 pub mod core;
 pub mod onelink;
 pub mod pages;

@@ -19,13 +19,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console.css", include_str!("../assets/console.css")),
     ("layout.html", include_str!("../assets/layout.html")),
     ("index.html", include_str!("../assets/index.html")),
+    ("console.html", include_str!("../assets/console.html")),
     (
         "onelink/style.css",
         include_str!("../assets/onelink/style.css"),
-    ),
-    (
-        "onelink/console.html",
-        include_str!("../assets/onelink/console.html"),
     ),
     (
         "onelink/register.html",
