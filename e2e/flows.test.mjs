@@ -180,6 +180,10 @@ test('IoT: registration link, the sandbox registration page, push to the gateway
   // OneLink pushes the result to the gateway, which confirms the claim with 23A23; the demo page
   // sees the stored state change.
   await page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 20000 });
+  // Where the state comes from, in words (no 'store' or 'confirm' jargon).
+  const detail = await page.textContent('#state-detail');
+  assert.match(detail, /网关已保存的状态/);
+  assert.doesNotMatch(detail, /来源 store|由 confirm/);
   const r = await (await fetch(`${DEMO}demo-api/cards/msisdn/1440000000001`)).json();
   assert.equal(r.registered, true);
   assert.equal(r.source, 'store');

@@ -64,3 +64,31 @@ test('every page of cmcc up loads without a console error or a failed request', 
   const bad = Object.entries(seen).filter(([, problems]) => problems.length);
   assert.deepEqual(bad, []);
 });
+
+test('demo home: the sandbox box lists its links as text, not tiles; the device box tells the truth', async () => {
+  const page = await phonePage(browser);
+  await page.goto(DEMO);
+  const box = page.locator('.card.sandbox');
+  const links = box.locator('a');
+  assert.ok(await links.count() >= 5);
+  for (const a of await links.all()) {
+    assert.notEqual(await a.evaluate((e) => getComputedStyle(e).display), 'block', await a.textContent());
+  }
+  // No separator left alone between links.
+  const stray = await box.evaluate((e) => [...e.querySelectorAll('*')].flatMap((n) => [...n.childNodes])
+    .filter((t) => t.nodeType === 3 && t.textContent.trim() === '·').length);
+  assert.equal(stray, 0);
+  // The flow tiles stay tiles.
+  assert.equal(await page.locator('main > a[href="/h5.html"]').evaluate((e) => getComputedStyle(e).display), 'block');
+
+  // The device box names the option that uses the console's device, and that option exists.
+  await page.goto(`${DEMO}h5.html`);
+  const note = await page.textContent('#sandbox');
+  assert.doesNotMatch(note, /选最后一项/);
+  const m = note.match(/选「([^」]+)」/);
+  assert.ok(m, note);
+  const options = await page.locator('#device-preset option').allTextContents();
+  assert.ok(options.some((o) => o.startsWith(m[1])), `${m[1]} is not an option: ${options}`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

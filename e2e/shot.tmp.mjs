@@ -1,6 +1,6 @@
 import { launch } from './browser.mjs';
 const b = await launch();
-const p = await (await b.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' })).newPage();
+const p = await (await b.newContext({ viewport: { width: 390, height: 800 }, locale: 'zh-CN' })).newPage();
 await fetch('http://127.0.0.1:18701/demo-api/registrations', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({msisdn:'1440000001001', urlType:6})});
 await fetch('http://127.0.0.1:18701/demo-api/registrations', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({msisdn:'1440000001001', urlType:6})});
 await p.goto(process.argv[2]);
