@@ -18,12 +18,16 @@
   }
   function $(id) { return document.getElementById(id); }
 
-  /* POST JSON; resolves {status, body} whatever the status. */
+  /* POST JSON; resolves {status, body, retryAfter} whatever the status (retryAfter: the
+   * Retry-After header in seconds, or null). */
   function postJson(url, body, headers) {
     var h = { 'Content-Type': 'application/json' };
     Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
     return fetch(url, { method: 'POST', headers: h, body: JSON.stringify(body) })
-      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); });
+      .then(function (r) {
+        var ra = parseInt(r.headers.get('Retry-After'), 10);
+        return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j, retryAfter: isNaN(ra) ? null : ra }; });
+      });
   }
   function getJson(url) {
     return fetch(url).then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); });

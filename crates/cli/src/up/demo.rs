@@ -138,15 +138,19 @@ fn asset(ctype: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// Call the gateway's server API with the key and hand its answer back unchanged.
+/// Call the gateway's server API with the key and hand its answer back unchanged (status,
+/// body, `Retry-After`).
 async fn forward(ctx: &Ctx, req: reqwest::RequestBuilder) -> Response {
     let req = req.bearer_auth(ctx.site.api_key.expose());
     match req.send().await {
         Ok(r) => {
             let status =
                 StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            // When to ask again (12012: one link per card and urlType per minute) reaches the
+            // page too.
+            let retry_after = r.headers().get(header::RETRY_AFTER).cloned();
             let body = r.bytes().await.unwrap_or_default();
-            (
+            let mut resp = (
                 status,
                 [(
                     header::CONTENT_TYPE,
@@ -154,7 +158,11 @@ async fn forward(ctx: &Ctx, req: reqwest::RequestBuilder) -> Response {
                 )],
                 body,
             )
-                .into_response()
+                .into_response();
+            if let Some(v) = retry_after {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
         }
         Err(e) => {
             tracing::warn!(error = %e, "demo backend: gateway unreachable");
