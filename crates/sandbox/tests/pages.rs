@@ -29,14 +29,12 @@ fn assert_inert(html: &str, what: &str) {
         !html.contains("}}\"></script>"),
         "{what}: the quote closed an attribute:\n{html}"
     );
-    for shown in [
-        "{{faults}}{{ notice }}&quot;&gt;&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;",
-    ] {
-        assert!(
-            html.contains(shown),
-            "{what}: the value is not shown escaped as it was given ({shown}):\n{html}"
-        );
-    }
+    let shown =
+        "{{faults}}{{ notice }}&quot;&gt;&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;";
+    assert!(
+        html.contains(shown),
+        "{what}: the value is not shown escaped as it was given ({shown}):\n{html}"
+    );
 }
 
 #[tokio::test]

@@ -246,8 +246,6 @@ impl Running {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-
     use super::*;
 
     /// A value is data: template text in it is not expanded, and it cannot leave the script or
