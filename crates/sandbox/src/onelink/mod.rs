@@ -13,7 +13,7 @@
 //! | [`push`] | the push dispatcher and its delivery log |
 //! | [`persist`] | the optional state file: everything above survives a restart |
 //! | [`admin`] | admin API under `/_sandbox/onelink/` |
-//! | [`console`] | the console pages at `/_sandbox/onelink/` |
+//! | [`console`] | OneLink's part of the one console (`/_sandbox/`) and its forms |
 
 pub mod admin;
 pub mod api;
