@@ -178,9 +178,14 @@ pub async fn run(opts: &Opts, variants: &Path) -> anyhow::Result<()> {
             for conns in LEVELS {
                 let tag = format!("r{stamp}{vi}{database}{conns}");
                 if v.issued {
-                    prefill(&url, &tag, wrk::threads(conns), prefill_per_thread(opts.quick))
-                        .await
-                        .with_context(|| format!("issuing registrations on {database}"))?;
+                    prefill(
+                        &url,
+                        &tag,
+                        wrk::threads(conns),
+                        prefill_per_thread(opts.quick),
+                    )
+                    .await
+                    .with_context(|| format!("issuing registrations on {database}"))?;
                 }
                 let before = stored(&gw).await?;
                 let mut l = wrk::run(
