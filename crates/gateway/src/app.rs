@@ -51,6 +51,8 @@ pub struct Inner {
     pub inbox: Inbox,
     /// The audit log's writer.
     pub audits: crate::audit::AuditLog,
+    /// Every time the gateway reads (real time unless a test moves it).
+    pub clock: crate::clock::Clock,
     pub passport: Option<PassportClient>,
     pub onelink: Option<Arc<OneLinkClient>>,
     pub metrics: Option<PrometheusHandle>,
@@ -193,6 +195,7 @@ impl AppState {
                 shared,
                 inbox,
                 audits,
+                clock: crate::clock::Clock::default(),
                 passport,
                 onelink,
                 metrics: metrics_handle(),

@@ -19,12 +19,14 @@
 //! | [`inbox`] | the push writer (a group commit) |
 //! | [`audit`] | the audit log's writer (a group commit) |
 //! | [`shared`] | state shared by instances: memory or Redis — counters, once-markers, the OneLink token |
+//! | [`clock`] | the gateway's clock: real time, moved forward by tests |
 //! | [`background`] | reconciliation by 23A23 of registrations no push settled |
 
 pub mod api;
 pub mod app;
 pub mod audit;
 pub mod background;
+pub mod clock;
 pub mod config;
 pub mod confirm;
 pub mod error;

@@ -83,7 +83,7 @@ pub async fn receive_push(
             );
         }
     };
-    let now = Utc::now().timestamp_millis();
+    let now = st.clock.now_ms();
     let mut ins = Vec::with_capacity(records.len());
     for r in &records {
         if r.busi_seq.trim().is_empty() {
@@ -184,7 +184,7 @@ fn record_lag(st: &AppState, busi_seq: String) {
     tokio::spawn(async move {
         if let Ok(Some(r)) = st.store.registration(&busi_seq).await {
             if r.url_type != 0 {
-                let lag_ms = Utc::now().timestamp_millis() - r.created_at;
+                let lag_ms = st.clock.now_ms() - r.created_at;
                 metrics::histogram!("cmcc_push_lag_seconds").record(lag_ms.max(0) as f64 / 1000.0);
             }
         }
