@@ -20,7 +20,7 @@ struct Line {
     p99_us: u64,
 }
 
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     std::process::Command::new("wrk")
         .arg("--version")
         .output()
@@ -28,7 +28,7 @@ pub fn available() -> bool {
 }
 
 /// `wrk -t T -c conns -d secs -s script url` with `env`; T = min(cores, conns).
-pub async fn run(
+pub(crate) async fn run(
     script: &Path,
     url: &str,
     conns: usize,

@@ -9,7 +9,7 @@ use cmcc_proto::codes::{lookup, CodeInfo, Platform, Source, TABLE};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
-pub struct CodesArgs {
+pub(crate) struct CodesArgs {
     /// A result code (e.g. 130018, 12021). Without it, every known code is listed.
     pub code: Option<String>,
     /// Print JSON instead of text.
@@ -116,7 +116,7 @@ fn source_line(r: &CodeInfo) -> String {
     }
 }
 
-pub fn codes(a: &CodesArgs) -> Result<ExitCode> {
+pub(crate) fn codes(a: &CodesArgs) -> Result<ExitCode> {
     let Some(code) = a.code.as_deref() else {
         let all = entries(&TABLE.iter().collect::<Vec<_>>());
         if a.json {

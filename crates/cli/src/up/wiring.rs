@@ -16,7 +16,7 @@ use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
 use super::Options;
 
 /// Cards generated for the demo enterprise besides the magic ones (serials 1000…).
-pub const GENERATED_CARDS: u32 = 20;
+pub(crate) const GENERATED_CARDS: u32 = 20;
 /// The gateway's push receiver, under an unguessable segment (kept in the data folder, so the
 /// callback URL survives restarts): the push carries no signature, so its URL is a secret.
 fn push_path(data_dir: &Path) -> anyhow::Result<String> {
@@ -40,7 +40,7 @@ const DEMO_PER_IP_PER_MINUTE: u64 = 1200;
 
 /// What the gateway needs to talk to the sandbox as the demo tenant.
 #[derive(Debug, Clone)]
-pub struct Wired {
+pub(crate) struct Wired {
     pub app_id: String,
     app_key: Secret,
     customer_private_key: Secret,
@@ -60,7 +60,7 @@ fn origins_of(demo_url: &str) -> Vec<String> {
 }
 
 /// Register the demo site with the sandbox's demo app and read the app's keys.
-pub fn wire(
+pub(crate) fn wire(
     sandbox: &cmcc_sandbox::Running,
     demo_url: &str,
     data_dir: &Path,
@@ -111,7 +111,7 @@ fn api_key(data_dir: &Path) -> anyhow::Result<Secret> {
 }
 
 /// The gateway's configuration: SQLite in the data folder, the sandbox as both carriers.
-pub fn gateway_config(
+pub(crate) fn gateway_config(
     w: &Wired,
     sandbox_url: &str,
     opts: &Options,
@@ -148,7 +148,7 @@ pub fn gateway_config(
 }
 
 /// The demo enterprise pushes registration results to the gateway.
-pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
+pub(crate) fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         sandbox
             .sandbox
@@ -161,7 +161,7 @@ pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::
 
 /// What `cmcc up` prints: where everything is and the demo credentials (published demo values
 /// and this data folder's API key: the point of a local demo).
-pub fn describe(urls: &super::Urls, w: &Wired, sandbox: &cmcc_sandbox::Running) -> String {
+pub(crate) fn describe(urls: &super::Urls, w: &Wired, sandbox: &cmcc_sandbox::Running) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "cmcc up: sandbox + gateway + demo site\n");
     let _ = writeln!(out, "  demo site:        {}", urls.demo);
