@@ -5,6 +5,7 @@ use cmcc_proto::codes::{Code, CodeInfo, Platform};
 
 /// The carrier answered, and the answer is a rejection.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CarrierError {
     /// The platform that answered.
     pub platform: Platform,
@@ -55,6 +56,7 @@ impl std::fmt::Display for CarrierError {
 
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The carrier answered with a rejection code.
     #[error("{0}")]

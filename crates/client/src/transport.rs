@@ -57,6 +57,7 @@ impl RetryPolicy {
 
 /// How OneLink requests are encoded. Real clients use all three; the platform accepts all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum RequestStyle {
     /// POST with a JSON body (`application/json;charset=UTF-8`).
     #[default]

@@ -21,6 +21,7 @@ pub struct Inbox {
 }
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InboxError {
     #[error("the push writer has stopped")]
     Stopped,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// Which carrier platform a code belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Platform {
     /// The auth platform (cmpassport): H5/mini-program number verification, UAID.
     Passport,
@@ -26,6 +27,7 @@ pub enum Platform {
 /// Where a row comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Source {
     /// Stated by a seed document.
     Seed,

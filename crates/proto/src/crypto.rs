@@ -18,6 +18,7 @@ use std::thread::LocalKey;
 /// Why a crypto operation failed. Every variant is a caller's problem or bad outside input;
 /// none is a panic.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CryptoError {
     /// The text is not base64 even read leniently (or is empty); the decoder's reason.
     #[error("not valid base64: {0}")]
@@ -70,6 +71,7 @@ impl From<openssl::error::ErrorStack> for CryptoError {
 
 /// Hash used in an RSA signature. The carrier's server APIs use MD5withRSA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignAlg {
     /// MD5withRSA: what the carrier's server APIs and `RsaUtils.sign` use.
     #[default]

@@ -22,6 +22,7 @@ pub struct Candidates {
 
 /// What the signature turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Finding {
     /// Not base64 at all.
     NotBase64(String),

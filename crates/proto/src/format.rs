@@ -12,6 +12,7 @@ use crate::time::{china, format_compact_seconds, Timestamp17};
 
 /// Why one of these small formats did not parse. Quoted input is cut at 64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormatError {
     /// The transid (quoted) is not this appid + 14-digit China time + 8 digits.
     #[error("transid {0:?} is not appid + yyyyMMddHHmmss + 8 digits")]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why an identifier was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum IdError {
     /// Not an 11-digit number starting with 1.
     #[error("phone number must be 11 digits starting with 1")]

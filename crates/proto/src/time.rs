@@ -24,6 +24,7 @@ pub(crate) fn is_leap_second(t: &NaiveDateTime) -> bool {
 /// A timestamp that does not parse in the expected format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("timestamp {value:?} is not {expected}")]
+#[non_exhaustive]
 pub struct TimeFormatError {
     /// The input, cut at 40 characters.
     pub value: String,

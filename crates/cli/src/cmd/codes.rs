@@ -21,6 +21,7 @@ fn platform_name(p: Platform) -> &'static str {
     match p {
         Platform::Passport => "auth platform",
         Platform::OneLink => "OneLink",
+        _ => "another platform",
     }
 }
 
@@ -113,6 +114,7 @@ fn source_line(r: &CodeInfo) -> String {
             "{}: not in the carrier's published documents; the sandbox's assumption",
             r.seen_in
         ),
+        _ => r.seen_in.to_owned(),
     }
 }
 

@@ -253,6 +253,7 @@ fn error_row(card: &str, field: Field, e: &cmcc_client::Error) -> Row {
         E::Http { .. } => "http".into(),
         E::Decode { .. } => "decode".into(),
         E::Crypto(_) | E::Input(_) => "error".into(),
+        _ => "error".into(),
     };
     Row::failed(card, field, code, e.to_string())
 }

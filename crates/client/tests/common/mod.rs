@@ -183,6 +183,7 @@ pub(crate) fn style_name(s: RequestStyle) -> &'static str {
         RequestStyle::PostJson => "json",
         RequestStyle::PostForm => "form",
         RequestStyle::GetQuery => "get",
+        _ => "other",
     }
 }
 

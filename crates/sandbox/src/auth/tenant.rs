@@ -10,6 +10,7 @@ use super::Refusal;
 /// A capability an app can be entitled to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Product {
     /// H5 本机号码校验 (seed 004): JSSDK getToken + verifyVmMobileApi.
     H5,
@@ -244,6 +245,7 @@ pub enum Validity {
 
 /// Which document's code table an endpoint answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CodeTable {
     /// H5 getToken, mini-program getTokenInfo, UAID getMobile (seeds 001, 002 §3.1.3).
     GetToken,

@@ -27,6 +27,7 @@ pub struct TokenRec {
 
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenError {
     /// Never issued, malformed, or already used.
     Unknown,

@@ -155,6 +155,7 @@ pub struct Inventory {
 }
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InventoryError {
     #[error("unknown enterprise {0}")]
     UnknownEnterprise(String),

@@ -210,6 +210,7 @@ impl Registrations {
 
 /// Why a submission on the page was refused (shown on the page; nothing changes).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SubmitError {
     #[error("链接无效")]
     UnknownLink,

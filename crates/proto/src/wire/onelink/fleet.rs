@@ -19,6 +19,7 @@ pub fn kb(amount: &str) -> Option<f64> {
 
 /// `cardStatus` of 25S04. Unknown values are kept ([`CardState::Other`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CardState {
     /// 1 待激活
     Pending,
@@ -138,6 +139,7 @@ impl CardStatus {
 /// A status change of 23S03 (`operType`), with the state it starts from and the one it leads
 /// to. Public integrations number them 0-9 (7 is not used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatusChange {
     /// 0: active → stopped
     Stop,
@@ -278,6 +280,7 @@ pub const BATCH_SEPARATOR: char = '_';
 
 /// Why a batch's cards cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BatchError {
     /// None, or more than one, of `msisdns`, `iccids`, `imsis` is given (blank counts as none).
     #[error("exactly one of msisdns, iccids, imsis is required")]

@@ -100,6 +100,7 @@ impl PushRecord {
 /// Why a push body could not be read. The message never quotes the body: it carries card
 /// numbers, and decoders' messages echo the offending values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PushDecodeError {
     /// The body is not JSON of the push's shape.
     #[error("not a OneLink push ({kind} error at line {line}, column {column})")]

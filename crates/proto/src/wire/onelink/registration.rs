@@ -8,6 +8,7 @@ use super::CardFields;
 
 /// urlType of 23A12. 1, 2 and 4 were withdrawn in October 2024; 2 now answers like 6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UrlType {
     /// 1: standard video H5 (withdrawn).
     StandardH5,
