@@ -130,7 +130,7 @@ fn smoke(quick: bool) -> &'static str {
     }
 }
 
-pub fn verify(path: &Path, r: &VerifyResult) -> anyhow::Result<()> {
+pub(crate) fn verify(path: &Path, r: &VerifyResult) -> anyhow::Result<()> {
     let pts: Vec<(f64, f64)> = r
         .levels
         .iter()
@@ -166,7 +166,7 @@ pub fn verify(path: &Path, r: &VerifyResult) -> anyhow::Result<()> {
     )
 }
 
-pub fn peers(path: &Path, r: &PeersResult) -> anyhow::Result<()> {
+pub(crate) fn peers(path: &Path, r: &PeersResult) -> anyhow::Result<()> {
     let series: Vec<Series> = r
         .peers
         .iter()

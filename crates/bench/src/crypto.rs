@@ -11,7 +11,7 @@ use cmcc_proto::{SignAlg, Timestamp17};
 use crate::setup::{Keys, APP_ID, APP_KEY};
 
 /// Whole verifications per second, crypto only, on `threads` threads for `secs`.
-pub fn bound(keys: &Keys, threads: usize, secs: f64) -> anyhow::Result<f64> {
+pub(crate) fn bound(keys: &Keys, threads: usize, secs: f64) -> anyhow::Result<f64> {
     let platform_pub = keys.platform_public()?;
     let customer_pub = keys.customer.public_key()?;
     let dur = Duration::from_secs_f64(secs);

@@ -18,13 +18,13 @@ use crate::results::Level;
 const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     pub addr: SocketAddr,
     pub path: String,
 }
 
 /// Sends every body once over `conns` connections; `ok` judges an answer body.
-pub async fn run(
+pub(crate) async fn run(
     target: &Target,
     bodies: Vec<Bytes>,
     conns: usize,
@@ -61,7 +61,7 @@ pub async fn run(
 }
 
 /// Microsecond latencies sorted ascending → milliseconds at quantile `q`.
-pub fn percentile(sorted_us: &[u32], q: f64) -> f64 {
+pub(crate) fn percentile(sorted_us: &[u32], q: f64) -> f64 {
     if sorted_us.is_empty() {
         return 0.0;
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Machine {
+pub(crate) struct Machine {
     pub nproc: usize,
     pub cpu: String,
     /// `/proc/loadavg`'s 1, 5 and 15 minute averages when the benchmark started.
@@ -14,7 +14,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn now() -> Self {
+    pub(crate) fn now() -> Self {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let cpu = cpuinfo
             .lines()
@@ -37,7 +37,7 @@ impl Machine {
     }
 
     /// One line for a table caption.
-    pub fn caption(&self) -> String {
+    pub(crate) fn caption(&self) -> String {
         format!(
             "{} × {} (nproc {}), Linux {}, {}, load average at start {}",
             self.nproc, self.cpu, self.nproc, self.kernel, self.date, self.load_avg
@@ -45,6 +45,6 @@ impl Machine {
     }
 }
 
-pub fn nproc() -> usize {
+pub(crate) fn nproc() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

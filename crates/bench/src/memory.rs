@@ -12,7 +12,7 @@ use crate::setup::{self, path_str, Keys, Opts};
 
 const SETTLE: Duration = Duration::from_secs(2);
 
-pub async fn run(opts: &Opts) -> anyhow::Result<()> {
+pub(crate) async fn run(opts: &Opts) -> anyhow::Result<()> {
     let machine = Machine::now();
     let dir = opts.scratch("memory")?;
     let mut idle = Vec::new();

@@ -18,8 +18,8 @@ use crate::results::{save, Level, PeerRun, PeersResult};
 use crate::setup::{self, path_str, Keys, Opts};
 use crate::wrk;
 
-pub const LEVELS: [usize; 3] = [8, 32, 128];
-pub const STATUS_PATH: &str = "/v5/ec/query/sim-identity-registration-info";
+pub(crate) const LEVELS: [usize; 3] = [8, 32, 128];
+pub(crate) const STATUS_PATH: &str = "/v5/ec/query/sim-identity-registration-info";
 const MSISDN: &str = "1440000001000";
 
 fn npm_version(peers_dir: &Path, package: &str) -> String {
@@ -170,7 +170,7 @@ fn median(mut runs: Vec<Level>) -> Level {
     m
 }
 
-pub async fn run(opts: &Opts, peers_dir: &Path) -> anyhow::Result<()> {
+pub(crate) async fn run(opts: &Opts, peers_dir: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(wrk::available(), "wrk not found (apt-get install wrk)");
     let peers = std::path::absolute(peers_dir)?;
     anyhow::ensure!(

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _};
 
 /// A running server; stopped (its whole process group) when dropped.
 #[derive(Debug)]
-pub struct Server {
+pub(crate) struct Server {
     pub name: String,
     pub base_url: String,
     pub pid: u32,
@@ -17,7 +17,7 @@ pub struct Server {
 }
 
 /// A free loopback port (bound, then released for the server to take).
-pub fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
 }
@@ -25,7 +25,7 @@ pub fn free_port() -> anyhow::Result<u16> {
 impl Server {
     /// Start `program args…` with its output in `log`, then poll `ready_path` (GET, any
     /// answer below 500) until it answers or `deadline` passes.
-    pub async fn start(
+    pub(crate) async fn start(
         name: &str,
         mut cmd: tokio::process::Command,
         port: u16,
@@ -77,12 +77,12 @@ impl Server {
     }
 
     /// Resident set of this server's process tree, KiB.
-    pub fn rss_kib(&self) -> u64 {
+    pub(crate) fn rss_kib(&self) -> u64 {
         tree_rss_kib(self.pid)
     }
 
     /// SIGTERM to the process group, then SIGKILL after `grace`.
-    pub async fn stop(mut self, grace: Duration) {
+    pub(crate) async fn stop(mut self, grace: Duration) {
         let _ = std::process::Command::new("kill")
             .args(["-TERM", "--", &format!("-{}", self.pid)])
             .status();
@@ -134,7 +134,7 @@ fn processes() -> Vec<(u32, u32, u64)> {
 }
 
 /// RSS of `root` and all its descendants, KiB.
-pub fn tree_rss_kib(root: u32) -> u64 {
+pub(crate) fn tree_rss_kib(root: u32) -> u64 {
     let procs = processes();
     let mut total = 0;
     let mut todo = vec![root];
@@ -152,7 +152,7 @@ pub fn tree_rss_kib(root: u32) -> u64 {
 }
 
 /// Every pid in the tree of `root` (for a profiler).
-pub fn tree_pids(root: u32) -> Vec<u32> {
+pub(crate) fn tree_pids(root: u32) -> Vec<u32> {
     let procs = processes();
     let mut out = vec![root];
     let mut i = 0;

@@ -20,7 +20,7 @@ struct Recording {
 
 /// One `perf record` per server process, so each one's report is its own.
 #[derive(Debug)]
-pub struct Perf {
+pub(crate) struct Perf {
     recordings: Vec<Recording>,
 }
 
@@ -35,7 +35,7 @@ fn perf_works() -> bool {
 
 impl Perf {
     /// Start recording every thread of each `(name, pid)` (and its children) into `dir`.
-    pub fn start(targets: &[(&str, u32)], dir: &Path) -> Option<Self> {
+    pub(crate) fn start(targets: &[(&str, u32)], dir: &Path) -> Option<Self> {
         if !perf_works() {
             eprintln!("profile: perf cannot count on this machine; skipped");
             return None;
@@ -64,7 +64,7 @@ impl Perf {
     }
 
     /// Stop recording (SIGINT, as Ctrl-C would) and render one report per process.
-    pub async fn finish(self) -> anyhow::Result<String> {
+    pub(crate) async fn finish(self) -> anyhow::Result<String> {
         let mut text = String::new();
         for mut r in self.recordings {
             let _ = std::process::Command::new("kill")

@@ -16,7 +16,7 @@ use crate::results::{save, PushResult, PushRun};
 use crate::setup::{self, Keys, Opts};
 use crate::wrk;
 
-pub const LEVELS: [usize; 3] = [8, 32, 128];
+pub(crate) const LEVELS: [usize; 3] = [8, 32, 128];
 
 #[derive(Debug, Deserialize)]
 struct Variants {
@@ -132,7 +132,7 @@ async fn stored(gw: &Server) -> anyhow::Result<u64> {
         .sum::<f64>() as u64)
 }
 
-pub async fn run(opts: &Opts, variants: &Path) -> anyhow::Result<()> {
+pub(crate) async fn run(opts: &Opts, variants: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(wrk::available(), "wrk not found (apt-get install wrk)");
     let machine = Machine::now();
     let variants: Variants = toml::from_str(

@@ -10,7 +10,7 @@ use crate::machine::Machine;
 
 /// One load level: so many connections, what came out.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Level {
+pub(crate) struct Level {
     pub conns: usize,
     pub requests: u64,
     /// Answers that were not what the benchmark expects (wrong code, non-2xx, socket errors).
@@ -24,7 +24,7 @@ pub struct Level {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VerifyResult {
+pub(crate) struct VerifyResult {
     pub machine: Machine,
     pub quick: bool,
     pub requests_per_level: usize,
@@ -38,7 +38,7 @@ pub struct VerifyResult {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PushRun {
+pub(crate) struct PushRun {
     pub database: String,
     pub variant: String,
     pub levels: Vec<Level>,
@@ -48,7 +48,7 @@ pub struct PushRun {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PushResult {
+pub(crate) struct PushResult {
     pub machine: Machine,
     pub quick: bool,
     pub secs_per_level: u64,
@@ -57,7 +57,7 @@ pub struct PushResult {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PeerRun {
+pub(crate) struct PeerRun {
     pub server: String,
     pub version: String,
     pub idle_rss_kib: u64,
@@ -66,7 +66,7 @@ pub struct PeerRun {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PeersResult {
+pub(crate) struct PeersResult {
     pub machine: Machine,
     pub quick: bool,
     pub secs_per_run: u64,
@@ -77,7 +77,7 @@ pub struct PeersResult {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MemoryResult {
+pub(crate) struct MemoryResult {
     pub machine: Machine,
     #[serde(default)]
     pub quick: bool,
@@ -85,7 +85,7 @@ pub struct MemoryResult {
     pub idle: Vec<(String, u64)>,
 }
 
-pub fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> anyhow::Result<()> {
+pub(crate) fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> anyhow::Result<()> {
     let path = dir.join(format!("{name}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(value)? + "\n")
         .with_context(|| format!("writing {}", path.display()))?;
@@ -93,7 +93,7 @@ pub fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> anyhow::Result<(
     Ok(())
 }
 
-pub fn load<T: DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<Option<T>> {
+pub(crate) fn load<T: DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<Option<T>> {
     let path = dir.join(format!("{name}.json"));
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Some(

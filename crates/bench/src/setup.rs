@@ -10,7 +10,7 @@ use cmcc_proto::{PrivateKey, PublicKey};
 use crate::procs::{free_port, Server};
 
 #[derive(Debug, Clone)]
-pub struct Opts {
+pub(crate) struct Opts {
     pub quick: bool,
     pub cmcc: PathBuf,
     pub out: PathBuf,
@@ -18,7 +18,7 @@ pub struct Opts {
 
 impl Opts {
     /// A `cmcc` subcommand, with logs at `info` as a production server would run.
-    pub fn cmcc(&self, args: &[&str]) -> anyhow::Result<tokio::process::Command> {
+    pub(crate) fn cmcc(&self, args: &[&str]) -> anyhow::Result<tokio::process::Command> {
         anyhow::ensure!(
             self.cmcc.exists(),
             "{} not found (build it: cargo build --profile bench -p cmcc)",
@@ -37,7 +37,7 @@ impl Opts {
     }
 
     /// A scratch folder for one benchmark, under the results folder (logs kept for reading).
-    pub fn scratch(&self, name: &str) -> anyhow::Result<PathBuf> {
+    pub(crate) fn scratch(&self, name: &str) -> anyhow::Result<PathBuf> {
         let dir = self.out.join("run").join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
@@ -45,36 +45,36 @@ impl Opts {
     }
 }
 
-pub const APP_ID: &str = "300011800042";
-pub const APP_KEY: &str = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
-pub const ENTERPRISE: &str = "100059999270000006";
-pub const ENTERPRISE_PW: &str = "onelink-sandbox-pass";
-pub const CARDS: u32 = 100_000;
+pub(crate) const APP_ID: &str = "300011800042";
+pub(crate) const APP_KEY: &str = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
+pub(crate) const ENTERPRISE: &str = "100059999270000006";
+pub(crate) const ENTERPRISE_PW: &str = "onelink-sandbox-pass";
+pub(crate) const CARDS: u32 = 100_000;
 
 /// The bench app's two key pairs: the customer's (gateway signs) and the platform's (sandbox
 /// decrypts `phoneNum`).
 #[derive(Debug)]
-pub struct Keys {
+pub(crate) struct Keys {
     pub customer: PrivateKey,
     pub platform: PrivateKey,
 }
 
 impl Keys {
-    pub fn generate() -> anyhow::Result<Self> {
+    pub(crate) fn generate() -> anyhow::Result<Self> {
         Ok(Self {
             customer: PrivateKey::generate(1024)?,
             platform: PrivateKey::generate(1024)?,
         })
     }
 
-    pub fn platform_public(&self) -> anyhow::Result<PublicKey> {
+    pub(crate) fn platform_public(&self) -> anyhow::Result<PublicKey> {
         Ok(self.platform.public_key()?)
     }
 }
 
 /// The sandbox: the bench app with caps, rate limits and token lifetime out of the way, and
 /// the demo enterprise with 100,000 generated cards.
-pub fn sandbox_toml(keys: &Keys) -> anyhow::Result<String> {
+pub(crate) fn sandbox_toml(keys: &Keys) -> anyhow::Result<String> {
     Ok(format!(
         r#"[auth]
 timestamp_tolerance_secs = 3600
@@ -100,7 +100,7 @@ demo_generate_cards = {CARDS}
 
 /// The gateway wired to `sandbox_url`, with limits that do not bind; `extra` is appended
 /// (a variant's own settings).
-pub fn gateway_toml(
+pub(crate) fn gateway_toml(
     keys: &Keys,
     port: u16,
     database_url: &str,
@@ -134,7 +134,7 @@ password = "{ENTERPRISE_PW}"
     ))
 }
 
-pub async fn start_sandbox(opts: &Opts, dir: &Path, keys: &Keys) -> anyhow::Result<Server> {
+pub(crate) async fn start_sandbox(opts: &Opts, dir: &Path, keys: &Keys) -> anyhow::Result<Server> {
     let config = dir.join("sandbox.toml");
     std::fs::write(&config, sandbox_toml(keys)?)?;
     let port = free_port()?;
@@ -160,7 +160,7 @@ pub async fn start_sandbox(opts: &Opts, dir: &Path, keys: &Keys) -> anyhow::Resu
     .await
 }
 
-pub async fn start_gateway(
+pub(crate) async fn start_gateway(
     opts: &Opts,
     dir: &Path,
     keys: &Keys,
@@ -186,12 +186,12 @@ pub async fn start_gateway(
     .await
 }
 
-pub fn path_str(p: &Path) -> anyhow::Result<&str> {
+pub(crate) fn path_str(p: &Path) -> anyhow::Result<&str> {
     p.to_str().context("non-UTF-8 path")
 }
 
 /// The sandbox's OneLink token for the demo enterprise (23A01).
-pub async fn onelink_token(sandbox_url: &str) -> anyhow::Result<String> {
+pub(crate) async fn onelink_token(sandbox_url: &str) -> anyhow::Result<String> {
     let v: serde_json::Value = http()?
         .post(format!("{sandbox_url}/v5/ec/get/token"))
         .json(&serde_json::json!({"appid": ENTERPRISE, "password": ENTERPRISE_PW, "transid": "bench"}))
@@ -206,7 +206,7 @@ pub async fn onelink_token(sandbox_url: &str) -> anyhow::Result<String> {
 }
 
 /// An HTTP client for set-up calls and checks; every call has a deadline.
-pub fn http() -> anyhow::Result<reqwest::Client> {
+pub(crate) fn http() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()?)

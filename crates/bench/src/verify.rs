@@ -21,7 +21,7 @@ use crate::results::{save, VerifyResult};
 use crate::setup::{self, Keys, Opts, APP_ID, APP_KEY};
 use crate::{crypto, profile};
 
-pub const LEVELS: [usize; 4] = [1, 8, 32, 128];
+pub(crate) const LEVELS: [usize; 4] = [1, 8, 32, 128];
 const PROFILE_CONNS: usize = 32;
 
 /// A `/v1/verify` answer that says the number matched.
@@ -74,7 +74,7 @@ fn target(gw: &Server) -> anyhow::Result<Target> {
     })
 }
 
-pub async fn run(opts: &Opts, requests: Option<usize>) -> anyhow::Result<()> {
+pub(crate) async fn run(opts: &Opts, requests: Option<usize>) -> anyhow::Result<()> {
     let machine = Machine::now();
     let per_level = requests
         .unwrap_or(if opts.quick { 400 } else { 20_000 })

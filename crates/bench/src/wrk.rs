@@ -20,7 +20,7 @@ struct Line {
     p99_us: u64,
 }
 
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     std::process::Command::new("wrk")
         .arg("--version")
         .output()
@@ -29,11 +29,11 @@ pub fn available() -> bool {
 
 /// `wrk -t T -c conns -d secs -s script url` with `env`; T = min(cores, conns).
 /// The wrk threads a run at `conns` connections uses.
-pub fn threads(conns: usize) -> usize {
+pub(crate) fn threads(conns: usize) -> usize {
     nproc().min(conns).max(1)
 }
 
-pub async fn run(
+pub(crate) async fn run(
     script: &Path,
     url: &str,
     conns: usize,

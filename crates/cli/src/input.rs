@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use cmcc_proto::{PrivateKey, PublicKey, Secret};
 
 /// A value that is either inline text or `@path` / a path / `-` (stdin). Keys are usually files.
-pub fn read_text(arg: &str) -> Result<String> {
+pub(crate) fn read_text(arg: &str) -> Result<String> {
     if arg == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading stdin")?;
@@ -26,7 +26,7 @@ pub fn read_text(arg: &str) -> Result<String> {
 }
 
 /// A JSON request: inline when it starts with `{`, else a file (`@path`, a path or `-`).
-pub fn read_json_text(arg: &str) -> Result<String> {
+pub(crate) fn read_json_text(arg: &str) -> Result<String> {
     if arg.trim_start().starts_with('{') {
         return Ok(arg.to_owned());
     }
@@ -53,7 +53,7 @@ fn read_file(path: &str) -> Result<String> {
 }
 
 /// "No such file or directory" without the " (os error 2)" tail.
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_owned(),
@@ -61,24 +61,24 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-pub fn private_key(arg: &str) -> Result<PrivateKey> {
+pub(crate) fn private_key(arg: &str) -> Result<PrivateKey> {
     PrivateKey::parse(&read_text(arg)?)
         .context("loading the private key (base64 PKCS#8 or PEM, inline or a file)")
 }
 
-pub fn public_key(arg: &str) -> Result<PublicKey> {
+pub(crate) fn public_key(arg: &str) -> Result<PublicKey> {
     PublicKey::parse(&read_text(arg)?)
         .context("loading the public key (base64 X.509 SPKI or PEM, inline or a file)")
 }
 
 /// The appKey: from `--app-key` (inline or file) or `CMCC_APP_KEY` (clap fills that in).
-pub fn app_key(arg: &str) -> Result<Secret> {
+pub(crate) fn app_key(arg: &str) -> Result<Secret> {
     let s = read_text(arg)?;
     anyhow::ensure!(!s.is_empty(), "the appKey is empty");
     Ok(Secret::new(s))
 }
 
 /// Current time as a 17-digit China-time timestamp.
-pub fn now17() -> String {
+pub(crate) fn now17() -> String {
     cmcc_proto::Timestamp17::from_utc(chrono::Utc::now()).to_string()
 }

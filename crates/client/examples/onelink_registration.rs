@@ -14,7 +14,7 @@ use cmcc_client::{MemoryTokenStore, OneLinkBase, OneLinkClient, OneLinkConfig};
 use cmcc_proto::wire::onelink::UrlType;
 use cmcc_proto::{CardId, Secret};
 
-pub async fn run(base: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+pub(crate) async fn run(base: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     let cfg = OneLinkConfig::new(
         OneLinkBase::sandbox(base),
         demo::ONELINK_APPID,

@@ -12,7 +12,7 @@ use cmcc_client::{PassportBase, PassportClient, PassportConfig};
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::{PrivateKey, PublicKey, Secret};
 
-pub async fn run(base: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+pub(crate) async fn run(base: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     let mut cfg = PassportConfig::new(
         PassportBase::single(base),
         demo::APP_ID,

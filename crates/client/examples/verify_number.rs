@@ -14,7 +14,7 @@ use cmcc_proto::format::ExpandParams;
 use cmcc_proto::{Phone, PrivateKey, PublicKey, Secret};
 
 /// The example's work; returns what it printed (the tests run it against an in-process sandbox).
-pub async fn run(base: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+pub(crate) async fn run(base: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     let mut cfg = PassportConfig::new(
         PassportBase::single(base),
         demo::APP_ID,

@@ -14,6 +14,7 @@ pub struct PassportBase {
 }
 
 impl PassportBase {
+    /// The carrier's production hosts, `www.cmpassport.com` and `verify.cmpassport.com`.
     pub fn production() -> Self {
         Self {
             www: passport::hosts::WWW.into(),
@@ -39,9 +40,12 @@ impl PassportBase {
 pub struct OneLinkBase(pub String);
 
 impl OneLinkBase {
+    /// The carrier's production host, `api.iot.10086.cn`.
     pub fn production() -> Self {
         Self(onelink::HOST.into())
     }
+    /// Any other base URL, e.g. `cmcc sandbox` at `http://127.0.0.1:8700`; a trailing `/` is
+    /// dropped.
     pub fn sandbox(url: &str) -> Self {
         Self(url.trim_end_matches('/').to_owned())
     }

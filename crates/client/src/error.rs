@@ -5,8 +5,11 @@ use cmcc_proto::codes::{Code, CodeInfo, Platform};
 
 /// The carrier answered, and the answer is a rejection.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CarrierError {
+    /// The platform that answered.
     pub platform: Platform,
+    /// The code it answered with (`resultCode` / `status`).
     pub code: Code,
     /// The carrier's own message (resultDesc / message).
     pub message: String,
@@ -15,6 +18,8 @@ pub struct CarrierError {
 }
 
 impl CarrierError {
+    /// The rejection `code` with the carrier's `message`; the table row is the one whose
+    /// Chinese text the message contains, else the code's main meaning.
     pub fn new(platform: Platform, code: &str, message: &str) -> Self {
         let code = Code::new(code);
         let info = code.info_for_desc(platform, message);
@@ -25,9 +30,12 @@ impl CarrierError {
             info,
         }
     }
+    /// Whether the table says sending the same request again later can succeed (`false` for
+    /// an unknown code).
     pub fn retryable(&self) -> bool {
         self.info.is_some_and(|i| i.retryable)
     }
+    /// The table's fix hint, when there is one.
     pub fn hint(&self) -> Option<&'static str> {
         self.info.and_then(|i| i.hint)
     }
@@ -46,28 +54,50 @@ impl std::fmt::Display for CarrierError {
     }
 }
 
+/// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
+    /// The carrier answered with a rejection code.
     #[error("{0}")]
     Carrier(CarrierError),
     /// No answer: connection refused, reset, DNS, TLS.
     #[error("could not reach {url}: {detail}")]
-    Network { url: String, detail: String },
+    Network {
+        /// The URL called, without its query string.
+        url: String,
+        /// The HTTP stack's error and its causes (no URL query, no body).
+        detail: String,
+    },
+    /// No answer within the configured timeout.
     #[error("{url} did not answer within {secs:.1} s")]
-    Timeout { url: String, secs: f64 },
+    Timeout {
+        /// The URL called, without its query string.
+        url: String,
+        /// The timeout in seconds.
+        secs: f64,
+    },
     /// An answer that is not the carrier envelope (proxy error page, HTTP 5xx, …).
     #[error("{url} answered HTTP {status}: {snippet}")]
     Http {
+        /// The URL called, without its query string.
         url: String,
+        /// The HTTP status (not 2xx).
         status: u16,
+        /// The first 200 characters of the body.
         snippet: String,
     },
+    /// An HTTP 200 answer whose body is not the endpoint's JSON.
     #[error("{url} answered something that is not the expected JSON ({detail}): {snippet}")]
     Decode {
+        /// The URL called, without its query string.
         url: String,
+        /// The JSON decoder's message, or which part of the answer is missing.
         detail: String,
+        /// The first 200 characters of the body.
         snippet: String,
     },
+    /// A key could not be used (signing, `phoneNum` encryption); nothing was sent.
     #[error("crypto: {0}")]
     Crypto(#[from] cmcc_proto::CryptoError),
     /// The caller's input is wrong; nothing was sent.

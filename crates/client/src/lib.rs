@@ -11,6 +11,9 @@
 //! Secrets (appKey, private keys, the OneLink password and tokens) are never logged; card ids
 //! and phone numbers are logged masked.
 
+#![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
+
 pub mod base;
 pub mod error;
 pub mod onelink;

@@ -21,13 +21,17 @@ use crate::transport::{decode, random_id, RequestStyle, RetryPolicy, Transport};
 /// Everything the business server holds for one app.
 #[derive(Clone)]
 pub struct PassportConfig {
+    /// Where the platform is (production, the test environment or a sandbox).
     pub base: PassportBase,
+    /// The app's `appId` on the open platform.
     pub app_id: String,
+    /// The app's appKey: in the MD5 signs and the `phoneNum` plaintext, never sent itself.
     pub app_key: Secret,
     /// The customer private key whose public half is registered on the open platform.
     pub customer_key: PrivateKey,
     /// The platform public key shown on the open platform (encrypts `phoneNum`).
     pub platform_key: PublicKey,
+    /// Timeout of each HTTP request (default 5 s); connecting may take at most 5 s of it.
     pub timeout: Duration,
     /// Extra headers on every request (the sandbox's device header in tests, a proxy's auth).
     pub headers: Vec<(String, String)>,
@@ -47,6 +51,7 @@ impl std::fmt::Debug for PassportConfig {
 }
 
 impl PassportConfig {
+    /// The app with the defaults: 5 s timeout, no extra headers.
     pub fn new(
         base: PassportBase,
         app_id: &str,
@@ -78,16 +83,23 @@ pub enum Verification {
 /// A verification result with the ids needed to find it in the carrier's logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyOutcome {
+    /// Whether the number is the device's.
     pub result: Verification,
+    /// The header's `resultCode` as sent: `000` or `001`.
     pub code: String,
+    /// The body's `taskId`: the platform's serial number of the check.
     pub task_id: String,
+    /// The request's `msgId` (32 lowercase hex digits made by the client).
     pub msg_id: String,
 }
 
 /// A token from the getToken family.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenGrant {
+    /// The token, to verify on the server (a credential; `Debug` hides it).
     pub token: String,
+    /// The fingerprint bound to the token, when the answer (or the H5 image request) carried
+    /// one; verification needs it.
     pub user_information: Option<String>,
 }
 
@@ -127,12 +139,19 @@ pub struct PassportClient {
 }
 
 impl PassportClient {
+    /// A client of `cfg`'s app. Its calls are never retried (they consume single-use tokens).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when the HTTP client cannot be built (e.g. the TLS backend fails to
+    /// initialise).
     pub fn new(cfg: PassportConfig) -> Result<Self, Error> {
         // Verify and validate consume single-use tokens: never retried.
         let transport = Transport::new(cfg.timeout, RetryPolicy::never(), cfg.headers.clone())?;
         Ok(Self { cfg, transport })
     }
 
+    /// The configuration it was made with.
     pub fn config(&self) -> &PassportConfig {
         &self.cfg
     }
@@ -161,6 +180,13 @@ impl PassportClient {
     }
 
     /// verifyVmMobileApi: is `phone` the number of the device that got `token`?
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for an empty token (nothing is sent); [`Error::Crypto`] when encrypting
+    /// `phoneNum` or signing fails; [`Error::Carrier`] for any code but `000`/`001` (e.g.
+    /// 120020, the token did not check out); [`Error::Network`], [`Error::Timeout`],
+    /// [`Error::Http`] or [`Error::Decode`] when there is no usable answer.
     pub async fn verify_number(
         &self,
         phone: &Phone,
@@ -208,6 +234,13 @@ impl PassportClient {
     }
 
     /// imeiTokenValidate: the UAID of the device that got `token`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for an empty token (nothing is sent); [`Error::Crypto`] when signing
+    /// fails; [`Error::Carrier`] unless the answer is `000000` with a UAID (e.g. 120009 for a
+    /// used or expired token); [`Error::Network`], [`Error::Timeout`], [`Error::Http`] or
+    /// [`Error::Decode`] when there is no usable answer.
     pub async fn validate_uaid(&self, token: &str) -> Result<String, Error> {
         if token.trim().is_empty() {
             return Err(Error::Input("token is empty".into()));
@@ -263,12 +296,21 @@ impl PassportClient {
     }
 
     /// UAID getMobile (businessType 3). Normally the page calls it; servers and tests may too.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Carrier`] unless the answer is `103000` with a token; [`Error::Network`],
+    /// [`Error::Timeout`], [`Error::Http`] or [`Error::Decode`] when there is no usable answer.
     pub async fn uaid_get_token(&self, expand: &ExpandParams) -> Result<TokenGrant, Error> {
         let req = self.get_token_request(wire::BUSINESS_TYPE_UAID, expand);
         self.get_token::<UaidGetMobile>(&req).await
     }
 
     /// Mini-program getTokenInfo (businessType 5), as the mini-program JSSDK sends it.
+    ///
+    /// # Errors
+    ///
+    /// As [`uaid_get_token`](Self::uaid_get_token).
     pub async fn mini_get_token_info(&self, expand: &ExpandParams) -> Result<TokenGrant, Error> {
         let mut req = self.get_token_request(wire::BUSINESS_TYPE_MINI, expand);
         req.open_type = Some("1".into());
@@ -279,6 +321,12 @@ impl PassportClient {
     /// wire: the image request carrying the fingerprint, then the `{header, body}` POST with
     /// the preSign signed by the customer key. On the real platform only a device on the
     /// cellular network gets a token this way.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Crypto`] when signing the preSign fails; otherwise as
+    /// [`uaid_get_token`](Self::uaid_get_token), for the getToken POST (a failed image request
+    /// is only logged).
     pub async fn h5_get_token(
         &self,
         expand: &ExpandParams,
@@ -336,6 +384,12 @@ impl PassportClient {
     /// Sign the page's preSign — only if it is a well-formed preSign for this appId whose
     /// timestamp is within `max_age` of `now`, so the business server never signs arbitrary
     /// bytes for a caller.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when it is not a preSign for this appId (see [`PreSign::parse`]) or its
+    /// timestamp is more than `max_age` before or after `now`; [`Error::Crypto`] when signing
+    /// fails.
     pub fn sign_pre_sign(
         &self,
         pre_sign: &str,

@@ -18,7 +18,10 @@ use crate::error::{snippet, Error};
 pub struct RetryPolicy {
     /// Total attempts, the first included (1 = never retry).
     pub attempts: u32,
+    /// Delay before the first retry, before jitter (default 100 ms); doubled for each further
+    /// one.
     pub base_delay: Duration,
+    /// The longest delay, before jitter (default 2 s).
     pub max_delay: Duration,
 }
 
@@ -33,6 +36,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// One attempt, no retry.
     pub fn never() -> Self {
         Self {
             attempts: 1,
@@ -53,10 +57,14 @@ impl RetryPolicy {
 
 /// How OneLink requests are encoded. Real clients use all three; the platform accepts all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum RequestStyle {
+    /// POST with a JSON body (`application/json;charset=UTF-8`).
     #[default]
     PostJson,
+    /// POST with an `application/x-www-form-urlencoded` body.
     PostForm,
+    /// GET with the parameters in the query string (the password or token is in the URL).
     GetQuery,
 }
 

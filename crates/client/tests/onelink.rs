@@ -205,6 +205,7 @@ async fn every_request_style_works() {
             RequestStyle::PostJson => UrlType::H5JumpMiniProgram,
             RequestStyle::PostForm => UrlType::MiniProgram,
             RequestStyle::GetQuery => UrlType::MiniProgramH5,
+            _ => UrlType::H5JumpMiniProgram,
         };
         c.registration_link(&msisdn(FRESH), card, None)
             .await

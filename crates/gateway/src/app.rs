@@ -20,6 +20,7 @@ use crate::store::{PushPolicy, Store};
 
 /// Why a gateway could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] ConfigError),

@@ -11,6 +11,7 @@ pub use crate::group_commit::MAX_BATCH;
 pub struct Inbox(GroupWriter<PushIn, PushOutcome>);
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InboxError {
     #[error("the push writer has stopped")]
     Stopped,

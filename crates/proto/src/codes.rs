@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// Which carrier platform a code belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Platform {
     /// The auth platform (cmpassport): H5/mini-program number verification, UAID.
     Passport,
@@ -26,6 +27,7 @@ pub enum Platform {
 /// Where a row comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Source {
     /// Stated by a seed document.
     Seed,
@@ -39,16 +41,22 @@ pub enum Source {
 /// One meaning of one code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CodeInfo {
+    /// The platform that answers with this code.
     pub platform: Platform,
+    /// The code as it appears on the wire (`resultCode`, `status`), digits only.
     pub code: &'static str,
     /// The carrier's own text.
     pub zh: &'static str,
+    /// An English explanation of the meaning (cmcc's wording, not the carrier's).
     pub en: &'static str,
     /// Whether sending the same request again later can succeed.
     pub retryable: bool,
+    /// What to change so the call succeeds, when there is advice (seed 004's troubleshooting
+    /// appendix where it has an entry).
     pub hint: Option<&'static str>,
     /// Where it appears: seed section or interface.
     pub seen_in: &'static str,
+    /// Whether a carrier document, public integrations or our choice gives this meaning.
     pub source: Source,
     /// Whether the carrier bills a call ending with this code (verify: 000 and 001).
     pub billable: bool,
@@ -226,9 +234,11 @@ pub static TABLE: &[CodeInfo] = &[
 pub struct Code(pub String);
 
 impl Code {
+    /// A code from any string; it is not checked against the table.
     pub fn new(s: impl Into<String>) -> Self {
         Self(s.into())
     }
+    /// The code as the carrier sent it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -248,6 +258,7 @@ impl Code {
             .find(|r| desc.contains(r.zh))
             .or_else(|| self.info(platform))
     }
+    /// Whether the main meaning on `platform` is retryable; `false` for a code not in the table.
     pub fn retryable(&self, platform: Platform) -> bool {
         self.info(platform).is_some_and(|i| i.retryable)
     }

@@ -18,23 +18,47 @@ use std::thread::LocalKey;
 /// Why a crypto operation failed. Every variant is a caller's problem or bad outside input;
 /// none is a panic.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CryptoError {
+    /// The text is not base64 even read leniently (or is empty); the decoder's reason.
     #[error("not valid base64: {0}")]
     Base64(String),
+    /// The bytes or PEM do not hold an RSA key of the expected kind.
     #[error("not an RSA {kind} key: {detail}")]
-    Key { kind: &'static str, detail: String },
+    Key {
+        /// `"public"` or `"private"`: the kind that was expected.
+        kind: &'static str,
+        /// What the parser found instead.
+        detail: String,
+    },
+    /// The key's modulus size in bits is outside 512..=4096 or not a multiple of 8.
     #[error("unsupported RSA key size {0} bits (use 1024 or 2048; 512 to 4096 are accepted)")]
     KeySize(u32),
+    /// Ciphertext (or a signature) that is empty or not whole key-size blocks.
     #[error("ciphertext of {len} bytes is not a whole number of {block}-byte RSA blocks")]
-    CiphertextLength { len: usize, block: usize },
+    CiphertextLength {
+        /// Length of the input in bytes.
+        len: usize,
+        /// The key's block size in bytes (modulus bits / 8).
+        block: usize,
+    },
+    /// A block did not open with this key: another key's data, or not PKCS#1 v1.5 at all.
     #[error(
         "RSA decryption failed (wrong key, or the data was not encrypted with its public key)"
     )]
     Decrypt,
+    /// Plaintext over [`MAX_PLAINTEXT`].
     #[error("plaintext of {len} bytes is over the {max}-byte limit")]
-    PlaintextTooLong { len: usize, max: usize },
+    PlaintextTooLong {
+        /// Length of the input in bytes.
+        len: usize,
+        /// The limit, [`MAX_PLAINTEXT`].
+        max: usize,
+    },
+    /// Decrypted bytes (or PEM OpenSSL wrote) are not UTF-8.
     #[error("decrypted bytes are not UTF-8")]
     Utf8,
+    /// OpenSSL itself failed (its error stack as text).
     #[error("openssl: {0}")]
     Openssl(String),
 }
@@ -47,9 +71,12 @@ impl From<openssl::error::ErrorStack> for CryptoError {
 
 /// Hash used in an RSA signature. The carrier's server APIs use MD5withRSA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignAlg {
+    /// MD5withRSA: what the carrier's server APIs and `RsaUtils.sign` use.
     #[default]
     Md5WithRsa,
+    /// SHA256withRSA: not used by the carrier; recognised so a wrong choice can be diagnosed.
     Sha256WithRsa,
 }
 
@@ -77,6 +104,11 @@ pub const MAX_PLAINTEXT: usize = 64 * 1024;
 /// Decode base64 the way real traffic needs: standard or URL-safe alphabet, padding optional,
 /// line breaks (Java's MIME encoder wraps at 76) ignored, and a space read as `+` (the usual
 /// damage when a base64 value went through form/url decoding).
+///
+/// # Errors
+///
+/// [`CryptoError::Base64`] when nothing is left after removing line breaks and padding, or the
+/// rest is not base64.
 pub fn decode_base64_lenient(s: &str) -> Result<Vec<u8>, CryptoError> {
     let cleaned: String = s
         .chars()
@@ -137,6 +169,11 @@ const RSA_ENCRYPTION: pkcs8::ObjectIdentifier =
 
 impl PrivateKey {
     /// Generate a key pair, as `RsaUtils.genKeyPair` does (1024 bits there, e = 65537).
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::KeySize`] when `bits` is outside 512..=4096 or not a multiple of 8;
+    /// [`CryptoError::Openssl`] when OpenSSL cannot generate the key.
     pub fn generate(bits: u32) -> Result<Self, CryptoError> {
         check_bits(bits)?;
         Self::from_rsa(Rsa::generate(bits)?)
@@ -170,6 +207,12 @@ impl PrivateKey {
 
     /// Parse bare base64 PKCS#8 DER (the `RsaUtils` form), PEM (`PRIVATE KEY` or
     /// `RSA PRIVATE KEY`), or raw DER bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Base64`] when the text is neither PEM nor base64; [`CryptoError::Key`]
+    /// when it holds no RSA private key (a public key, another algorithm, damaged DER);
+    /// [`CryptoError::KeySize`] for a key size outside 512..=4096 bits.
     pub fn parse(text: &str) -> Result<Self, CryptoError> {
         let err = |detail: String| CryptoError::Key {
             kind: "private",
@@ -187,6 +230,11 @@ impl PrivateKey {
     }
 
     /// Parse PKCS#8 or PKCS#1 DER.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Key`] when the bytes are neither PKCS#8 nor PKCS#1 of an RSA private key;
+    /// [`CryptoError::KeySize`] for a key size outside 512..=4096 bits.
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
         let err = |detail: String| CryptoError::Key {
             kind: "private",
@@ -210,20 +258,34 @@ impl PrivateKey {
         Self::from_rsa(rsa)
     }
 
+    /// The modulus size in bits (1024 for `RsaUtils` keys).
     pub fn bits(&self) -> u32 {
         self.rsa.shared().size() * 8
     }
 
     /// Bare base64 of PKCS#8 DER — what `RsaUtils.getPrivateKey` prints.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL cannot encode the key.
     pub fn to_base64(&self) -> Result<String, CryptoError> {
         Ok(encode_base64(&self.pkey.private_key_to_pkcs8()?))
     }
 
     /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL cannot encode the key.
     pub fn to_pem(&self) -> Result<String, CryptoError> {
         String::from_utf8(self.pkey.private_key_to_pem_pkcs8()?).map_err(|_| CryptoError::Utf8)
     }
 
+    /// The public half, as the customer registers it on the open platform.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL cannot encode the public half.
     pub fn public_key(&self) -> Result<PublicKey, CryptoError> {
         let der = self.rsa.shared().public_key_to_der()?;
         PublicKey::from_der(&der)
@@ -234,6 +296,10 @@ impl PrivateKey {
     /// Built as `RSA_sign` does — the DigestInfo encoding of the hash, padded and raised with the
     /// private key — without OpenSSL 3's per-call EVP context setup, which costs as much as the
     /// RSA operation itself for 1024-bit verify. The bytes equal the JDK's `Signature`.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL fails to hash or sign.
     pub fn sign_raw(&self, alg: SignAlg, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let di = digest_info(alg, data)?;
         let rsa = self.local();
@@ -244,12 +310,21 @@ impl PrivateKey {
     }
 
     /// Signature as standard base64 — `RsaUtils.sign(data, privateKey)`.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL fails to hash or sign.
     pub fn sign(&self, alg: SignAlg, data: &[u8]) -> Result<String, CryptoError> {
         Ok(encode_base64(&self.sign_raw(alg, data)?))
     }
 
     /// Decrypt RSA/ECB/PKCS1Padding ciphertext made of whole key-size blocks, concatenating the
     /// plaintext of each block (whatever chunk size the sender used).
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::CiphertextLength`] when the ciphertext is empty or not whole key-size
+    /// blocks; [`CryptoError::Decrypt`] when a block does not open with this key.
     pub fn decrypt_raw(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let rsa = self.local();
         let block = rsa.size() as usize;
@@ -271,6 +346,11 @@ impl PrivateKey {
     }
 
     /// Decrypt base64 ciphertext into a UTF-8 string (the `phoneNum` field).
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Base64`] when the text is not base64; the errors of
+    /// [`decrypt_raw`](Self::decrypt_raw); [`CryptoError::Utf8`] when the plaintext is not UTF-8.
     pub fn decrypt_base64(&self, b64: &str) -> Result<String, CryptoError> {
         let bytes = self.decrypt_raw(&decode_base64_lenient(b64)?)?;
         String::from_utf8(bytes).map_err(|_| CryptoError::Utf8)
@@ -299,6 +379,12 @@ impl PartialEq for PublicKey {
 impl PublicKey {
     /// Parse bare base64 X.509 SPKI DER (the `RsaUtils` form), PEM (`PUBLIC KEY` or
     /// `RSA PUBLIC KEY`), or a PKCS#1 DER body.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Base64`] when the text is neither PEM nor base64; [`CryptoError::Key`]
+    /// when it holds no RSA public key (a private key, another algorithm, damaged DER);
+    /// [`CryptoError::KeySize`] for a key size outside 512..=4096 bits.
     pub fn parse(text: &str) -> Result<Self, CryptoError> {
         let err = |detail: String| CryptoError::Key {
             kind: "public",
@@ -313,6 +399,12 @@ impl PublicKey {
         Self::from_der(&decode_base64_lenient(text)?)
     }
 
+    /// Parse X.509 SubjectPublicKeyInfo or PKCS#1 `RSAPublicKey` DER.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Key`] when the bytes are neither form of an RSA public key;
+    /// [`CryptoError::KeySize`] for a key size outside 512..=4096 bits.
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
         let rsa = Rsa::public_key_from_der(der)
             .or_else(|_| Rsa::public_key_from_der_pkcs1(der))
@@ -339,15 +431,25 @@ impl PublicKey {
         })
     }
 
+    /// The modulus size in bits (1024 for `RsaUtils` keys).
     pub fn bits(&self) -> u32 {
         self.rsa.shared().size() * 8
     }
 
     /// Bare base64 of SPKI DER — what the open platform's "RSA 公钥" field takes.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL cannot encode the key.
     pub fn to_base64(&self) -> Result<String, CryptoError> {
         Ok(encode_base64(&self.pkey.public_key_to_der()?))
     }
 
+    /// X.509 SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL cannot encode the key.
     pub fn to_pem(&self) -> Result<String, CryptoError> {
         String::from_utf8(self.pkey.public_key_to_pem()?).map_err(|_| CryptoError::Utf8)
     }
@@ -357,6 +459,10 @@ impl PublicKey {
     ///
     /// The whole recovered encoding is compared with the expected DigestInfo, byte for byte
     /// (no lenient ASN.1 parsing, so no Bleichenbacher-2006-style forgeries).
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL fails to hash `data`; a bad signature is `Ok(false)`.
     pub fn verify_raw(&self, alg: SignAlg, data: &[u8], sig: &[u8]) -> Result<bool, CryptoError> {
         let rsa = self.local();
         let block = rsa.size() as usize;
@@ -372,6 +478,11 @@ impl PublicKey {
     }
 
     /// Check a base64 signature — `RsaUtils.verify(data, publicKey, sign)`.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Base64`] when `sig_b64` is not base64; [`CryptoError::Openssl`] when
+    /// OpenSSL fails to hash `data`. A wrong signature is `Ok(false)`.
     pub fn verify(&self, alg: SignAlg, data: &[u8], sig_b64: &str) -> Result<bool, CryptoError> {
         self.verify_raw(alg, data, &decode_base64_lenient(sig_b64)?)
     }
@@ -380,6 +491,11 @@ impl PublicKey {
     /// tells *why* a signature fails. If this fails, the signature was not made by this key's
     /// private half (or is not a signature). If it succeeds, the algorithm and the digest of the
     /// string that was really signed are known, and candidate strings can be hashed against it.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::CiphertextLength`] when `sig` is not one key-size block;
+    /// [`CryptoError::Decrypt`] when it does not open with this key.
     pub fn recover_digest(&self, sig: &[u8]) -> Result<RecoveredDigest, CryptoError> {
         let rsa = self.local();
         let block = rsa.size() as usize;
@@ -414,6 +530,11 @@ impl PublicKey {
 
     /// RSA/ECB/PKCS1Padding with plaintext split into `key size - 11` byte blocks and the
     /// ciphertext blocks concatenated — `RsaUtils.encryptedDataOnJava` minus the base64.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::PlaintextTooLong`] over [`MAX_PLAINTEXT`]; [`CryptoError::Openssl`] when
+    /// OpenSSL fails to encrypt.
     pub fn encrypt_raw(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if plaintext.len() > MAX_PLAINTEXT {
             return Err(CryptoError::PlaintextTooLong {
@@ -439,6 +560,10 @@ impl PublicKey {
     }
 
     /// Encrypt and base64 — the `phoneNum` field of verifyVmMobileApi.
+    ///
+    /// # Errors
+    ///
+    /// As [`encrypt_raw`](Self::encrypt_raw).
     pub fn encrypt_base64(&self, plaintext: &str) -> Result<String, CryptoError> {
         Ok(encode_base64(&self.encrypt_raw(plaintext.as_bytes())?))
     }
@@ -541,6 +666,7 @@ fn digest_info(alg: SignAlg, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
 pub struct RecoveredDigest {
     /// `None`: a DigestInfo of another hash, or raw bytes.
     pub alg: Option<SignAlg>,
+    /// The digest bytes after the DigestInfo prefix (all recovered bytes when `alg` is `None`).
     pub digest: Vec<u8>,
 }
 

@@ -11,26 +11,45 @@ use crate::crypto::{decode_base64_lenient, CryptoError, PublicKey, RecoveredDige
 /// fields it may have added, and other strings the caller knows of (label, string).
 #[derive(Debug, Clone, Default)]
 pub struct Candidates {
+    /// The signed fields as (wire name, value), in the order the carrier concatenates them.
     pub fields: Vec<(&'static str, String)>,
+    /// Fields of the request that are not signed, as (wire name, value); each is tried appended
+    /// to the signed ones.
     pub extra: Vec<(&'static str, String)>,
+    /// Other strings to try as they are, as (label printed when it matches, string).
     pub other: Vec<(String, String)>,
 }
 
 /// What the signature turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Finding {
     /// Not base64 at all.
     NotBase64(String),
     /// Base64, but not one RSA block of this key's size.
-    Length { len: usize, block: usize },
+    Length {
+        /// Decoded length in bytes.
+        len: usize,
+        /// The key's block size in bytes.
+        block: usize,
+    },
     /// It does not open with this public key.
     OtherKey,
     /// It opens, but holds no MD5/SHA-256 DigestInfo.
     NoDigestInfo,
     /// SHA256withRSA; `right_string`: of the expected string.
-    Sha256 { right_string: bool },
+    Sha256 {
+        /// Whether the SHA-256 digest is of the expected string (only the hash is wrong).
+        right_string: bool,
+    },
     /// MD5withRSA of another string, found among the candidates.
-    Signed { label: String, string: String },
+    Signed {
+        /// Which mistake it is (`without msgId`, `fields as name=value&…`, a field order, a
+        /// caller's label).
+        label: String,
+        /// The string that was signed.
+        string: String,
+    },
     /// MD5withRSA of a string that is none of the candidates.
     Unknown,
 }
@@ -38,8 +57,11 @@ pub enum Finding {
 /// A diagnosed signature.
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
+    /// The sign string the signature should have covered.
     pub expected: String,
+    /// What the signature turned out to be.
     pub finding: Finding,
+    /// The algorithm and digest read back from the signature; `None` when it did not open.
     pub recovered: Option<RecoveredDigest>,
 }
 

@@ -38,7 +38,9 @@ pub enum Host {
 /// HTTP method (the carriers use these two only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`: parameters in the query string.
     Get,
+    /// `POST`: parameters in the body (JSON, or a form for some OneLink callers).
     Post,
 }
 
@@ -84,11 +86,15 @@ pub struct Metadata {
     pub summary: &'static str,
     /// Where the facts come from: a seed section, or public integrations (docs/PROTOCOL-NOTES.md).
     pub source: &'static str,
+    /// The platform that serves it.
     pub platform: Platform,
+    /// The host that serves it; the SDK maps it to a base URL.
     pub host: Host,
     /// Methods the platform accepts; the first is the one the SDK uses.
     pub methods: &'static [Method],
+    /// The URL path on that host, from the leading `/`.
     pub path: &'static str,
+    /// What the request's `sign` covers.
     pub signature: Signature,
     /// Whether a call may be repeated after a transient failure without changing the outcome
     /// (queries); `false` for calls that consume a token or are rate-limited per card.
@@ -98,14 +104,18 @@ pub struct Metadata {
 /// A carrier endpoint: its [`Metadata`] and the types of its request and of its whole answer
 /// body (for OneLink, the [`Envelope`](crate::wire::onelink::Envelope) of its records).
 pub trait Endpoint {
+    /// Where the endpoint lives and how it is called.
     const METADATA: Metadata;
+    /// The request as sent (JSON body or query parameters).
     type Request: Serialize + DeserializeOwned;
+    /// The whole answer body.
     type Response: Serialize + DeserializeOwned;
 }
 
 /// Field access by wire name, for building the sign string of a signed request from its
 /// endpoint's [`Signature`]. `None` for a name the request does not have.
 pub trait SignedFields {
+    /// The value of the field named `wire_name`, as it is sent.
     fn signed_field(&self, wire_name: &str) -> Option<&str>;
 }
 

@@ -10,14 +10,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::{china, format_compact_seconds, Timestamp17};
 
+/// Why one of these small formats did not parse. Quoted input is cut at 64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormatError {
+    /// The transid (quoted) is not this appid + 14-digit China time + 8 digits.
     #[error("transid {0:?} is not appid + yyyyMMddHHmmss + 8 digits")]
     Transid(String),
+    /// An `expandParams` item (quoted) without `=` or with an empty name.
     #[error("expandParams item {0:?} is not name=value")]
     ExpandParams(String),
+    /// The urlType-3 `url` lacks this field, or it is empty.
     #[error("miniParam url lacks {0}")]
     MiniParamMissing(&'static str),
+    /// The preSign does not have cmcc's shape; what is wrong with it.
     #[error("preSign is malformed: {0}")]
     PreSign(&'static str),
 }
@@ -37,6 +43,7 @@ pub struct TransidGenerator {
 }
 
 impl TransidGenerator {
+    /// A generator for `appid` whose sequence starts at `start` modulo 10^8.
     pub fn new(appid: impl Into<String>, start: u64) -> Self {
         Self {
             appid: appid.into(),
@@ -44,10 +51,12 @@ impl TransidGenerator {
         }
     }
 
+    /// The appid every transid starts with.
     pub fn appid(&self) -> &str {
         &self.appid
     }
 
+    /// The next transid, stamped with `now` in China time; the sequence wraps after 99999999.
     pub fn next(&self, now: DateTime<Utc>) -> String {
         let n = self.seq.fetch_add(1, Ordering::Relaxed) % 100_000_000;
         format!("{}{}{:08}", self.appid, format_compact_seconds(now), n)
@@ -57,11 +66,18 @@ impl TransidGenerator {
 /// A parsed transid: when it claims to be from and its sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transid {
+    /// The 14 digits after the appid, read as China time.
     pub time: DateTime<Utc>,
+    /// The last 8 digits.
     pub seq: u32,
 }
 
 /// Strict check of a transid for `appid`.
+///
+/// # Errors
+///
+/// [`FormatError::Transid`] when it does not start with `appid`, the rest is not 22 digits, or
+/// the 14 time digits are not a valid China time (leap seconds included).
 pub fn parse_transid(transid: &str, appid: &str) -> Result<Transid, FormatError> {
     let bad = || FormatError::Transid(transid.chars().take(64).collect());
     let rest = transid.strip_prefix(appid).ok_or_else(bad)?;
@@ -100,20 +116,26 @@ const EXPAND_ESCAPE: &AsciiSet = &CONTROLS
 pub struct ExpandParams(pub BTreeMap<String, String>);
 
 impl ExpandParams {
+    /// No parameters.
     pub fn new() -> Self {
         Self::default()
     }
+    /// These parameters with `k` set to `v` (replacing an earlier value of `k`).
     pub fn with(mut self, k: &str, v: &str) -> Self {
         self.0.insert(k.to_owned(), v.to_owned());
         self
     }
+    /// The decoded value of `k`.
     pub fn get(&self, k: &str) -> Option<&str> {
         self.0.get(k).map(String::as_str)
     }
+    /// Whether there are no parameters.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The wire form: items in name order, names and values percent-encoded one by one, joined
+    /// by `|`.
     pub fn encode(&self) -> String {
         self.0
             .iter()
@@ -134,6 +156,10 @@ impl ExpandParams {
     /// as `%2B`). An empty string is empty.
     ///
     /// [`encode`]: ExpandParams::encode
+    ///
+    /// # Errors
+    ///
+    /// [`FormatError::ExpandParams`] for an item without `=` or with an empty name.
     pub fn decode(s: &str) -> Result<Self, FormatError> {
         fn form_decode(s: &str) -> String {
             percent_decode_str(&s.replace('+', " "))
@@ -176,10 +202,15 @@ impl ExpandParams {
 /// refuse to sign anything that is not a fresh preSign for its own appId.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreSign {
+    /// The business's appId on the auth platform.
     pub app_id: String,
+    /// The JSSDK's message id: 32 lowercase hex digits.
     pub msg_id: String,
+    /// When the JSSDK made it (17 digits, China time).
     pub timestamp: Timestamp17,
+    /// The JSSDK's uuid of the attempt: 32 lowercase hex digits.
     pub uuid: String,
+    /// The JSSDK version string (digits and dots, at most 8 characters, e.g. `1.0`).
     pub version: String,
 }
 
@@ -190,6 +221,13 @@ fn is_hex32(s: &str) -> bool {
 }
 
 impl PreSign {
+    /// Parse a preSign that must belong to `app_id`.
+    ///
+    /// # Errors
+    ///
+    /// [`FormatError::PreSign`] when it does not start with `app_id`, is too short or not
+    /// ASCII, msgId or uuid is not 32 lowercase hex digits, the version is not like `1.0`, or
+    /// the timestamp is not a valid 17-digit time.
     pub fn parse(s: &str, app_id: &str) -> Result<Self, FormatError> {
         let rest = s
             .strip_prefix(app_id)
@@ -235,10 +273,18 @@ impl std::fmt::Display for PreSign {
 /// The urlType-3 business parameters passed as `extraData` to `wx.navigateToMiniProgram`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MiniParam {
+    /// `param`: the platform's opaque business parameter (hex in seed 000 §2.1.1's example),
+    /// passed on unchanged.
     pub param: String,
+    /// `signature`: the platform's base64 signature over the other fields (its scheme is not
+    /// published; see [`MiniParam::signed_string`]).
     pub signature: String,
+    /// `requestSource`: a source code the platform sets (`550` in seed 000's example; its
+    /// meaning is not published).
     #[serde(rename = "requestSource")]
     pub request_source: String,
+    /// `transactionID`: the platform's transaction id for this link (24 digits in seed 000's
+    /// example).
     #[serde(rename = "transactionID")]
     pub transaction_id: String,
 }
@@ -247,6 +293,10 @@ impl MiniParam {
     /// Parse the urlType-3 `url` query string. Splits on `&`, then on the FIRST `=` only, and
     /// never turns `+` into a space: the base64 signature has `+`, `/` and `=` in it. Values that
     /// arrive percent-encoded (`%2B`) are decoded; base64 never contains `%`.
+    ///
+    /// # Errors
+    ///
+    /// [`FormatError::MiniParamMissing`] when one of the four fields is absent or empty.
     pub fn from_url(url: &str) -> Result<Self, FormatError> {
         let query = url.rsplit_once('?').map_or(url, |(_, q)| q);
         let mut map: BTreeMap<&str, String> = BTreeMap::new();

@@ -6,24 +6,40 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Why an identifier was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum IdError {
+    /// Not an 11-digit number starting with 1.
     #[error("phone number must be 11 digits starting with 1")]
     Phone,
+    /// Not 1 to 13 digits (seed 000 §2.1: msisdn "最长 13 位数字").
     #[error("msisdn must be 1 to 13 digits")]
     Msisdn,
+    /// Not 19 or 20 ASCII letters and digits (seed 000 §2.1 says 20; 19 is accepted for older
+    /// cards, our choice).
     #[error("iccid must be 19 or 20 letters or digits (e.g. 898600D6991330004146)")]
     Iccid,
+    /// Not 6 to 15 digits (seed 000 §2.1: "不超过 15 位"; the minimum of 6 is our choice).
     #[error("imsi must be 6 to 15 digits")]
     Imsi,
+    /// None or several of msisdn, iccid, imsi were given; how many.
     #[error("exactly one of msisdn, iccid, imsi is required; {0} given")]
     CardCount(usize),
+    /// Not 17 digits followed by a digit or `X`.
     #[error("resident id must be 17 digits and a check character (digit or X)")]
     ResidentIdFormat,
+    /// Digits 7-14 (`yyyyMMdd`, quoted) are not a calendar date.
     #[error("resident id birth date {0} is not a real date")]
     ResidentIdDate(String),
+    /// The 18th character is not the ISO 7064 MOD 11-2 check character of the first 17.
     #[error("resident id check character is {found}, expected {expected}")]
-    ResidentIdCheck { found: char, expected: char },
+    ResidentIdCheck {
+        /// The 18th character as given.
+        found: char,
+        /// The check character the first 17 digits call for.
+        expected: char,
+    },
 }
 
 /// Mask all but the first 3 and last 4 characters (`13999994444` → `139****4444`).
@@ -43,6 +59,11 @@ pub fn mask_number(s: &str) -> String {
 pub struct Phone(String);
 
 impl Phone {
+    /// Parse a number, surrounding whitespace ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`IdError::Phone`] when it is not 11 digits starting with 1.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let s = s.trim();
         if s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -55,6 +76,7 @@ impl Phone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The number with all but the first 3 and last 4 digits starred (`139****4444`).
     pub fn masked(&self) -> String {
         mask_number(&self.0)
     }
@@ -90,6 +112,11 @@ macro_rules! card_id_type {
         pub struct $name(String);
 
         impl $name {
+            /// Parse the value, surrounding whitespace ignored, letters uppercased.
+            ///
+            /// # Errors
+            ///
+            /// This type's [`IdError`] variant when the value does not have the form above.
             pub fn parse(s: &str) -> Result<Self, IdError> {
                 let s = s.trim();
                 let check: fn(&str) -> bool = $check;
@@ -99,6 +126,8 @@ macro_rules! card_id_type {
                     Err($err)
                 }
             }
+            /// The full value as sent on the wire. Never log this; log the value itself (it
+            /// displays masked).
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -149,13 +178,21 @@ card_id_type!(
 /// The card a OneLink request is about: the seed requires exactly one of msisdn, iccid, imsi.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CardId {
+    /// The card's number (`msisdn`).
     Msisdn(Msisdn),
+    /// The SIM's ICCID (`iccid`).
     Iccid(Iccid),
+    /// The subscriber's IMSI (`imsi`).
     Imsi(Imsi),
 }
 
 impl CardId {
     /// Build from the three optional request fields; empty strings count as absent.
+    ///
+    /// # Errors
+    ///
+    /// [`IdError::CardCount`] unless exactly one field is present; [`IdError::Msisdn`],
+    /// [`IdError::Iccid`] or [`IdError::Imsi`] when that one is malformed.
     pub fn from_fields(
         msisdn: Option<&str>,
         iccid: Option<&str>,
@@ -187,6 +224,8 @@ impl CardId {
         }
     }
 
+    /// The full value as sent in [`field`](Self::field). Never log this; log the id itself (it
+    /// displays masked).
     pub fn value(&self) -> &str {
         match self {
             CardId::Msisdn(v) => v.as_str(),
@@ -231,6 +270,13 @@ impl ResidentId {
         Some(CHARS[(sum % 11) as usize])
     }
 
+    /// Parse and check an id number, surrounding whitespace ignored, `x` read as `X`.
+    ///
+    /// # Errors
+    ///
+    /// [`IdError::ResidentIdFormat`] when it is not 17 digits and a digit or `X`;
+    /// [`IdError::ResidentIdDate`] when the birth date is not a real date;
+    /// [`IdError::ResidentIdCheck`] when the check character is wrong.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let s = s.trim().to_ascii_uppercase();
         if s.len() != 18 || !s.is_ascii() {
@@ -252,6 +298,8 @@ impl ResidentId {
         Ok(Self(s))
     }
 
+    /// The full number (uppercase `X`). Never log this; its `Debug` shows only 2 + 2
+    /// characters.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -270,12 +318,15 @@ impl std::fmt::Debug for ResidentId {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wrap a secret value.
     pub fn new(s: impl Into<String>) -> Self {
         Self(s.into())
     }
+    /// The secret itself, for signing or sending. Never log this.
     pub fn expose(&self) -> &str {
         &self.0
     }
+    /// Whether the secret is the empty string (not configured).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -16,6 +16,9 @@
 //! | [`format`](mod@format) | OneLink transid, expandParams, H5 preSign, urlType-3 url ⇄ miniParam |
 //! | [`time`] | 17-digit China-time timestamps and the China day |
 
+#![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
+
 pub mod codes;
 pub mod crypto;
 pub mod diagnose;

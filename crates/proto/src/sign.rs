@@ -37,18 +37,31 @@ impl SignString {
         )
     }
 
+    /// The string that is signed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The string that is signed, by value.
     pub fn into_string(self) -> String {
         self.0
     }
 
+    /// Base64 MD5withRSA of this string with `key` (the customer's private key): the `sign`
+    /// field.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Openssl`] when OpenSSL fails to sign.
     pub fn sign(&self, key: &PrivateKey) -> Result<String, CryptoError> {
         key.sign(SignAlg::Md5WithRsa, self.0.as_bytes())
     }
 
     /// Check `sign` (base64 MD5withRSA) against this string.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::Base64`] when `sign` is not base64; [`CryptoError::Openssl`] when OpenSSL
+    /// fails to hash. A wrong signature is `Ok(false)`.
     pub fn verify(&self, key: &PublicKey, sign: &str) -> Result<bool, CryptoError> {
         key.verify(SignAlg::Md5WithRsa, self.0.as_bytes(), sign)
     }
@@ -127,12 +140,19 @@ pub fn pre_sign(
 /// `MD5(appId + businessType + msgId + timestamp + traceId + version + appKey)`.
 #[derive(Clone, Copy)]
 pub struct Md5SignInput<'a> {
+    /// `appId`: the business's app on the auth platform.
     pub app_id: &'a str,
+    /// `businessType` as sent (`5` for mini-program getTokenInfo, `3` for UAID getMobile).
     pub business_type: &'a str,
+    /// `msgId` as sent (the getToken family sends it equal to `traceId`).
     pub msg_id: &'a str,
+    /// `timestamp` as sent: 17 digits, China time.
     pub timestamp: &'a str,
+    /// `traceId` (or `traceid`) as sent.
     pub trace_id: &'a str,
+    /// `version` as sent.
     pub version: &'a str,
+    /// The app's appKey: the secret suffix of the pre-image, never sent itself.
     pub app_key: &'a str,
 }
 

@@ -21,10 +21,14 @@ pub(crate) fn is_leap_second(t: &NaiveDateTime) -> bool {
     t.nanosecond() >= 1_000_000_000
 }
 
+/// A timestamp that does not parse in the expected format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("timestamp {value:?} is not {expected}")]
+#[non_exhaustive]
 pub struct TimeFormatError {
+    /// The input, cut at 40 characters.
     pub value: String,
+    /// The format that was expected, e.g. `17 digits yyyyMMddHHmmssSSS`.
     pub expected: &'static str,
 }
 
@@ -33,16 +37,23 @@ pub struct TimeFormatError {
 pub struct Timestamp17(DateTime<Utc>);
 
 impl Timestamp17 {
+    /// The instant `t`, cut to whole milliseconds.
     pub fn from_utc(t: DateTime<Utc>) -> Self {
         // Keep millisecond precision only, so parse(format(t)) == t.
         let ms = t.timestamp_millis();
         Self(Utc.timestamp_millis_opt(ms).single().unwrap_or(t))
     }
 
+    /// The instant it stands for.
     pub fn instant(self) -> DateTime<Utc> {
         self.0
     }
 
+    /// Parse 17 digits `yyyyMMddHHmmssSSS` in China time.
+    ///
+    /// # Errors
+    ///
+    /// [`TimeFormatError`] when it is not 17 digits or not a valid time (second 60 included).
     pub fn parse(s: &str) -> Result<Self, TimeFormatError> {
         let bad = || TimeFormatError {
             value: s.chars().take(40).collect(),
@@ -85,6 +96,11 @@ pub fn format_archive_time(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// Parse `yyyy-MM-dd HH:mm:ss` in China time (OneLink `archiveTime`).
+///
+/// # Errors
+///
+/// [`TimeFormatError`] when it is not that format or not a valid time (second 60 included).
 pub fn parse_archive_time(s: &str) -> Result<DateTime<Utc>, TimeFormatError> {
     let bad = || TimeFormatError {
         value: s.chars().take(40).collect(),

@@ -103,6 +103,7 @@ fn other_alg(a: SignAlg) -> SignAlg {
     match a {
         SignAlg::Md5WithRsa => SignAlg::Sha256WithRsa,
         SignAlg::Sha256WithRsa => SignAlg::Md5WithRsa,
+        _ => SignAlg::Md5WithRsa,
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 
 /// A refused admin request.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AdminError {
     pub status: StatusCode,
     pub message: String,

@@ -14,6 +14,10 @@ pub struct SandboxConfig {
 
 impl SandboxConfig {
     /// Parse a TOML document.
+    ///
+    /// # Errors
+    ///
+    /// When the text is not TOML of this configuration (unknown keys included).
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
         Ok(toml::from_str(text)?)
     }

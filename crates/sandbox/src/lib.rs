@@ -51,6 +51,11 @@ pub struct Sandbox {
 impl Sandbox {
     /// Build the sandbox from its configuration. `base_url` is the address the sandbox is reachable
     /// at (used in links it hands out, e.g. registration page URLs and JSSDK endpoints).
+    ///
+    /// # Errors
+    ///
+    /// When a platform's state file cannot be read or parsed, or its configuration is unusable
+    /// (an app whose keys do not parse, a card that is malformed or belongs to no enterprise).
     pub fn new(config: &SandboxConfig, base_url: &str) -> anyhow::Result<Self> {
         let core = Core::new(base_url);
         let auth = Arc::new(auth::AuthState::new(&core, &config.auth)?);
@@ -121,6 +126,10 @@ pub struct Running {
 
 impl Running {
     /// Bind `addr` (port 0 picks a free port), build the sandbox for that address and serve it.
+    ///
+    /// # Errors
+    ///
+    /// When `addr` cannot be bound, or as [`Sandbox::new`].
     pub async fn start(config: &SandboxConfig, addr: SocketAddr) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;

@@ -14,6 +14,11 @@ pub fn read(path: &Path) -> Option<anyhow::Result<String>> {
 }
 
 /// Replace the file's content in one step.
+///
+/// # Errors
+///
+/// When the folder cannot be created, or the temporary file cannot be written, synced or
+/// renamed over `path` (the I/O error).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     let dir = path

@@ -9,7 +9,7 @@ use cmcc_proto::codes::{lookup, CodeInfo, Platform, Source, TABLE};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
-pub struct CodesArgs {
+pub(crate) struct CodesArgs {
     /// A result code (e.g. 130018, 12021). Without it, every known code is listed.
     pub code: Option<String>,
     /// Print JSON instead of text.
@@ -21,6 +21,7 @@ fn platform_name(p: Platform) -> &'static str {
     match p {
         Platform::Passport => "auth platform",
         Platform::OneLink => "OneLink",
+        _ => "another platform",
     }
 }
 
@@ -113,10 +114,11 @@ fn source_line(r: &CodeInfo) -> String {
             "{}: not in the carrier's published documents; the sandbox's assumption",
             r.seen_in
         ),
+        _ => r.seen_in.to_owned(),
     }
 }
 
-pub fn codes(a: &CodesArgs) -> Result<ExitCode> {
+pub(crate) fn codes(a: &CodesArgs) -> Result<ExitCode> {
     let Some(code) = a.code.as_deref() else {
         let all = entries(&TABLE.iter().collect::<Vec<_>>());
         if a.json {

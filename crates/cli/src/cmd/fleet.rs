@@ -28,20 +28,20 @@ use serde::{Deserialize, Serialize};
 
 /// `cmcc fleet`.
 #[derive(Debug, Args)]
-pub struct FleetArgs {
+pub(crate) struct FleetArgs {
     #[command(subcommand)]
     pub command: FleetCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum FleetCommand {
+pub(crate) enum FleetCommand {
     /// Real-name registration state of every card in a file (23A23), to a resumable CSV.
     Status(StatusArgs),
 }
 
 /// Which OneLink request field the numbers in the input are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Field {
+pub(crate) enum Field {
     Msisdn,
     Iccid,
     Imsi,
@@ -67,7 +67,7 @@ impl Field {
 
 /// `cmcc fleet status`.
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Cards, one number per line (`-` reads stdin). Blank lines and `#` comments are skipped; a
     /// first line `msisdn`, `iccid` or `imsi` names the field instead of `--field`. A number
     /// that breaks seed 000's rule (msisdn 1-13 digits, imsi 6-15 digits, iccid 20 letters and
@@ -96,7 +96,7 @@ pub struct StatusArgs {
     pub concurrency: u16,
 }
 
-pub fn fleet(args: &FleetArgs) -> Result<ExitCode> {
+pub(crate) fn fleet(args: &FleetArgs) -> Result<ExitCode> {
     match &args.command {
         FleetCommand::Status(a) => status(a),
     }
@@ -253,6 +253,7 @@ fn error_row(card: &str, field: Field, e: &cmcc_client::Error) -> Row {
         E::Http { .. } => "http".into(),
         E::Decode { .. } => "decode".into(),
         E::Crypto(_) | E::Input(_) => "error".into(),
+        _ => "error".into(),
     };
     Row::failed(card, field, code, e.to_string())
 }

@@ -9,7 +9,7 @@ use clap::Args;
 use cmcc_proto::PrivateKey;
 
 #[derive(Debug, Args)]
-pub struct KeygenArgs {
+pub(crate) struct KeygenArgs {
     /// Key size in bits (the carrier's RsaUtils uses 1024).
     #[arg(long, default_value_t = 1024, value_parser = parse_bits)]
     pub bits: u32,
@@ -32,7 +32,7 @@ fn parse_bits(s: &str) -> Result<u32, String> {
     }
 }
 
-pub fn keygen(a: &KeygenArgs) -> Result<ExitCode> {
+pub(crate) fn keygen(a: &KeygenArgs) -> Result<ExitCode> {
     if a.out.exists() && !a.force {
         bail!(
             "{} exists; pass --force to overwrite it (the old key would be lost)",

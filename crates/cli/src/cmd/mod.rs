@@ -1,7 +1,7 @@
-pub mod codes;
-pub mod fleet;
-pub mod keys;
-pub mod phone;
-pub mod serve;
-pub mod signing;
-pub mod template;
+pub(crate) mod codes;
+pub(crate) mod fleet;
+pub(crate) mod keys;
+pub(crate) mod phone;
+pub(crate) mod serve;
+pub(crate) mod signing;
+pub(crate) mod template;

@@ -10,7 +10,7 @@ use cmcc_proto::{Phone, Timestamp17};
 use crate::input;
 
 #[derive(Debug, Args)]
-pub struct EncryptArgs {
+pub(crate) struct EncryptArgs {
     /// The PLATFORM public key shown on the open platform (not your own key); `cmcc up` writes
     /// its demo app's to .cmcc/platform.pub.
     #[arg(long, required_unless_present = "legacy")]
@@ -31,7 +31,7 @@ pub struct EncryptArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DecryptArgs {
+pub(crate) struct DecryptArgs {
     /// The private key (the platform's, which only a sandbox gives out: `cmcc up` writes its
     /// demo app's to .cmcc/platform.key; or yours, for data encrypted to you).
     #[arg(long)]
@@ -45,7 +45,7 @@ pub struct DecryptArgs {
     pub app_key: Option<String>,
 }
 
-pub fn encrypt(a: &EncryptArgs) -> Result<ExitCode> {
+pub(crate) fn encrypt(a: &EncryptArgs) -> Result<ExitCode> {
     let phone = Phone::parse(&a.phone).context("--phone")?;
     let app_key = input::app_key(&a.app_key)?;
     let timestamp = match &a.timestamp {
@@ -72,7 +72,7 @@ pub fn encrypt(a: &EncryptArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn decrypt(a: &DecryptArgs) -> Result<ExitCode> {
+pub(crate) fn decrypt(a: &DecryptArgs) -> Result<ExitCode> {
     let key = input::private_key(&a.key)?;
     let data = input::read_text(&a.data)?;
     let plain = key

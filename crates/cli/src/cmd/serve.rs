@@ -8,7 +8,7 @@ use clap::Args;
 
 /// `cmcc sandbox`.
 #[derive(Debug, Args)]
-pub struct SandboxArgs {
+pub(crate) struct SandboxArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, env = "CMCC_SANDBOX_LISTEN", default_value = "127.0.0.1:8700")]
     pub listen: SocketAddr,
@@ -38,7 +38,7 @@ pub struct SandboxArgs {
 
 /// `cmcc gateway`.
 #[derive(Debug, Args)]
-pub struct GatewayArgs {
+pub(crate) struct GatewayArgs {
     /// Gateway configuration (TOML). Layers: defaults, this file, `CMCC_*` environment
     /// (`CMCC_PASSPORT__APP_ID`, secrets also as `CMCC_PASSPORT__APP_KEY_FILE`), then these flags.
     #[arg(long, env = "CMCC_GATEWAY_CONFIG")]
@@ -79,7 +79,7 @@ load the carrier's JSSDK instead of the sandbox's.";
 /// `cmcc up`.
 #[derive(Debug, Args)]
 #[command(after_long_help = UP_AFTER_HELP)]
-pub struct UpArgs {
+pub(crate) struct UpArgs {
     /// The sandbox (carrier emulator) listens here; port 0 picks a free one.
     #[arg(long, env = "CMCC_UP_SANDBOX", default_value = "127.0.0.1:8700")]
     pub sandbox_listen: SocketAddr,
@@ -188,7 +188,7 @@ async fn until_shutdown() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
-pub fn sandbox(args: &SandboxArgs) -> anyhow::Result<std::process::ExitCode> {
+pub(crate) fn sandbox(args: &SandboxArgs) -> anyhow::Result<std::process::ExitCode> {
     init_logging();
     runtime()?.block_on(async {
         let running = start_sandbox(args).await?;
@@ -198,7 +198,7 @@ pub fn sandbox(args: &SandboxArgs) -> anyhow::Result<std::process::ExitCode> {
     })
 }
 
-pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
+pub(crate) fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
     // The banner's first line comes before any log line of the parts starting.
     println!(
         "cmcc up: starting the sandbox, the gateway and the demo site (data in {})",
@@ -233,7 +233,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
     })
 }
 
-pub fn gateway(args: &GatewayArgs) -> anyhow::Result<std::process::ExitCode> {
+pub(crate) fn gateway(args: &GatewayArgs) -> anyhow::Result<std::process::ExitCode> {
     init_logging();
     let mut cfg = cmcc_gateway::Config::load(args.config.as_deref())?;
     if let Some(l) = args.listen {

@@ -28,7 +28,7 @@ impl From<Alg> for SignAlg {
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["string", "request", "request_template"])))]
-pub struct SignArgs {
+pub(crate) struct SignArgs {
     /// Customer private key: base64 PKCS#8 or PEM, inline, a file, or - for stdin (`cmcc keygen`
     /// makes one; `cmcc up` writes its demo app's to .cmcc/customer.key).
     #[arg(long, required_unless_present = "request_template")]
@@ -49,7 +49,7 @@ pub struct SignArgs {
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["string", "request"])))]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The customer public key registered on the open platform (base64 SPKI or PEM, inline or file).
     #[arg(long)]
     pub pubkey: String,
@@ -68,7 +68,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct Md5Args {
+pub(crate) struct Md5Args {
     #[arg(long)]
     pub app_id: String,
     /// 3 for UAID getMobile, 5 for the mini-program getTokenInfo (anything else: 110024).
@@ -161,7 +161,7 @@ impl Request {
     }
 }
 
-pub fn sign(a: &SignArgs) -> Result<ExitCode> {
+pub(crate) fn sign(a: &SignArgs) -> Result<ExitCode> {
     if let Some(t) = a.request_template {
         let (value, about) = super::template::template(t);
         eprintln!("{about}");
@@ -186,7 +186,7 @@ pub fn sign(a: &SignArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify(a: &VerifyArgs) -> Result<ExitCode> {
+pub(crate) fn verify(a: &VerifyArgs) -> Result<ExitCode> {
     let public = input::public_key(&a.pubkey)?;
     if let Some(pk) = &a.private_key {
         let private = input::private_key(pk)?;
@@ -269,7 +269,7 @@ fn check_md5_inputs(a: &Md5Args) -> Result<()> {
     Ok(())
 }
 
-pub fn md5_sign(a: &Md5Args) -> Result<ExitCode> {
+pub(crate) fn md5_sign(a: &Md5Args) -> Result<ExitCode> {
     check_md5_inputs(a)?;
     let app_key = input::app_key(&a.app_key)?;
     let timestamp = a.timestamp.clone().unwrap_or_else(input::now17);

@@ -8,7 +8,7 @@ use crate::input;
 
 /// Which request `--request-template` prints.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Template {
+pub(crate) enum Template {
     /// verifyVmMobileApi (H5 and mini-program number verification, seed 004 §3.2.1).
     Verify,
     /// imeiTokenValidate (UAID, seed 002 §3.2.2).
@@ -16,7 +16,7 @@ pub enum Template {
 }
 
 /// A request to fill in: fresh msgId and timestamp, placeholders where only the caller knows.
-pub fn template(t: Template) -> (Value, &'static str) {
+pub(crate) fn template(t: Template) -> (Value, &'static str) {
     let msg_id: String = (0..32)
         .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
         .collect();

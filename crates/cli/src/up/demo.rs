@@ -59,7 +59,7 @@ const JS: &str = include_str!("../../assets/demo/demo.js");
 
 /// What the pages are told (no secrets) and what the backend holds (the API key).
 #[derive(Debug, Clone)]
-pub struct Site {
+pub(crate) struct Site {
     pub sandbox: String,
     pub gateway: String,
     pub app_id: String,
@@ -90,7 +90,7 @@ fn render(site: &Site, name: &str) -> Result<String, minijinja::Error> {
         .render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
 }
 
-pub fn router(site: Site) -> Router {
+pub(crate) fn router(site: Site) -> Router {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
@@ -215,12 +215,12 @@ async fn card_state(
 
 /// The demo site serving on its listener until [`Running::shutdown`].
 #[derive(Debug)]
-pub struct Running {
+pub(crate) struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
-pub fn serve(listener: tokio::net::TcpListener, site: Site) -> Running {
+pub(crate) fn serve(listener: tokio::net::TcpListener, site: Site) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(site);
     let task = tokio::spawn(async move {
@@ -238,7 +238,7 @@ pub fn serve(listener: tokio::net::TcpListener, site: Site) -> Running {
 }
 
 impl Running {
-    pub async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
     }

@@ -6,9 +6,9 @@
 //! | [`private_file`] | owner-only files (credentials, the API key), also for `cmcc sandbox` |
 //! | [`demo`] | the demo site: one page per flow, and the integrator backend's proxy routes |
 
-pub mod demo;
-pub mod private_file;
-pub mod wiring;
+pub(crate) mod demo;
+pub(crate) mod private_file;
+pub(crate) mod wiring;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,7 +53,7 @@ fn write_key_files(sandbox: &cmcc_sandbox::Running, dir: &Path) -> anyhow::Resul
 
 /// Where each part listens and where state is kept.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub sandbox: SocketAddr,
     pub demo: SocketAddr,
     pub gateway: SocketAddr,
@@ -65,11 +65,11 @@ pub struct Options {
 }
 
 /// The sandbox's OneLink state in the data folder (cards, registrations, tokens, pushes).
-pub const ONELINK_STATE_FILE: &str = "sandbox-onelink.json";
+pub(crate) const ONELINK_STATE_FILE: &str = "sandbox-onelink.json";
 
 /// The addresses of a running `cmcc up`.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Urls {
+pub(crate) struct Urls {
     pub demo: String,
     pub sandbox: String,
     pub gateway: String,
@@ -79,7 +79,7 @@ pub struct Urls {
 
 /// Everything `cmcc up` runs.
 #[derive(Debug)]
-pub struct Up {
+pub(crate) struct Up {
     pub urls: Urls,
     sandbox: cmcc_sandbox::Running,
     gateway: cmcc_gateway::Running,
@@ -88,7 +88,7 @@ pub struct Up {
 
 impl Up {
     /// Bind the three ports, wire the parts together, write the credentials file.
-    pub async fn start(opts: &Options) -> anyhow::Result<(Self, String)> {
+    pub(crate) async fn start(opts: &Options) -> anyhow::Result<(Self, String)> {
         std::fs::create_dir_all(&opts.data_dir)
             .with_context(|| format!("creating {}", opts.data_dir.display()))?;
         // The demo site's origin must be known before the sandbox app and the gateway's CORS
@@ -178,7 +178,7 @@ impl Up {
 
     /// Graceful stop: the demo site, then the gateway (in-flight pushes are committed), then the
     /// sandbox.
-    pub async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         self.demo.shutdown().await;
         self.gateway.shutdown().await;
         self.sandbox.stop();

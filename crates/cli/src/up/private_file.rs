@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 /// Write `text` to `path`, mode 0600 on Unix: it holds demo secrets.
-pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

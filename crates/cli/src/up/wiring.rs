@@ -17,7 +17,7 @@ use cmcc_sandbox::pages::Link;
 use super::Options;
 
 /// Cards generated for the demo enterprise besides the magic ones (serials 1000…).
-pub const GENERATED_CARDS: u32 = 20;
+pub(crate) const GENERATED_CARDS: u32 = 20;
 /// The gateway's push receiver, under an unguessable segment (kept in the data folder, so the
 /// callback URL survives restarts): the push carries no signature, so its URL is a secret.
 fn push_path(data_dir: &Path) -> anyhow::Result<String> {
@@ -36,11 +36,11 @@ fn push_path(data_dir: &Path) -> anyhow::Result<String> {
     Ok(p)
 }
 /// Where `cmcc up --webhook-url` keeps the webhook signing secret (owner-only; never printed).
-pub const WEBHOOK_SECRET_FILE: &str = "webhook-secret";
+pub(crate) const WEBHOOK_SECRET_FILE: &str = "webhook-secret";
 
 /// The gateway's signed webhooks, when `--webhook-url` asks for them.
 #[derive(Debug, Clone)]
-pub struct Webhook {
+pub(crate) struct Webhook {
     pub url: String,
     pub secret: Secret,
     /// The file holding `secret`, for the receiver (`CMCC_WEBHOOK_SECRET_FILE`).
@@ -51,7 +51,7 @@ impl Webhook {
     /// Check `url` (an http or https URL) and read the secret from the data folder, or make
     /// one on the first start (`whsec_` and 32 random bytes in base64, as Standard Webhooks
     /// secrets are), so a receiver configured once keeps working across restarts.
-    pub fn new(url: &str, data_dir: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn new(url: &str, data_dir: &Path) -> anyhow::Result<Self> {
         let parsed = reqwest::Url::parse(url.trim())
             .with_context(|| format!("--webhook-url {url:?} is not a URL"))?;
         anyhow::ensure!(
@@ -90,7 +90,7 @@ const DEMO_PER_IP_PER_MINUTE: u64 = 1200;
 
 /// What the gateway needs to talk to the sandbox as the demo tenant.
 #[derive(Debug, Clone)]
-pub struct Wired {
+pub(crate) struct Wired {
     pub app_id: String,
     app_key: Secret,
     customer_private_key: Secret,
@@ -110,7 +110,7 @@ fn origins_of(demo_url: &str) -> Vec<String> {
 }
 
 /// Register the demo site with the sandbox's demo app and read the app's keys.
-pub fn wire(
+pub(crate) fn wire(
     sandbox: &cmcc_sandbox::Running,
     demo_url: &str,
     data_dir: &Path,
@@ -161,7 +161,7 @@ fn api_key(data_dir: &Path) -> anyhow::Result<Secret> {
 }
 
 /// The gateway's configuration: SQLite in the data folder, the sandbox as both carriers.
-pub fn gateway_config(
+pub(crate) fn gateway_config(
     w: &Wired,
     sandbox_url: &str,
     opts: &Options,
@@ -203,7 +203,7 @@ pub fn gateway_config(
 }
 
 /// What the gateway's index page links to: the demo site and the sandbox.
-pub fn gateway_links(demo_url: &str, sandbox_url: &str) -> Vec<RelatedLink> {
+pub(crate) fn gateway_links(demo_url: &str, sandbox_url: &str) -> Vec<RelatedLink> {
     let link = |label: &str, url: String, note: &str| RelatedLink {
         label: label.into(),
         url,
@@ -225,7 +225,7 @@ pub fn gateway_links(demo_url: &str, sandbox_url: &str) -> Vec<RelatedLink> {
 }
 
 /// What the sandbox's pages link to: the demo site, the gateway and its API document.
-pub fn sandbox_links(demo_url: &str, gateway_url: &str) -> Vec<Link> {
+pub(crate) fn sandbox_links(demo_url: &str, gateway_url: &str) -> Vec<Link> {
     vec![
         Link::new(
             "演示 · Demo",
@@ -246,7 +246,7 @@ pub fn sandbox_links(demo_url: &str, gateway_url: &str) -> Vec<Link> {
 }
 
 /// The demo enterprise pushes registration results to the gateway.
-pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
+pub(crate) fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         sandbox
             .sandbox
@@ -259,7 +259,7 @@ pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::
 
 /// What `cmcc up` prints: where everything is and the demo credentials (published demo values
 /// and this data folder's API key: the point of a local demo).
-pub fn describe(
+pub(crate) fn describe(
     urls: &super::Urls,
     w: &Wired,
     webhook: Option<&Webhook>,

@@ -11,7 +11,7 @@ use cmcc_proto::format::ExpandParams;
 use cmcc_proto::{PrivateKey, PublicKey, Secret};
 use serde_json::{json, Value};
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
@@ -20,7 +20,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Skip with a notice, or fail under `CI=true`.
-pub fn unavailable(what: &str, why: &str) {
+pub(crate) fn unavailable(what: &str, why: &str) {
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
         "CI=true but the {what} example cannot run: {why}"
@@ -29,7 +29,7 @@ pub fn unavailable(what: &str, why: &str) {
 }
 
 /// Whether `cmd args…` runs and exits 0 within a minute, and its stdout.
-pub fn probe(cmd: &str, args: &[&str]) -> Option<String> {
+pub(crate) fn probe(cmd: &str, args: &[&str]) -> Option<String> {
     let mut c = Command::new(cmd);
     c.args(args);
     let out = output_within(&mut c, cmd, Duration::from_secs(60)).ok()?;
@@ -39,7 +39,7 @@ pub fn probe(cmd: &str, args: &[&str]) -> Option<String> {
 }
 
 /// `Command::output` with a deadline (the outputs read here are small: they fit the pipes).
-pub fn output_within(
+pub(crate) fn output_within(
     cmd: &mut Command,
     what: &str,
     limit: Duration,
@@ -62,7 +62,7 @@ pub fn output_within(
 }
 
 /// Wait for `child` with a deadline; kill it when the deadline passes.
-pub fn wait_for(child: &mut Child, what: &str, limit: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_for(child: &mut Child, what: &str, limit: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -78,7 +78,7 @@ pub fn wait_for(child: &mut Child, what: &str, limit: Duration) -> std::process:
 }
 
 /// A `cmcc up` child, stopped with SIGTERM when dropped.
-pub struct Up {
+pub(crate) struct Up {
     child: Child,
     urls: Value,
     /// `<root>/.cmcc`, where `cmcc up` run in `<root>` keeps its data.
@@ -87,7 +87,7 @@ pub struct Up {
 }
 
 /// A free local port (bound and released: the example binds it next).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -97,7 +97,7 @@ pub fn free_port() -> u16 {
 
 impl Up {
     /// `cmcc up` in a fresh folder; with `webhook_url`, `--webhook-url` it.
-    pub fn start(webhook_url: Option<&str>) -> Self {
+    pub(crate) fn start(webhook_url: Option<&str>) -> Self {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(".cmcc");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cmcc"));
@@ -137,7 +137,7 @@ impl Up {
         up
     }
 
-    pub fn url(&self, which: &str) -> String {
+    pub(crate) fn url(&self, which: &str) -> String {
         self.urls[which]
             .as_str()
             .unwrap()
@@ -146,16 +146,16 @@ impl Up {
     }
 
     /// What `cmcc up` printed so far.
-    pub fn printed(&self) -> String {
+    pub(crate) fn printed(&self) -> String {
         std::fs::read_to_string(self.root.path().join("printed.txt")).unwrap_or_default()
     }
 
     /// The data folder.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
-    pub fn file(&self, name: &str) -> String {
+    pub(crate) fn file(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name))
             .unwrap()
             .trim()
@@ -164,7 +164,7 @@ impl Up {
 
     /// What a page's JSSDK gets on the sandbox device `phone`: a token and userInformation
     /// (mini-program getTokenInfo, made with the SDK and the demo app's files).
-    pub async fn page_token(&self, phone: &str) -> (String, String) {
+    pub(crate) async fn page_token(&self, phone: &str) -> (String, String) {
         let mut cfg = PassportConfig::new(
             PassportBase::single(&self.url("sandbox")),
             cmcc_sandbox::auth::tenant::DEMO_APP_ID,
@@ -184,7 +184,7 @@ impl Up {
 
 impl Up {
     /// SIGTERM (a graceful stop), SIGKILL after 10 s; the data folder stays until drop.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {
             return;
         }
@@ -210,7 +210,7 @@ impl Drop for Up {
 }
 
 /// Signs like a Standard Webhooks sender, with the `standardwebhooks` PyPI package.
-pub struct Signer {
+pub(crate) struct Signer {
     python: PathBuf,
 }
 
@@ -229,7 +229,7 @@ print(json.dumps(out))
 
 impl Signer {
     /// `CMCC_WEBHOOKS_PYTHON`, the venv `./dev test` makes, or a `python3` that has the package.
-    pub fn find() -> Result<Self, String> {
+    pub(crate) fn find() -> Result<Self, String> {
         let venv = repo_root().join("target/examples-venv/bin/python3");
         let candidates = std::env::var_os("CMCC_WEBHOOKS_PYTHON")
             .map(PathBuf::from)
@@ -266,12 +266,12 @@ impl Signer {
     }
 
     /// Fresh `whsec_` secrets of 32 random bytes.
-    pub fn secrets(&self, n: usize) -> Vec<String> {
+    pub(crate) fn secrets(&self, n: usize) -> Vec<String> {
         self.run(&json!({ "secrets": n }))
     }
 
     /// `v1,<base64>` for each (secret, id, timestamp, body).
-    pub fn sign(&self, cases: &[(&str, &str, i64, &str)]) -> Vec<String> {
+    pub(crate) fn sign(&self, cases: &[(&str, &str, i64, &str)]) -> Vec<String> {
         let cases: Vec<Value> = cases
             .iter()
             .map(|(s, id, ts, body)| json!({"secret": s, "id": id, "timestamp": ts, "body": body}))
@@ -281,7 +281,7 @@ impl Signer {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub enum Lang {
+pub(crate) enum Lang {
     Java,
     Node,
     Python,
@@ -290,7 +290,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Lang::Java => "Java",
             Lang::Node => "Node",
@@ -301,7 +301,7 @@ impl Lang {
     }
 
     /// What is missing to run this language's example, if anything.
-    pub fn missing(self) -> Option<String> {
+    pub(crate) fn missing(self) -> Option<String> {
         let ok = match self {
             // The single-file source launcher compiles in memory: it needs a JDK, not a JRE.
             Lang::Java => probe("java", &["-version"]).and(probe("javac", &["-version"])),
@@ -324,7 +324,7 @@ impl Lang {
 
     /// The command that runs the example (Go's is built first, so the process we stop is the
     /// server itself, not `go run`).
-    pub fn command(self, root: &Path, work: &Path, port: u16) -> Command {
+    pub(crate) fn command(self, root: &Path, work: &Path, port: u16) -> Command {
         let ex = root.join("examples");
         match self {
             Lang::Java => {
@@ -370,7 +370,7 @@ impl Lang {
 }
 
 /// A running example backend, killed when dropped.
-pub struct Example {
+pub(crate) struct Example {
     child: Child,
     pub base: String,
     log: PathBuf,
@@ -381,7 +381,13 @@ impl Example {
     /// With `key_file`, the API key's file is named by `CMCC_API_KEY_FILE`; without, the
     /// example runs where `cmcc up` ran and finds `.cmcc/gateway-api-key` itself.
     /// On `port` ([`free_port`]).
-    pub fn start(lang: Lang, up: &Up, webhook_secret: &str, key_file: bool, port: u16) -> Self {
+    pub(crate) fn start(
+        lang: Lang,
+        up: &Up,
+        webhook_secret: &str,
+        key_file: bool,
+        port: u16,
+    ) -> Self {
         let work = tempfile::tempdir().unwrap();
         let log = work.path().join("out.log");
         let out = std::fs::File::create(&log).unwrap();
@@ -426,7 +432,7 @@ impl Example {
         ex
     }
 
-    pub fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -439,7 +445,7 @@ impl Drop for Example {
 }
 
 /// POST `body` with `headers`: status and JSON answer (Null when the answer is not JSON).
-pub async fn post(
+pub(crate) async fn post(
     http: &reqwest::Client,
     url: &str,
     headers: &[(&str, &str)],

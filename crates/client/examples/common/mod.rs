@@ -5,7 +5,7 @@
 #![allow(dead_code, reason = "each example uses a part")]
 
 /// The sandbox's base URL: first argument, else `CMCC_SANDBOX_URL`, else `cmcc sandbox`'s default.
-pub fn sandbox_url() -> String {
+pub(crate) fn sandbox_url() -> String {
     std::env::args()
         .nth(1)
         .or_else(|| std::env::var("CMCC_SANDBOX_URL").ok())
@@ -13,16 +13,16 @@ pub fn sandbox_url() -> String {
 }
 
 /// The demo auth app.
-pub const APP_ID: &str = "300011800001";
-pub const APP_KEY: &str = "5A3D7C1E9B2F4A6C8E0D1F3B5A7C9E1D";
+pub(crate) const APP_ID: &str = "300011800001";
+pub(crate) const APP_KEY: &str = "5A3D7C1E9B2F4A6C8E0D1F3B5A7C9E1D";
 /// The demo OneLink enterprise.
-pub const ONELINK_APPID: &str = "100059999270000006";
-pub const ONELINK_PASSWORD: &str = "onelink-sandbox-pass";
+pub(crate) const ONELINK_APPID: &str = "100059999270000006";
+pub(crate) const ONELINK_PASSWORD: &str = "onelink-sandbox-pass";
 
 const KEYS: &str = include_str!("../../../sandbox/assets/auth/demo_keys.toml");
 
 /// A base64 key of the demo app's key file (`customer_private_key`, `platform_public_key`).
-pub fn demo_key(name: &str) -> String {
+pub(crate) fn demo_key(name: &str) -> String {
     KEYS.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} = \"")))
         .and_then(|v| v.strip_suffix('"'))
@@ -32,4 +32,4 @@ pub fn demo_key(name: &str) -> String {
 
 /// The header the sandbox reads the calling device from (a real page gets its number from the
 /// cellular gateway instead).
-pub const DEVICE_HEADER: &str = "X-Cmcc-Sandbox-Device";
+pub(crate) const DEVICE_HEADER: &str = "X-Cmcc-Sandbox-Device";

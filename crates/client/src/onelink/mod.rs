@@ -38,13 +38,19 @@ pub use crate::transport::{RequestStyle, RetryPolicy};
 /// One OneLink account.
 #[derive(Clone)]
 pub struct OneLinkConfig {
+    /// Where the platform is (production or a sandbox).
     pub base: OneLinkBase,
+    /// The enterprise's application id (`appid`), the prefix of every transid.
     pub appid: String,
+    /// The application's API password, sent only to get a token.
     pub password: Secret,
+    /// Timeout of each HTTP request (default 10 s); connecting may take at most 5 s of it.
     pub timeout: Duration,
+    /// Retries of calls that are safe to repeat.
     pub retry: RetryPolicy,
     /// Refresh a token when it has less than this left (the platform gives 3600 s).
     pub refresh_ahead: Duration,
+    /// How requests are encoded (default POST with a JSON body).
     pub style: RequestStyle,
 }
 
@@ -63,6 +69,8 @@ impl std::fmt::Debug for OneLinkConfig {
 }
 
 impl OneLinkConfig {
+    /// The account with the defaults: 10 s timeout, [`RetryPolicy::default`], refresh 300 s
+    /// before expiry, POST JSON.
     pub fn new(base: OneLinkBase, appid: &str, password: Secret) -> Self {
         Self {
             base,
@@ -79,6 +87,7 @@ impl OneLinkConfig {
 /// What 23A12 hands back: where to send the card user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationLink {
+    /// `busiSeq`: the registration's serial number; the result push carries the same.
     pub busi_seq: String,
     /// urlType 6: the H5 page; urlType 3: the query string form of `mini_param`.
     pub url: String,
@@ -116,6 +125,12 @@ pub struct OneLinkClient {
 }
 
 impl OneLinkClient {
+    /// A client of `cfg`'s account keeping its token in `store`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when the HTTP client cannot be built (e.g. the TLS backend fails to
+    /// initialise).
     pub fn new(cfg: OneLinkConfig, store: Arc<dyn TokenStore>) -> Result<Self, Error> {
         let transport = Transport::new(cfg.timeout, cfg.retry.clone(), Vec::new())?;
         let transids = TransidGenerator::new(cfg.appid.clone(), rand::random::<u64>());
@@ -129,6 +144,7 @@ impl OneLinkClient {
         })
     }
 
+    /// The configuration it was made with.
     pub fn config(&self) -> &OneLinkConfig {
         &self.cfg
     }
@@ -148,6 +164,14 @@ impl OneLinkClient {
     }
 
     /// A valid token: the cached one, or one fetched by a single caller.
+    ///
+    /// # Errors
+    ///
+    /// When a token has to be fetched and the fetch fails (after the retries):
+    /// [`Error::Carrier`] when the platform refuses (e.g. a wrong appid or password),
+    /// [`Error::Network`], [`Error::Timeout`], [`Error::Http`] or [`Error::Decode`] when it
+    /// gives no usable answer. A failed early refresh is not an error: the still-valid token
+    /// is returned.
     pub async fn token(&self) -> Result<String, Error> {
         let now = Utc::now();
         if let Some(t) = self.store.get(&self.cfg.appid).await {
@@ -256,6 +280,12 @@ impl OneLinkClient {
     /// and retry once. Transient failures are retried only when the definition says the call
     /// is [`retry_safe`](cmcc_proto::endpoint::Metadata::retry_safe). Every attempt gets a
     /// fresh transid. `Ok` holds the answer's records (status 0).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`token`](Self::token); [`Error::Carrier`] for any status but 0 (a 12021
+    /// after the one retry included); [`Error::Network`], [`Error::Timeout`], [`Error::Http`]
+    /// or [`Error::Decode`] when the last attempt got no usable answer.
     pub async fn call<E, R>(&self, request: E::Request) -> Result<Vec<R>, Error>
     where
         E: Endpoint<Response = Envelope<R>>,
@@ -291,6 +321,10 @@ impl OneLinkClient {
     }
 
     /// A card query `E` for one card: its single record.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call), and [`Error::Decode`] when status 0 comes with no record.
     pub async fn query<E: CardQuery>(&self, card: &CardId) -> Result<E::Record, Error> {
         let request = CardQueryRequest {
             transid: String::new(),
@@ -308,6 +342,12 @@ impl OneLinkClient {
     /// 23A12: a registration link for `card`. urlType 3 (inside a WeChat mini-program) or 6
     /// (H5 that opens the mini-program); 2 is accepted and answered like 6. Never retried on
     /// transient failures (one request per card per urlType per minute).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for urlType 1, 4 or an unknown one (nothing is sent); otherwise as
+    /// [`query`](Self::query) (12012 when a link for the card and urlType was asked for less
+    /// than a minute ago).
     pub async fn registration_link(
         &self,
         card: &CardId,
@@ -353,11 +393,19 @@ impl OneLinkClient {
     }
 
     /// 23A23: the card user's real-name registration state.
+    ///
+    /// # Errors
+    ///
+    /// As [`query`](Self::query).
     pub async fn identity_info(&self, card: &CardId) -> Result<IdentityRegistrationInfo, Error> {
         self.query::<QueryIdentityInfo>(card).await
     }
 
     /// 23A10: the older real-name status query.
+    ///
+    /// # Errors
+    ///
+    /// As [`query`](Self::query).
     pub async fn real_name_status(&self, card: &CardId) -> Result<RealNameStatus, Error> {
         self.query::<QueryRealNameStatus>(card).await
     }

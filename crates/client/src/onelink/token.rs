@@ -11,11 +11,14 @@ use cmcc_proto::Secret;
 /// A token and when it stops being valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedToken {
+    /// The token every call carries.
     pub token: Secret,
+    /// When it stops being valid: the fetch time plus the answer's `ttl`.
     pub expires_at: DateTime<Utc>,
 }
 
 impl CachedToken {
+    /// Whether it is still valid at `now`.
     pub fn is_valid(&self, now: DateTime<Utc>) -> bool {
         now < self.expires_at
     }
@@ -29,7 +32,9 @@ impl CachedToken {
 /// Storage of OneLink tokens per appid.
 #[async_trait]
 pub trait TokenStore: Send + Sync + std::fmt::Debug {
+    /// The cached token of `appid`, valid or not.
     async fn get(&self, appid: &str) -> Option<CachedToken>;
+    /// Cache `token` for `appid`, replacing the one before.
     async fn put(&self, appid: &str, token: CachedToken);
     /// Remove the cached token only if it is still `token` (compare-and-delete), so a caller
     /// holding a stale token cannot throw away the fresh one another caller just stored.
@@ -40,6 +45,7 @@ pub trait TokenStore: Send + Sync + std::fmt::Debug {
     async fn lock_refresh(&self, _appid: &str, _ttl: Duration) -> bool {
         true
     }
+    /// Release the refresh lock taken with [`lock_refresh`](Self::lock_refresh).
     async fn unlock_refresh(&self, _appid: &str) {}
 }
 
@@ -50,6 +56,7 @@ pub struct MemoryTokenStore {
 }
 
 impl MemoryTokenStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

@@ -18,34 +18,34 @@ use cmcc_sandbox::core::Fault;
 use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
 use cmcc_sandbox::{Running, SandboxConfig};
 
-pub const DEVICE: &str = "x-cmcc-sandbox-device";
-pub const PHONE: &str = "13800138000";
-pub const OTHER_PHONE: &str = "13900139000";
+pub(crate) const DEVICE: &str = "x-cmcc-sandbox-device";
+pub(crate) const PHONE: &str = "13800138000";
+pub(crate) const OTHER_PHONE: &str = "13900139000";
 
 // OneLink paths and magic cards (crates/sandbox/MAGIC-ONELINK.md).
-pub const TOKEN: &str = "/v5/ec/get/token";
-pub const REG: &str = "/v5/ec/secure/sim-real-name-reg";
-pub const INFO: &str = "/v5/ec/query/sim-identity-registration-info";
-pub const STATUS: &str = "/v5/ec/query/sim-real-name-status";
-pub const FRESH: &str = "1440000000001";
-pub const REGISTERED: &str = "1440000000002";
-pub const FAILS: &str = "1440000000003";
-pub const BLOCKED: &str = "1440000000004";
-pub const OTHERS: &str = "1440000000005";
-pub const IOV: &str = "1440000000006";
+pub(crate) const TOKEN: &str = "/v5/ec/get/token";
+pub(crate) const REG: &str = "/v5/ec/secure/sim-real-name-reg";
+pub(crate) const INFO: &str = "/v5/ec/query/sim-identity-registration-info";
+pub(crate) const STATUS: &str = "/v5/ec/query/sim-real-name-status";
+pub(crate) const FRESH: &str = "1440000000001";
+pub(crate) const REGISTERED: &str = "1440000000002";
+pub(crate) const FAILS: &str = "1440000000003";
+pub(crate) const BLOCKED: &str = "1440000000004";
+pub(crate) const OTHERS: &str = "1440000000005";
+pub(crate) const IOV: &str = "1440000000006";
 
-pub async fn start() -> Running {
+pub(crate) async fn start() -> Running {
     start_with(SandboxConfig::default()).await
 }
 
-pub async fn start_with(config: SandboxConfig) -> Running {
+pub(crate) async fn start_with(config: SandboxConfig) -> Running {
     Running::start(&config, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
 }
 
 /// How many requests of `path` the sandbox journaled.
-pub fn journal_count(sb: &Running, path: &str) -> usize {
+pub(crate) fn journal_count(sb: &Running, path: &str) -> usize {
     sb.sandbox
         .core
         .journal
@@ -56,7 +56,7 @@ pub fn journal_count(sb: &Running, path: &str) -> usize {
 }
 
 /// How many requests of `path` the sandbox answered with `code`.
-pub fn journal_codes(sb: &Running, path: &str, code: &str) -> usize {
+pub(crate) fn journal_codes(sb: &Running, path: &str, code: &str) -> usize {
     sb.sandbox
         .core
         .journal
@@ -66,7 +66,13 @@ pub fn journal_codes(sb: &Running, path: &str, code: &str) -> usize {
         .count()
 }
 
-pub fn fault(sb: &Running, endpoint: &str, code: Option<&str>, delay_ms: u64, remaining: u32) {
+pub(crate) fn fault(
+    sb: &Running,
+    endpoint: &str,
+    code: Option<&str>,
+    delay_ms: u64,
+    remaining: u32,
+) {
     sb.sandbox.core.faults.push(Fault {
         endpoint: endpoint.into(),
         code: code.map(str::to_owned),
@@ -75,7 +81,7 @@ pub fn fault(sb: &Running, endpoint: &str, code: Option<&str>, delay_ms: u64, re
     });
 }
 
-pub fn advance(sb: &Running, secs: i64) {
+pub(crate) fn advance(sb: &Running, secs: i64) {
     sb.sandbox
         .core
         .clock
@@ -85,7 +91,7 @@ pub fn advance(sb: &Running, secs: i64) {
 // ---------------------------------------------------------------- auth platform
 
 /// What the business server of `app_id` holds.
-pub struct AppSecrets {
+pub(crate) struct AppSecrets {
     pub app_id: String,
     pub app_key: String,
     pub customer_b64: String,
@@ -93,7 +99,7 @@ pub struct AppSecrets {
     pub platform: PublicKey,
 }
 
-pub fn secrets(sb: &Running, app_id: &str) -> AppSecrets {
+pub(crate) fn secrets(sb: &Running, app_id: &str) -> AppSecrets {
     let app = sb.sandbox.auth.app(app_id).unwrap();
     AppSecrets {
         app_id: app.cfg.app_id.clone(),
@@ -104,21 +110,21 @@ pub fn secrets(sb: &Running, app_id: &str) -> AppSecrets {
     }
 }
 
-pub fn demo_secrets(sb: &Running) -> AppSecrets {
+pub(crate) fn demo_secrets(sb: &Running) -> AppSecrets {
     secrets(sb, DEMO_APP_ID)
 }
 
 static NEXT_APP: AtomicU32 = AtomicU32::new(1);
 
 /// A copy of the demo app (same keys, referers, origins) under a new appId, edited.
-pub fn variant(sb: &Running, edit: impl FnOnce(&mut AppConfig)) -> String {
+pub(crate) fn variant(sb: &Running, edit: impl FnOnce(&mut AppConfig)) -> String {
     let mut cfg = sb.sandbox.auth.app(DEMO_APP_ID).unwrap().cfg.clone();
     cfg.app_id = format!("30001190{:04}", NEXT_APP.fetch_add(1, Ordering::Relaxed));
     edit(&mut cfg);
     sb.sandbox.auth.upsert_app(cfg).unwrap().cfg.app_id.clone()
 }
 
-pub fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) -> PassportConfig {
+pub(crate) fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) -> PassportConfig {
     let s = secrets(sb, app_id);
     let mut cfg = PassportConfig::new(
         PassportBase::single(&sb.base_url),
@@ -137,17 +143,17 @@ pub fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) -> Pass
 }
 
 /// The demo app's client on the device `13800138000` (4G).
-pub fn passport(sb: &Running) -> PassportClient {
+pub(crate) fn passport(sb: &Running) -> PassportClient {
     PassportClient::new(passport_config(sb, DEMO_APP_ID, Some(PHONE))).unwrap()
 }
 
-pub fn passport_for(sb: &Running, app_id: &str, device: Option<&str>) -> PassportClient {
+pub(crate) fn passport_for(sb: &Running, app_id: &str, device: Option<&str>) -> PassportClient {
     PassportClient::new(passport_config(sb, app_id, device)).unwrap()
 }
 
 // ---------------------------------------------------------------- OneLink
 
-pub fn onelink_config(sb: &Running) -> OneLinkConfig {
+pub(crate) fn onelink_config(sb: &Running) -> OneLinkConfig {
     let mut cfg = OneLinkConfig::new(
         OneLinkBase::sandbox(&sb.base_url),
         DEMO_APPID,
@@ -158,25 +164,26 @@ pub fn onelink_config(sb: &Running) -> OneLinkConfig {
     cfg
 }
 
-pub fn onelink_with(cfg: OneLinkConfig) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
+pub(crate) fn onelink_with(cfg: OneLinkConfig) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
     let store = Arc::new(MemoryTokenStore::new());
     let client = OneLinkClient::new(cfg, store.clone()).unwrap();
     (Arc::new(client), store)
 }
 
-pub fn onelink(sb: &Running) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
+pub(crate) fn onelink(sb: &Running) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
     onelink_with(onelink_config(sb))
 }
 
-pub fn msisdn(n: &str) -> CardId {
+pub(crate) fn msisdn(n: &str) -> CardId {
     CardId::from_fields(Some(n), None, None).unwrap()
 }
 
-pub fn style_name(s: RequestStyle) -> &'static str {
+pub(crate) fn style_name(s: RequestStyle) -> &'static str {
     match s {
         RequestStyle::PostJson => "json",
         RequestStyle::PostForm => "form",
         RequestStyle::GetQuery => "get",
+        _ => "other",
     }
 }
 
@@ -185,7 +192,7 @@ pub fn style_name(s: RequestStyle) -> &'static str {
 /// `e` is the carrier's `code`, with its meaning and, when the table has one, its fix hint, in
 /// both the structured error and its message.
 #[track_caller]
-pub fn assert_carrier(e: &Error, platform: Platform, code: &str) -> CarrierError {
+pub(crate) fn assert_carrier(e: &Error, platform: Platform, code: &str) -> CarrierError {
     let Error::Carrier(c) = e else {
         panic!("expected carrier code {code}, got {e:?}");
     };
@@ -210,17 +217,17 @@ pub fn assert_carrier(e: &Error, platform: Platform, code: &str) -> CarrierError
 }
 
 #[track_caller]
-pub fn assert_passport(e: &Error, code: &str) -> CarrierError {
+pub(crate) fn assert_passport(e: &Error, code: &str) -> CarrierError {
     assert_carrier(e, Platform::Passport, code)
 }
 
 #[track_caller]
-pub fn assert_onelink(e: &Error, code: &str) -> CarrierError {
+pub(crate) fn assert_onelink(e: &Error, code: &str) -> CarrierError {
     assert_carrier(e, Platform::OneLink, code)
 }
 
 /// An address nothing listens on.
-pub async fn dead_address() -> String {
+pub(crate) async fn dead_address() -> String {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     drop(l);

@@ -14,6 +14,7 @@ pub use memory::MemoryShared;
 pub use tokens::SharedTokenStore;
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SharedError {
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),

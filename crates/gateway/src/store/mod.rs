@@ -20,6 +20,7 @@ pub use model::{
 pub use pushes::{decide, Decision};
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     #[error("database URL must start with sqlite: or postgres:// (got {0:?})")]
     Url(String),

@@ -11,6 +11,7 @@ use cmcc_proto::wire::onelink::PushClaim;
 /// document defines, so 23A23 settles it. Only `registered` counts as registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RegState {
     Pending,
     Unconfirmed,

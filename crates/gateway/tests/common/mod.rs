@@ -4,12 +4,12 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-pub mod system;
+pub(crate) mod system;
 
 use cmcc_gateway::shared::Shared;
 use cmcc_gateway::store::Store;
 
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
@@ -18,7 +18,7 @@ fn unavailable(what: &str, why: &str) {
     eprintln!("SKIPPED: {what} not reachable ({why}); set CMCC_TEST_POSTGRES / CMCC_TEST_REDIS or start it");
 }
 
-pub fn unique(tag: &str) -> String {
+pub(crate) fn unique(tag: &str) -> String {
     format!("{tag}_{}_{:08x}", std::process::id(), rand_u32())
 }
 
@@ -34,24 +34,24 @@ fn rand_u32() -> u32 {
     h.finish() as u32
 }
 
-pub fn postgres_url() -> String {
+pub(crate) fn postgres_url() -> String {
     std::env::var("CMCC_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-pub fn redis_url() -> String {
+pub(crate) fn redis_url() -> String {
     std::env::var("CMCC_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
 }
 
 /// A store on a fresh SQLite file (kept alive by the returned directory).
-pub async fn sqlite() -> (Store, tempfile::TempDir) {
+pub(crate) async fn sqlite() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", dir.path().join("gw.db").display());
     (Store::connect(&url).await.expect("sqlite store"), dir)
 }
 
 /// A store on a fresh schema of the test PostgreSQL, or `None` (skip) outside CI.
-pub async fn postgres() -> Option<Store> {
+pub(crate) async fn postgres() -> Option<Store> {
     let base = postgres_url();
     let admin = match sqlx::PgPool::connect(&base).await {
         Ok(p) => p,
@@ -71,7 +71,7 @@ pub async fn postgres() -> Option<Store> {
     Some(Store::connect(&url).await.expect("postgres store"))
 }
 
-pub async fn redis() -> Option<Shared> {
+pub(crate) async fn redis() -> Option<Shared> {
     match Shared::redis(&redis_url(), &format!("{}:", unique("cmcc_t"))).await {
         Ok(s) => match s.ping().await {
             Ok(()) => Some(s),

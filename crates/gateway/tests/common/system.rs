@@ -15,18 +15,18 @@ use cmcc_proto::{PrivateKey, PublicKey, Secret};
 use cmcc_sandbox::auth::tenant::DEMO_APP_ID;
 use serde_json::{json, Value};
 
-pub const DEVICE: &str = "x-cmcc-sandbox-device";
-pub const ENTERPRISE: &str = "100059999270000006";
-pub const ENTERPRISE_PW: &str = "onelink-sandbox-pass";
-pub const API_KEY: &str = "flows-api-key-0001";
+pub(crate) const DEVICE: &str = "x-cmcc-sandbox-device";
+pub(crate) const ENTERPRISE: &str = "100059999270000006";
+pub(crate) const ENTERPRISE_PW: &str = "onelink-sandbox-pass";
+pub(crate) const API_KEY: &str = "flows-api-key-0001";
 
-pub struct Sys {
+pub(crate) struct Sys {
     pub sbx: cmcc_sandbox::Running,
     pub http: reqwest::Client,
 }
 
 impl Sys {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let sbx = cmcc_sandbox::Running::start(
             &cmcc_sandbox::SandboxConfig::default(),
             "127.0.0.1:0".parse().unwrap(),
@@ -40,7 +40,7 @@ impl Sys {
     }
 
     /// The sandbox's per-number daily cap, so gateway-side caps can be tested above/below it.
-    pub fn set_sandbox_daily_cap(&self, cap: u32) {
+    pub(crate) fn set_sandbox_daily_cap(&self, cap: u32) {
         let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
         let mut cfg = app.cfg.clone();
         cfg.daily_cap = cap;
@@ -48,7 +48,7 @@ impl Sys {
     }
 
     /// A gateway configuration wired to this sandbox's demo app and demo enterprise.
-    pub fn gateway_config(&self, database_url: String) -> Config {
+    pub(crate) fn gateway_config(&self, database_url: String) -> Config {
         let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
         let mut cfg = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -98,7 +98,7 @@ impl Sys {
     }
 
     /// A verification token and userInformation for `device` (mini-program getTokenInfo).
-    pub async fn token(&self, device: &str) -> (String, String) {
+    pub(crate) async fn token(&self, device: &str) -> (String, String) {
         let g = self
             .page_client(device)
             .mini_get_token_info(&ExpandParams::new())
@@ -110,7 +110,7 @@ impl Sys {
     /// The page's whole verification: a token for the number of `device`, then the gateway's
     /// `POST /v1/verify` with the number the user `typed`. Returns the token and
     /// userInformation too, for tests that reuse them.
-    pub async fn verify(
+    pub(crate) async fn verify(
         &self,
         gateway: &str,
         device: &str,
@@ -127,7 +127,7 @@ impl Sys {
     }
 
     /// A UAID token for `device`.
-    pub async fn uaid_token(&self, device: &str) -> String {
+    pub(crate) async fn uaid_token(&self, device: &str) -> String {
         self.page_client(device)
             .uaid_get_token(&ExpandParams::new())
             .await
@@ -135,7 +135,7 @@ impl Sys {
             .token
     }
 
-    pub fn journal_count(&self, path: &str) -> usize {
+    pub(crate) fn journal_count(&self, path: &str) -> usize {
         self.sbx
             .sandbox
             .core
@@ -146,7 +146,7 @@ impl Sys {
             .count()
     }
 
-    pub async fn set_callback(&self, url: &str) {
+    pub(crate) async fn set_callback(&self, url: &str) {
         let r = self
             .http
             .post(format!(
@@ -160,7 +160,7 @@ impl Sys {
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     }
 
-    pub async fn complete(&self, busi_seq: &str, liveness: &str) {
+    pub(crate) async fn complete(&self, busi_seq: &str, liveness: &str) {
         let r = self
             .http
             .post(format!(
@@ -180,7 +180,7 @@ impl Sys {
 impl Sys {
     /// Make the sandbox's `endpoint` answer `code` (`http503`, `13000`, …) the next `remaining`
     /// times.
-    pub async fn fault(&self, endpoint: &str, code: &str, remaining: u32) {
+    pub(crate) async fn fault(&self, endpoint: &str, code: &str, remaining: u32) {
         let r = self
             .http
             .post(format!("{}/_sandbox/onelink/faults", self.sbx.base_url))
@@ -195,19 +195,19 @@ impl Sys {
 }
 
 /// A push body as OneLink sends it, with these records.
-pub fn push_of(records: Value) -> Value {
+pub(crate) fn push_of(records: Value) -> Value {
     json!({"status": "0", "message": "正确", "result": records})
 }
 
 /// Post a push (no API key: OneLink has none) and return the status and answer.
-pub async fn push(http: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn push(http: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
     let r = http.post(url).json(body).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-pub const IDENTITY_INFO: &str = "/v5/ec/query/sim-identity-registration-info";
+pub(crate) const IDENTITY_INFO: &str = "/v5/ec/query/sim-identity-registration-info";
 
-pub async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+pub(crate) async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let r = http
         .post(url)
         .bearer_auth(API_KEY)
@@ -218,17 +218,17 @@ pub async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Val
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-pub async fn get(http: &reqwest::Client, url: String) -> (u16, Value) {
+pub(crate) async fn get(http: &reqwest::Client, url: String) -> (u16, Value) {
     let r = http.get(url).bearer_auth(API_KEY).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
+pub(crate) fn sqlite_url(dir: &tempfile::TempDir) -> String {
     format!("sqlite:{}", dir.path().join("gw.db").display())
 }
 
 /// Poll `f` until it is true or 10 s pass.
-pub async fn eventually<F, Fut>(what: &str, mut f: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut f: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

@@ -59,6 +59,10 @@ fn not_found(what: &str) -> Response {
 }
 
 /// Parse a JSON body, 400 on failure.
+///
+/// # Errors
+///
+/// A 400 answer (`{"error"}` naming the JSON error) when the body is not JSON of `T`.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| Box::new(bad_request(format!("invalid JSON: {e}"))))
 }

@@ -67,6 +67,10 @@ impl Counters {
     }
 
     /// Take one unit of the app's usage count; [`UsageExhausted`] when `limit` units are already used.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageExhausted`] when `limit` units are already used (nothing is taken).
     pub fn hold_usage(
         &self,
         app_id: &str,
@@ -107,6 +111,10 @@ pub struct Hold<'a> {
 impl Hold<'_> {
     /// Take one of `number`'s verifications on the China day of `now`; `Err(count)` when the
     /// number already had `cap` today.
+    ///
+    /// # Errors
+    ///
+    /// The number's count today when it has already reached `cap` (nothing is taken).
     pub fn daily(&mut self, number: u64, cap: u32, now: DateTime<Utc>) -> Result<(), u32> {
         if self.daily.is_some() {
             return Ok(());

@@ -81,6 +81,12 @@ pub struct AuthState {
 }
 
 impl AuthState {
+    /// The auth platform's state from its configuration and, when it has one, its state file.
+    ///
+    /// # Errors
+    ///
+    /// When the state file cannot be read or parsed, or an app cannot be built (see
+    /// [`App::build`](tenant::App::build)).
     pub fn new(core: &Core, config: &AuthConfig) -> anyhow::Result<Self> {
         let state = Self {
             initial: config.clone(),
@@ -150,6 +156,10 @@ impl AuthState {
 
     /// Back to the configuration (and state file) the sandbox started with; tokens and
     /// counters are dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`AuthState::new`]: the state file or an app of the configuration is unusable.
     pub fn reset(&self) -> anyhow::Result<()> {
         self.tokens.clear();
         self.images.clear();
@@ -178,6 +188,10 @@ impl AuthState {
     }
 
     /// Add or replace an app (admin API). Returns the app as built (with its platform key).
+    ///
+    /// # Errors
+    ///
+    /// As [`App::build`](tenant::App::build); nothing changes then.
     pub fn upsert_app(&self, cfg: AppConfig) -> anyhow::Result<Arc<App>> {
         let app = Arc::new(App::build(
             self.next_idx.fetch_add(1, Ordering::Relaxed),

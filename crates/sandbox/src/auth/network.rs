@@ -13,6 +13,7 @@ pub const DEVICE_COOKIE: &str = "cmcc_sandbox_device";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Net {
     #[serde(rename = "4g")]
     Cellular4g,

@@ -24,6 +24,11 @@ pub fn load(path: &Path) -> Option<anyhow::Result<Snapshot>> {
 }
 
 /// Write the snapshot atomically; the file holds keys, so only its owner may read it.
+///
+/// # Errors
+///
+/// When serialising fails or the file cannot be written (see
+/// [`write_atomic`](crate::state_file::write_atomic)).
 pub fn save(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
     crate::state_file::write_atomic(path, serde_json::to_string_pretty(snapshot)?.as_bytes())
 }

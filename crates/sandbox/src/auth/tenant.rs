@@ -10,6 +10,7 @@ use super::Refusal;
 /// A capability an app can be entitled to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Product {
     /// H5 本机号码校验 (seed 004): JSSDK getToken + verifyVmMobileApi.
     H5,
@@ -168,6 +169,11 @@ pub struct App {
 impl App {
     /// Parse keys; generate the platform key pair when the config has none (and store it back
     /// into the config so the state file keeps it).
+    ///
+    /// # Errors
+    ///
+    /// When `app_id` or `app_key` is empty, a configured key does not parse, or generating or
+    /// encoding the platform key fails.
     pub fn build(idx: u32, mut cfg: AppConfig) -> anyhow::Result<Self> {
         if cfg.app_id.trim().is_empty() || cfg.app_key.is_empty() {
             anyhow::bail!("an app needs app_id and app_key");
@@ -244,6 +250,7 @@ pub enum Validity {
 
 /// Which document's code table an endpoint answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CodeTable {
     /// H5 getToken, mini-program getTokenInfo, UAID getMobile (seeds 001, 002 §3.1.3).
     GetToken,
@@ -259,6 +266,10 @@ impl App {
     /// table has only 110022; not yet effective → 110027 for verification (seed 004: 能力不可用,
     /// "新申请的配置未生效"), 110022 权益已失效 for the getToken family and imeiTokenValidate
     /// (seed 002: "在能力平台配置的生效时间").
+    ///
+    /// # Errors
+    ///
+    /// The [`Refusal`] with that code when `now` is outside the app's validity window.
     pub fn check_validity(&self, now: DateTime<Utc>, table: CodeTable) -> Result<(), Refusal> {
         let state = self.validity(now);
         let (code, desc, reason) = match (state, table) {

@@ -27,6 +27,7 @@ pub struct TokenRec {
 
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenError {
     /// Never issued, malformed, or already used.
     Unknown,
@@ -69,6 +70,11 @@ impl TokenStore {
     }
 
     /// Take a token out (tokens are single use), checking its lifetime.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::Unknown`] for a token not issued, malformed or already taken;
+    /// [`TokenError::Expired`] when its lifetime ended (it is taken out all the same).
     pub fn take(&self, token: &str, now_ms: i64) -> Result<TokenRec, TokenError> {
         let key = parse(token).ok_or(TokenError::Unknown)?;
         let rec = self

@@ -80,6 +80,7 @@ impl Default for OneLinkConfig {
 /// Whether a new token revokes the old one: not published (our choice, docs/PROTOCOL-NOTES.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum OldTokenPolicy {
     /// Old tokens stay valid until their own expiry.
     Keep,

@@ -155,6 +155,7 @@ pub struct Inventory {
 }
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InventoryError {
     #[error("unknown enterprise {0}")]
     UnknownEnterprise(String),
@@ -165,6 +166,14 @@ pub enum InventoryError {
 }
 
 impl Inventory {
+    /// The enterprises and cards of the configuration (the demo enterprise and its generated
+    /// cards when `demo` is set).
+    ///
+    /// # Errors
+    ///
+    /// [`InventoryError::Invalid`] for a configured card whose numbers or archive time do not
+    /// parse, [`InventoryError::UnknownEnterprise`] for a card of no configured enterprise,
+    /// [`InventoryError::Duplicate`] for a number given twice.
     pub fn from_config(cfg: &OneLinkConfig, now: DateTime<Utc>) -> Result<Self, InventoryError> {
         let mut inv = Inventory {
             next_serial: FIRST_GENERATED_SERIAL,
@@ -235,6 +244,10 @@ impl Inventory {
     }
 
     /// Rebuild an inventory from saved parts (the OneLink state file).
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::add_card`], for a saved card.
     pub fn restore(
         enterprises: Vec<Enterprise>,
         cards: Vec<Card>,
@@ -295,6 +308,11 @@ impl Inventory {
     }
 
     /// Add a card; its three numbers must all be new.
+    ///
+    /// # Errors
+    ///
+    /// [`InventoryError::UnknownEnterprise`] when its appid is not an enterprise here;
+    /// [`InventoryError::Duplicate`] (the number masked) when one of its numbers is taken.
     pub fn add_card(&mut self, card: Card) -> Result<usize, InventoryError> {
         if !self.enterprises.contains_key(&card.appid) {
             return Err(InventoryError::UnknownEnterprise(card.appid));
@@ -317,6 +335,10 @@ impl Inventory {
     }
 
     /// Generate `count` cards for `appid` from the next free serials. Returns the first index.
+    ///
+    /// # Errors
+    ///
+    /// [`InventoryError::UnknownEnterprise`] when `appid` is not an enterprise here.
     pub fn generate(&mut self, appid: &str, count: u32) -> Result<usize, InventoryError> {
         if !self.enterprises.contains_key(appid) {
             return Err(InventoryError::UnknownEnterprise(appid.to_owned()));

@@ -158,6 +158,12 @@ impl Life {
 
     /// 23S03: apply `change` at `now_ms`, or say why not. `window_ms`: the same card may not
     /// change its status again within it (12015).
+    ///
+    /// # Errors
+    ///
+    /// The refusal and its code: 12015 within the window (or for a magic card that refuses
+    /// every change), 12047/12048 when the card is already in the target state, 12017 when the
+    /// change does not start from the card's state.
     pub fn change(
         &mut self,
         change: StatusChange,
@@ -212,6 +218,11 @@ impl Life {
     }
 
     /// 23M07: data on or off.
+    ///
+    /// # Errors
+    ///
+    /// The refusal and its code: 12015 for a magic card that refuses every change or within
+    /// the window, 12047/12048 when data is already on/off.
     pub fn switch_data(&mut self, on: bool, now_ms: i64, window_ms: i64) -> Result<(), Refused> {
         if self.changes_refused {
             return Err(refused(
@@ -245,6 +256,10 @@ impl Life {
     }
 
     /// 25M03: a new data session (the device reconnects). Only an active card has one.
+    ///
+    /// # Errors
+    ///
+    /// 12017 when the card has no session to reset (not active, or its data is off).
     pub fn reset_session(&mut self, now_ms: i64) -> Result<(), Refused> {
         if !self.counting() {
             return Err(refused(

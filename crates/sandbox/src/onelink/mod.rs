@@ -75,6 +75,12 @@ pub struct OneLinkState {
 }
 
 impl OneLinkState {
+    /// OneLink's state from its state file when there is one, else from the configuration.
+    ///
+    /// # Errors
+    ///
+    /// When the state file cannot be read or parsed, the configured inventory is unusable
+    /// (see [`Inventory::from_config`]), or the `miniParam` signing key cannot be made.
     pub fn new(core: &Core, config: &OneLinkConfig) -> anyhow::Result<Self> {
         let restored = match config.state_file.as_deref().and_then(persist::load) {
             Some(r) => Some(r?),
@@ -138,6 +144,10 @@ impl OneLinkState {
     /// Back to the configuration the sandbox started with: the inventory (cards, registration
     /// states, callback URLs set in the console), tokens, registrations and the push log. A push
     /// delivery already on the wire finishes, but nothing of it is kept.
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::from_config`]; nothing changes then.
     pub fn reset(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
         let inventory = Inventory::from_config(&self.config, now)?;
         *self.inventory.write() = inventory;
@@ -192,6 +202,10 @@ impl OneLinkState {
 
     /// Generate `count` cards for an enterprise (admin API, console, `cmcc up`): how many, the
     /// inventory's size, and the first new card.
+    ///
+    /// # Errors
+    ///
+    /// The reason in words for more than 1,000,000 cards or an unknown enterprise.
     pub fn generate_cards(
         &self,
         appid: &str,
@@ -281,6 +295,11 @@ impl OneLinkState {
 
     /// The mini-program stand-in's check of `param`/`signature`/`transactionID`: the ticket of
     /// the registration they belong to.
+    ///
+    /// # Errors
+    ///
+    /// The page's text when the signature does not verify, the transactionID is unknown, or
+    /// `param` is not the registration's.
     pub fn check_mini_param(&self, m: &MiniParam) -> Result<String, &'static str> {
         let ok = self
             .verifier
@@ -304,6 +323,12 @@ impl OneLinkState {
     }
 
     /// The card user submitted the page: check, decide, update the card, queue the push.
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError::UnknownLink`], [`SubmitError::Done`] (already submitted) or
+    /// [`SubmitError::Expired`] for the link; the errors of [`Submission::check`] for the
+    /// entries. Nothing changes then.
     pub fn submit(
         &self,
         core: &Core,

@@ -40,12 +40,21 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RawCall {
 
 impl RawCall {
     /// The parameters, whatever the style.
+    ///
+    /// # Errors
+    ///
+    /// As [`collect`].
     pub fn params(&self) -> Result<Params, String> {
         collect(self.uri.query(), &self.headers, &self.body)
     }
 }
 
 /// Request parameters as strings, whatever the style. Body fields win over query fields.
+///
+/// # Errors
+///
+/// The reason in words when the body is not UTF-8, or is JSON that is malformed or not an
+/// object.
 pub fn collect(query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> Result<Params, String> {
     let mut map = BTreeMap::new();
     if let Some(q) = query {
@@ -94,6 +103,10 @@ impl Params {
     }
 
     /// Read into a wire type of `cmcc-proto`.
+    ///
+    /// # Errors
+    ///
+    /// The decoder's message when the parameters do not make a `T` (a required field missing).
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
         let obj: serde_json::Map<String, serde_json::Value> = self
             .0

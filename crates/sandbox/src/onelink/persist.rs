@@ -85,6 +85,10 @@ pub fn load(path: &Path) -> Option<anyhow::Result<Restored>> {
 
 /// The state as JSON text. Each part is read under its own lock, never two at once, and
 /// serialised straight from it (a large inventory is neither cloned nor built as a tree).
+///
+/// # Errors
+///
+/// When a part cannot be serialised (or its key exported).
 pub fn snapshot(state: &OneLinkState) -> anyhow::Result<String> {
     let (enterprises, cards, next_serial) = {
         let inv = state.inventory.read();

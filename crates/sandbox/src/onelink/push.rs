@@ -21,6 +21,7 @@ const KEEP: usize = 200_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PushState {
     Queued,
     Delivering,

@@ -210,6 +210,7 @@ impl Registrations {
 
 /// Why a submission on the page was refused (shown on the page; nothing changes).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SubmitError {
     #[error("链接无效")]
     UnknownLink,
@@ -238,6 +239,12 @@ pub struct Submission {
 
 impl Submission {
     /// Validate; returns the masked name and id and whether liveness passed.
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError::Name`] for an empty, over-30-character or control-character name,
+    /// [`SubmitError::ResidentId`] for an id number that does not check out,
+    /// [`SubmitError::Liveness`] when the liveness result is neither `pass` nor `fail`.
     pub fn check(&self) -> Result<(String, String, bool), SubmitError> {
         let name = self.name.trim();
         let n = name.chars().count();

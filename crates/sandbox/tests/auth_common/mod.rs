@@ -15,9 +15,9 @@ use cmcc_sandbox::auth::tenant::{AppConfig, DEMO_APP_ID};
 use cmcc_sandbox::{Running, SandboxConfig};
 use serde_json::{json, Value};
 
-pub const DEVICE: &str = "x-cmcc-sandbox-device";
+pub(crate) const DEVICE: &str = "x-cmcc-sandbox-device";
 
-pub struct Sbx {
+pub(crate) struct Sbx {
     pub run: Running,
     pub http: reqwest::Client,
     pub base: String,
@@ -25,24 +25,24 @@ pub struct Sbx {
 
 /// An app as a client knows it.
 #[derive(Clone)]
-pub struct Creds {
+pub(crate) struct Creds {
     pub app_id: String,
     pub app_key: String,
     pub customer: PrivateKey,
     pub platform: PublicKey,
 }
 
-pub fn now17() -> String {
+pub(crate) fn now17() -> String {
     Timestamp17::from_utc(Utc::now()).to_string()
 }
 
-pub fn hex32() -> String {
+pub(crate) fn hex32() -> String {
     let b: [u8; 16] = rand::random();
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl Sbx {
-    pub async fn start(config: SandboxConfig) -> Self {
+    pub(crate) async fn start(config: SandboxConfig) -> Self {
         let run = Running::start(&config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -54,12 +54,12 @@ impl Sbx {
         }
     }
 
-    pub async fn demo() -> Self {
+    pub(crate) async fn demo() -> Self {
         Self::start(SandboxConfig::default()).await
     }
 
     /// Credentials of an app that exists in the sandbox (customer private key from its config).
-    pub fn creds(&self, app_id: &str) -> Creds {
+    pub(crate) fn creds(&self, app_id: &str) -> Creds {
         let app = self.run.sandbox.auth.app(app_id).unwrap();
         Creds {
             app_id: app.cfg.app_id.clone(),
@@ -69,12 +69,12 @@ impl Sbx {
         }
     }
 
-    pub fn demo_creds(&self) -> Creds {
+    pub(crate) fn demo_creds(&self) -> Creds {
         self.creds(DEMO_APP_ID)
     }
 
     /// Register an app through the admin API with a fresh customer key pair.
-    pub async fn add_app(&self, edit: impl FnOnce(&mut AppConfig)) -> Creds {
+    pub(crate) async fn add_app(&self, edit: impl FnOnce(&mut AppConfig)) -> Creds {
         let customer = PrivateKey::generate(1024).unwrap();
         let mut cfg = AppConfig::new(&format!("3000{}", &hex32()[..8]), &hex32().to_uppercase());
         cfg.customer_public_key = customer.public_key().unwrap().to_base64().unwrap();
@@ -99,7 +99,12 @@ impl Sbx {
         }
     }
 
-    pub async fn post_raw(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let mut rb = self
             .http
             .post(format!("{}{path}", self.base))
@@ -117,21 +122,21 @@ impl Sbx {
         )
     }
 
-    pub async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Value {
+    pub(crate) async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Value {
         let (status, v) = self.post_raw(path, &body.to_string(), headers).await;
         assert_eq!(status, 200, "{path}: {v}");
         v
     }
 
     /// Headers a page on the sandbox's own origin sends (registered for the demo app).
-    pub fn page_headers(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn page_headers(&self) -> Vec<(&'static str, String)> {
         vec![
             ("referer", format!("{}/demo/page.html", self.base)),
             ("origin", self.base.clone()),
         ]
     }
 
-    pub async fn get_json(&self, path: &str) -> Value {
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
         self.http
             .get(format!("{}{path}", self.base))
             .send()
@@ -142,7 +147,7 @@ impl Sbx {
             .unwrap()
     }
 
-    pub async fn admin(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn admin(&self, path: &str, body: Value) -> Value {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -155,7 +160,7 @@ impl Sbx {
     }
 
     /// The newest journal entry with this code.
-    pub async fn journal_entry(&self, code: &str) -> Value {
+    pub(crate) async fn journal_entry(&self, code: &str) -> Value {
         let v = self
             .get_json(&format!(
                 "/_sandbox/journal?platform=auth&code={code}&limit=1"
@@ -167,7 +172,7 @@ impl Sbx {
 
 // ------------------------------------------------------------------ request builders
 
-pub fn h5_request(c: &Creds, expand: &str) -> H5GetTokenRequest {
+pub(crate) fn h5_request(c: &Creds, expand: &str) -> H5GetTokenRequest {
     let mut req = H5GetTokenRequest {
         app_id: c.app_id.clone(),
         msg_id: hex32(),
@@ -182,7 +187,7 @@ pub fn h5_request(c: &Creds, expand: &str) -> H5GetTokenRequest {
     req
 }
 
-pub fn md5_request(c: &Creds, business_type: &str, expand: &str) -> GetTokenRequest {
+pub(crate) fn md5_request(c: &Creds, business_type: &str, expand: &str) -> GetTokenRequest {
     let trace = hex32();
     let mut req = GetTokenRequest {
         trace_id: trace.clone(),
@@ -201,7 +206,7 @@ pub fn md5_request(c: &Creds, business_type: &str, expand: &str) -> GetTokenRequ
     req
 }
 
-pub fn verify_request(c: &Creds, phone: &str, token: &str, ui: &str) -> VerifyRequest {
+pub(crate) fn verify_request(c: &Creds, phone: &str, token: &str, ui: &str) -> VerifyRequest {
     let key = Secret::new(c.app_key.clone());
     VerifyRequest::build(
         VerifyInput {
@@ -220,16 +225,16 @@ pub fn verify_request(c: &Creds, phone: &str, token: &str, ui: &str) -> VerifyRe
     .unwrap()
 }
 
-pub fn imei_request(c: &Creds, token: &str) -> ImeiValidateRequest {
+pub(crate) fn imei_request(c: &Creds, token: &str) -> ImeiValidateRequest {
     ImeiValidateRequest::build(&c.app_id, &hex32(), &now17(), token, &c.customer).unwrap()
 }
 
-pub fn phone_expand(phone: &str) -> String {
+pub(crate) fn phone_expand(phone: &str) -> String {
     ExpandParams::new().with("phoneNum", phone).encode()
 }
 
 /// The getToken family's result code, token and userInformation.
-pub fn token_of(v: &Value) -> (String, String, String) {
+pub(crate) fn token_of(v: &Value) -> (String, String, String) {
     let b = &v["body"];
     (
         b["resultCode"].as_str().unwrap_or("").to_owned(),
@@ -240,7 +245,7 @@ pub fn token_of(v: &Value) -> (String, String, String) {
 
 impl Sbx {
     /// H5 getToken from the registered page for `device` (header spec).
-    pub async fn h5_token(&self, c: &Creds, device: &str) -> (String, String, String) {
+    pub(crate) async fn h5_token(&self, c: &Creds, device: &str) -> (String, String, String) {
         let req = h5_request(c, "");
         let h = self.page_headers();
         let mut headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -254,7 +259,7 @@ impl Sbx {
         )
     }
 
-    pub async fn mini_token(&self, c: &Creds, device: &str) -> (String, String, String) {
+    pub(crate) async fn mini_token(&self, c: &Creds, device: &str) -> (String, String, String) {
         let req = md5_request(c, wire::BUSINESS_TYPE_MINI, "");
         token_of(
             &self
@@ -267,7 +272,7 @@ impl Sbx {
         )
     }
 
-    pub async fn uaid_token(&self, c: &Creds, device: &str) -> (String, String, String) {
+    pub(crate) async fn uaid_token(&self, c: &Creds, device: &str) -> (String, String, String) {
         let req = md5_request(c, wire::BUSINESS_TYPE_UAID, "");
         let h = self.page_headers();
         let mut headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -280,19 +285,19 @@ impl Sbx {
     }
 
     /// verifyVmMobileApi's `header.resultCode`.
-    pub async fn verify_code(&self, req: &VerifyRequest) -> String {
+    pub(crate) async fn verify_code(&self, req: &VerifyRequest) -> String {
         let v = self
             .post(wire::VERIFY_VM_MOBILE_PATH, &json!(req), &[])
             .await;
         v["header"]["resultCode"].as_str().unwrap_or("").to_owned()
     }
 
-    pub async fn verify(&self, c: &Creds, phone: &str, token: &str, ui: &str) -> String {
+    pub(crate) async fn verify(&self, c: &Creds, phone: &str, token: &str, ui: &str) -> String {
         self.verify_code(&verify_request(c, phone, token, ui)).await
     }
 
     /// imeiTokenValidate's code and UAID.
-    pub async fn imei(&self, req: &ImeiValidateRequest) -> (String, Option<String>) {
+    pub(crate) async fn imei(&self, req: &ImeiValidateRequest) -> (String, Option<String>) {
         let v = self
             .post(wire::IMEI_TOKEN_VALIDATE_PATH, &json!(req), &[])
             .await;

@@ -8,15 +8,23 @@ use crate::ids::{CardId, IdError};
 /// msisdn, iccid, imsi.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardFields {
+    /// `msisdn`: the card's number, up to 13 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
+    /// `iccid`: the SIM's 20-character id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iccid: Option<String>,
+    /// `imsi`: the subscriber id, up to 15 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
 }
 
 impl CardFields {
+    /// The one card these fields name, validated.
+    ///
+    /// # Errors
+    ///
+    /// As [`CardId::from_fields`]: not exactly one field, or a malformed value.
     pub fn card_id(&self) -> Result<CardId, IdError> {
         CardId::from_fields(
             self.msisdn.as_deref(),
@@ -40,10 +48,14 @@ impl From<&CardId> for CardFields {
 /// Request of 23A23 and 23A10.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardQueryRequest {
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller
+    /// ([`TransidGenerator`](crate::format::TransidGenerator)).
     #[serde(default)]
     pub transid: String,
+    /// `token`: from [`GetToken`](super::GetToken).
     #[serde(default)]
     pub token: String,
+    /// The card: exactly one of `msisdn`, `iccid`, `imsi`.
     #[serde(flatten)]
     pub card: CardFields,
 }
@@ -76,6 +88,7 @@ pub struct IdentityRegistrationInfo {
 /// 23A10 result (the older status query).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealNameStatus {
+    /// `realNameStatus`: `"1"` registered, `"0"` not (not published; docs/PROTOCOL-NOTES.md).
     #[serde(
         rename = "realNameStatus",
         deserialize_with = "crate::wire::string_or_number"

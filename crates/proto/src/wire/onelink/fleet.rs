@@ -19,6 +19,7 @@ pub fn kb(amount: &str) -> Option<f64> {
 
 /// `cardStatus` of 25S04. Unknown values are kept ([`CardState::Other`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CardState {
     /// 1 待激活
     Pending,
@@ -47,6 +48,7 @@ impl CardState {
         Self::PreCancelled,
     ];
 
+    /// The `cardStatus` number.
     pub fn code(self) -> u8 {
         match self {
             Self::Pending => 1,
@@ -59,6 +61,7 @@ impl CardState {
         }
     }
 
+    /// The state of a `cardStatus` number ([`CardState::Other`] for one not named above).
     pub fn from_code(n: u8) -> Self {
         match n {
             1 => Self::Pending,
@@ -112,16 +115,20 @@ impl std::fmt::Display for CardState {
 /// 25S04 result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardStatus {
+    /// `cardStatus`: the state's number as sent (a number is read as a string); see
+    /// [`CardState`].
     #[serde(
         rename = "cardStatus",
         deserialize_with = "crate::wire::string_or_number"
     )]
     pub card_status: String,
+    /// `lastChangeDate`: when the status last changed, as the platform writes it.
     #[serde(rename = "lastChangeDate", default)]
     pub last_change_date: String,
 }
 
 impl CardStatus {
+    /// `cardStatus` read as a [`CardState`]; `None` when it is not a number.
     pub fn state(&self) -> Option<CardState> {
         CardState::parse(&self.card_status)
     }
@@ -132,6 +139,7 @@ impl CardStatus {
 /// A status change of 23S03 (`operType`), with the state it starts from and the one it leads
 /// to. Public integrations number them 0-9 (7 is not used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatusChange {
     /// 0: active → stopped
     Stop,
@@ -154,6 +162,7 @@ pub enum StatusChange {
 }
 
 impl StatusChange {
+    /// Every change, in `operType` order.
     pub const ALL: [StatusChange; 9] = [
         Self::Stop,
         Self::Resume,
@@ -181,6 +190,8 @@ impl StatusChange {
         }
     }
 
+    /// The change of a 23S03 `operType` as sent (`"0"`, `" 6"`); `None` for a number that
+    /// names none (7 among them) or text.
     pub fn from_oper_type(s: &str) -> Option<Self> {
         let n = s.trim().parse::<u8>().ok()?;
         Self::ALL.into_iter().find(|c| c.oper_type() == n)
@@ -192,6 +203,7 @@ impl StatusChange {
         self.oper_type() + 1
     }
 
+    /// The change of a 23S06 `operType` under cmcc's numbering ([`Self::batch_oper_type`]).
     pub fn from_batch_oper_type(s: &str) -> Option<Self> {
         let n = s.trim().parse::<u8>().ok()?.checked_sub(1)?;
         Self::ALL.into_iter().find(|c| c.oper_type() == n)
@@ -217,12 +229,16 @@ impl StatusChange {
 /// 23S03 request: one card, `operType`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChangeRequest {
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller.
     #[serde(default)]
     pub transid: String,
+    /// `token`: from [`GetToken`](super::GetToken).
     #[serde(default)]
     pub token: String,
+    /// The card: exactly one of `msisdn`, `iccid`, `imsi`.
     #[serde(flatten)]
     pub card: CardFields,
+    /// `operType`: the change's number ([`StatusChange::oper_type`]); a number is read too.
     #[serde(
         rename = "operType",
         default,
@@ -234,8 +250,11 @@ pub struct StatusChangeRequest {
 /// 23S03 result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderResult {
+    /// `orderNum`: the platform's order number of the change.
     #[serde(rename = "orderNum", default)]
     pub order_num: String,
+    /// `msisdn`: the card's number (23S03 answers it; for 23M07 integrations show only
+    /// `orderNum`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
 }
@@ -243,10 +262,13 @@ pub struct OrderResult {
 /// The cards of a batch call: one of `msisdns`, `iccids`, `imsis`, at most 100 ids joined by `_`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchCards {
+    /// `msisdns`: card numbers joined by `_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msisdns: Option<String>,
+    /// `iccids`: ICCIDs joined by `_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iccids: Option<String>,
+    /// `imsis`: IMSIs joined by `_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imsis: Option<String>,
 }
@@ -258,11 +280,15 @@ pub const BATCH_SEPARATOR: char = '_';
 
 /// Why a batch's cards cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BatchError {
+    /// None, or more than one, of `msisdns`, `iccids`, `imsis` is given (blank counts as none).
     #[error("exactly one of msisdns, iccids, imsis is required")]
     Fields,
+    /// An id between separators (or at either end) is empty.
     #[error("a batch is empty or has an empty id")]
     Empty,
+    /// More than [`BATCH_MAX`] ids; how many.
     #[error("a batch takes at most {BATCH_MAX} cards, this one has {0}")]
     TooMany(usize),
 }
@@ -270,8 +296,11 @@ pub enum BatchError {
 /// Which id a batch names its cards by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BatchField {
+    /// Card numbers (`msisdns`).
     Msisdn,
+    /// ICCIDs (`iccids`).
     Iccid,
+    /// IMSIs (`imsis`).
     Imsi,
 }
 
@@ -296,6 +325,12 @@ impl BatchCards {
     }
 
     /// The field and the ids, checked: one field, 1 to 100 non-empty ids.
+    ///
+    /// # Errors
+    ///
+    /// [`BatchError::Fields`] unless exactly one field is non-blank; [`BatchError::Empty`] for
+    /// an empty id; [`BatchError::TooMany`] over [`BATCH_MAX`] ids. The ids' format is not
+    /// checked here.
     pub fn ids(&self) -> Result<(BatchField, Vec<&str>), BatchError> {
         let present: Vec<(BatchField, &str)> = [
             (BatchField::Msisdn, self.msisdns.as_deref()),
@@ -322,18 +357,24 @@ impl BatchCards {
 /// 23S06 request: up to 100 cards, the batch `operType`, and a `reason` some types need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchStatusChangeRequest {
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller.
     #[serde(default)]
     pub transid: String,
+    /// `token`: from [`GetToken`](super::GetToken).
     #[serde(default)]
     pub token: String,
+    /// The cards: one of `msisdns`, `iccids`, `imsis`.
     #[serde(flatten)]
     pub cards: BatchCards,
+    /// `operType`: the batch numbering ([`StatusChange::batch_oper_type`]); a number is read
+    /// too.
     #[serde(
         rename = "operType",
         default,
         deserialize_with = "crate::wire::string_or_number"
     )]
     pub oper_type: String,
+    /// `reason`: free text some batch types need (which ones is not published).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -341,6 +382,8 @@ pub struct BatchStatusChangeRequest {
 /// 23S06 result: the asynchronous job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobTicket {
+    /// `jobId`: what [`QueryBatchJob`](super::QueryBatchJob) asks about (a number is read as a
+    /// string).
     #[serde(rename = "jobId", deserialize_with = "crate::wire::string_or_number")]
     pub job_id: String,
 }
@@ -348,10 +391,13 @@ pub struct JobTicket {
 /// 23M10 request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchJobRequest {
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller.
     #[serde(default)]
     pub transid: String,
+    /// `token`: from [`GetToken`](super::GetToken).
     #[serde(default)]
     pub token: String,
+    /// `jobId`: the job 23S06 answered with.
     #[serde(
         rename = "jobId",
         default,
@@ -363,11 +409,14 @@ pub struct BatchJobRequest {
 /// 23M10 result: `jobStatus` 0/1 running, 2/3/4 finished; one entry per card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchJobResult {
+    /// `jobStatus`: `0`/`1` running; `2` all changed, `3` some, `4` none (the split of 2/3/4
+    /// is the sandbox's choice).
     #[serde(
         rename = "jobStatus",
         deserialize_with = "crate::wire::string_or_number"
     )]
     pub job_status: String,
+    /// `resultList`: one entry per card once the job has finished.
     #[serde(rename = "resultList", default)]
     pub result_list: Vec<BatchJobItem>,
 }
@@ -383,10 +432,13 @@ impl BatchJobResult {
 /// changed, otherwise the code of why not; `message` (cmcc's addition) says it in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchJobItem {
+    /// `resultId`: the card's id as the batch named it.
     #[serde(rename = "resultId", default)]
     pub result_id: String,
+    /// `status`: `"0"` changed, otherwise a result code.
     #[serde(deserialize_with = "crate::wire::string_or_number")]
     pub status: String,
+    /// `message`: the status in words (cmcc's sandbox adds it; absent from integrations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -396,18 +448,23 @@ pub struct BatchJobItem {
 /// 23M07 request: `operType` 0 on / 1 off, for `apnName`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApnSwitchRequest {
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller.
     #[serde(default)]
     pub transid: String,
+    /// `token`: from [`GetToken`](super::GetToken).
     #[serde(default)]
     pub token: String,
+    /// The card: exactly one of `msisdn`, `iccid`, `imsi`.
     #[serde(flatten)]
     pub card: CardFields,
+    /// `operType`: `"0"` switch data on, `"1"` off; a number is read too.
     #[serde(
         rename = "operType",
         default,
         deserialize_with = "crate::wire::string_or_number"
     )]
     pub oper_type: String,
+    /// `apnName`: the APN to switch (one the card has; 25U04 lists them).
     #[serde(rename = "apnName", default)]
     pub apn_name: String,
 }
@@ -421,16 +478,22 @@ pub struct Ack {}
 /// 23S00 result. The dates are `yyyy-MM-dd HH:mm:ss`, or `" "` before the event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasicInfo {
+    /// `msisdn`: the card's number.
     #[serde(default)]
     pub msisdn: String,
+    /// `imsi`: the card's IMSI.
     #[serde(default)]
     pub imsi: String,
+    /// `iccid`: the card's ICCID.
     #[serde(default)]
     pub iccid: String,
+    /// `activeDate`: when the card was activated, or `" "` before it was.
     #[serde(rename = "activeDate", default)]
     pub active_date: String,
+    /// `openDate`: when the card was opened (issued), or `" "`.
     #[serde(rename = "openDate", default)]
     pub open_date: String,
+    /// `remark`: the platform's remark on the card, when it sends one (content not published).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
 }
@@ -438,6 +501,7 @@ pub struct BasicInfo {
 /// 23S04 result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Imei {
+    /// `imei`: the IMEI of the device the card is in, as sent.
     #[serde(default)]
     pub imei: String,
 }
@@ -445,16 +509,21 @@ pub struct Imei {
 /// 25U04 result: this month's data in KB, in total and per APN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataUsage {
+    /// `dataAmount`: KB used this month over all APNs, as a string; `" "` for none ([`kb`]).
     #[serde(rename = "dataAmount", default)]
     pub data_amount: String,
+    /// `apnUseAmountList`: the same per APN.
     #[serde(rename = "apnUseAmountList", default)]
     pub apn_use_amount_list: Vec<ApnUse>,
 }
 
+/// One APN's usage this month (25U04).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApnUse {
+    /// `apnName`: the APN.
     #[serde(rename = "apnName", default)]
     pub apn_name: String,
+    /// `apnUseAmount`: KB used on it this month, as a string; `" "` for none.
     #[serde(rename = "apnUseAmount", default)]
     pub apn_use_amount: String,
 }
@@ -462,22 +531,30 @@ pub struct ApnUse {
 /// 23U07 result: what is left of each plan (KB).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataMargin {
+    /// `accmMarginList`: one entry per plan and APN.
     #[serde(rename = "accmMarginList", default)]
     pub accm_margin_list: Vec<Margin>,
 }
 
+/// One plan's data this month (23U07); amounts are KB as strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Margin {
+    /// `offeringId`: the plan's id.
     #[serde(rename = "offeringId", default)]
     pub offering_id: String,
+    /// `offeringName`: the plan's name.
     #[serde(rename = "offeringName", default)]
     pub offering_name: String,
+    /// `apnName`: the APN the plan applies to.
     #[serde(rename = "apnName", default)]
     pub apn_name: String,
+    /// `totalAmount`: KB the plan includes.
     #[serde(rename = "totalAmount", default)]
     pub total_amount: String,
+    /// `useAmount`: KB used of it.
     #[serde(rename = "useAmount", default)]
     pub use_amount: String,
+    /// `remainAmount`: KB left.
     #[serde(rename = "remainAmount", default)]
     pub remain_amount: String,
 }
@@ -485,19 +562,24 @@ pub struct Margin {
 /// 25M01 result: the card's data sessions (empty when offline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sessions {
+    /// `simSessionList`: one entry per session.
     #[serde(rename = "simSessionList", default)]
     pub sim_session_list: Vec<Session>,
 }
 
+/// One data session of a card (25M01).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// `apnId`: the APN of the session.
     #[serde(rename = "apnId", default)]
     pub apn_id: String,
     /// `"00"` offline, `"01"` online (integrations).
     #[serde(default)]
     pub status: String,
+    /// `ip`: the address the card has in the session.
     #[serde(default)]
     pub ip: String,
+    /// `createDate`: when the session started, as the platform writes it.
     #[serde(rename = "createDate", default)]
     pub create_date: String,
     /// Radio access type: `"1"` 3G, `"2"` 2G, `"6"` 4G, `"8"` NB-IoT (integrations).
@@ -508,14 +590,19 @@ pub struct Session {
 /// 23M08 result: voice (01), SMS (08) and data (11) switched on (`"0"`) or off (`"1"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionStatus {
+    /// `serviceTypeList`: one entry per function.
     #[serde(rename = "serviceTypeList", default)]
     pub service_type_list: Vec<ServiceStatus>,
 }
 
+/// One communication function of a card (23M08).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceStatus {
+    /// `serviceType`: `"01"` voice, `"08"` SMS, `"11"` data.
     #[serde(rename = "serviceType", default)]
     pub service_type: String,
+    /// `serviceStatus`: `"0"` on, `"1"` off (our choice: clients show both values without
+    /// saying which is which).
     #[serde(rename = "serviceStatus", default)]
     pub service_status: String,
 }
@@ -523,10 +610,13 @@ pub struct ServiceStatus {
 /// 25S05 request: up to 100 cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchCardInfoRequest {
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller.
     #[serde(default)]
     pub transid: String,
+    /// `token`: from [`GetToken`](super::GetToken).
     #[serde(default)]
     pub token: String,
+    /// The cards: one of `msisdns`, `iccids`, `imsis`.
     #[serde(flatten)]
     pub cards: BatchCards,
 }
@@ -534,14 +624,19 @@ pub struct BatchCardInfoRequest {
 /// 25S05: one entry per card, each with its own `status` (`"0"` found) and `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchCardInfo {
+    /// `status`: `"0"` when the card was found, otherwise a result code.
     #[serde(deserialize_with = "crate::wire::string_or_number")]
     pub status: String,
+    /// `message`: the status in words.
     #[serde(default)]
     pub message: String,
+    /// `msisdn`: the card's number.
     #[serde(default)]
     pub msisdn: String,
+    /// `imsi`: the card's IMSI.
     #[serde(default)]
     pub imsi: String,
+    /// `iccid`: the card's ICCID.
     #[serde(default)]
     pub iccid: String,
 }

@@ -23,8 +23,11 @@ pub const HOST: &str = "https://api.iot.10086.cn";
 
 /// The carrier's message for an unknown or expired token (status 12021), exact.
 pub const TOKEN_EXPIRED_MESSAGE: &str = "TOKEN不存在或已过期，请重新获取";
+/// `status` of an unknown or expired token (seed 000 §2.1): get a new token and call again.
 pub const TOKEN_EXPIRED_STATUS: &str = "12021";
+/// `status` of success (seed 000 §2.1: "0-成功").
 pub const OK_STATUS: &str = "0";
+/// `message` of success in seed 000's examples.
 pub const OK_MESSAGE: &str = "正确";
 
 /// The answer envelope of every OneLink API, and the body of the result push.
@@ -34,10 +37,13 @@ pub const OK_MESSAGE: &str = "正确";
 /// Unknown top-level fields (the example's `"success": true`) are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope<T> {
+    /// `status`: [`OK_STATUS`] on success, otherwise the result code (see [`crate::codes`]).
     #[serde(deserialize_with = "crate::wire::string_or_number")]
     pub status: String,
+    /// `message`: the platform's text for the status.
     #[serde(default)]
     pub message: String,
+    /// `result`: the records on success; on failure empty or hint data (seed 000 §2.1).
     #[serde(
         default = "Vec::new",
         deserialize_with = "crate::wire::one_or_many",
@@ -47,6 +53,7 @@ pub struct Envelope<T> {
 }
 
 impl<T> Envelope<T> {
+    /// A success answer ([`OK_STATUS`], [`OK_MESSAGE`]) with these records.
     pub fn ok(result: Vec<T>) -> Self {
         Self {
             status: OK_STATUS.into(),
@@ -54,6 +61,7 @@ impl<T> Envelope<T> {
             result,
         }
     }
+    /// A failure answer with this status and message and no records.
     pub fn error(status: &str, message: &str) -> Self {
         Self {
             status: status.into(),
@@ -61,6 +69,7 @@ impl<T> Envelope<T> {
             result: Vec::new(),
         }
     }
+    /// Whether `status` is [`OK_STATUS`].
     pub fn is_ok(&self) -> bool {
         self.status == OK_STATUS
     }
@@ -130,6 +139,7 @@ authenticated!(
 pub trait CardQuery:
     Endpoint<Request = CardQueryRequest, Response = Envelope<Self::Record>>
 {
+    /// One entry of the answer's `result`.
     type Record: Serialize + serde::de::DeserializeOwned;
 }
 

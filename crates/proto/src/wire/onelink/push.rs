@@ -8,28 +8,36 @@ use super::{CardFields, Envelope};
 
 /// `regStatus` of a push: not published; cmcc's choice is `"1"` success, `"0"` failure.
 pub const REG_STATUS_SUCCESS: &str = "1";
+/// `regStatus` of a failed registration (cmcc's choice, as [`REG_STATUS_SUCCESS`]).
 pub const REG_STATUS_FAILURE: &str = "0";
 
 /// One record of the real-name result push (seed 000 §2.2). Besides the documented fields the
 /// card id used in the request comes back, and any other field (custom parameters) is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRecord {
+    /// `regStatus`: the outcome, exactly as sent (a number is read as a string); see
+    /// [`PushRecord::claim`].
     #[serde(
         rename = "regStatus",
         deserialize_with = "crate::wire::string_or_number"
     )]
     pub reg_status: String,
+    /// `regMsg`: the platform's text about the outcome.
     #[serde(rename = "regMsg", default)]
     pub reg_msg: String,
+    /// `busiSeq`: the serial number 23A12 answered with for this registration.
     #[serde(rename = "busiSeq")]
     pub busi_seq: String,
+    /// The card id the 23A12 request used.
     #[serde(flatten)]
     pub card: CardFields,
+    /// Every other field of the record, kept as sent.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 impl PushRecord {
+    /// Whether `regStatus` is exactly [`REG_STATUS_SUCCESS`].
     pub fn succeeded(&self) -> bool {
         self.reg_status == REG_STATUS_SUCCESS
     }
@@ -41,19 +49,23 @@ pub type Push = Envelope<PushRecord>;
 /// What the enterprise answers to a push; anything but status `"0"` makes the platform resend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushAnswer {
+    /// `status`: `"0"` received, anything else failed (the platform resends).
     #[serde(deserialize_with = "crate::wire::string_or_number")]
     pub status: String,
+    /// `message`: `"ok"` on success (seed 000 §2.2); free text otherwise.
     #[serde(default)]
     pub message: String,
 }
 
 impl PushAnswer {
+    /// The acknowledgement: status `"0"`, message `"ok"`.
     pub fn ok() -> Self {
         Self {
             status: "0".into(),
             message: "ok".into(),
         }
     }
+    /// Whether `status` is `"0"`, the only answer the platform takes as received.
     pub fn is_ok(&self) -> bool {
         self.status == "0"
     }
@@ -66,12 +78,16 @@ impl PushAnswer {
 /// settled by asking OneLink, never read as a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushClaim {
+    /// `regStatus` is exactly [`REG_STATUS_SUCCESS`].
     Success,
+    /// `regStatus` is exactly [`REG_STATUS_FAILURE`].
     Failure,
+    /// Any other value.
     Unknown,
 }
 
 impl PushRecord {
+    /// What the record claims, from `regStatus` alone.
     pub fn claim(&self) -> PushClaim {
         match self.reg_status.as_str() {
             REG_STATUS_SUCCESS => PushClaim::Success,
@@ -84,19 +100,30 @@ impl PushRecord {
 /// Why a push body could not be read. The message never quotes the body: it carries card
 /// numbers, and decoders' messages echo the offending values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PushDecodeError {
+    /// The body is not JSON of the push's shape.
     #[error("not a OneLink push ({kind} error at line {line}, column {column})")]
     Json {
+        /// `read`, `syntax`, `field` (a field missing or of the wrong type) or `truncated body`.
         kind: &'static str,
+        /// Line of the error in the body, from 1.
         line: usize,
+        /// Column of the error in the line, from 1.
         column: usize,
     },
+    /// The push's `result` is empty or null.
     #[error("the push has no result record")]
     Empty,
 }
 
 /// Decode a result push body into its records. An error means the body must be answered with
 /// [`PushAnswer::retry`], so the platform sends it again.
+///
+/// # Errors
+///
+/// [`PushDecodeError::Json`] when the body is not a push envelope of records with `regStatus`
+/// and `busiSeq`; [`PushDecodeError::Empty`] when it has no record.
 pub fn decode_push(body: &[u8]) -> Result<Vec<PushRecord>, PushDecodeError> {
     let push: Push = serde_json::from_slice(body).map_err(|e| PushDecodeError::Json {
         kind: match e.classify() {

@@ -5,12 +5,17 @@ use serde::{Deserialize, Serialize};
 /// `/v5/ec/get/token` request. `refresh` = `"0"` returns the current valid token (public integrations, docs/PROTOCOL-NOTES.md).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRequest {
+    /// `appid`: the enterprise's application id on the OneLink platform.
     #[serde(default)]
     pub appid: String,
+    /// `password`: the application's API password (a secret; `Debug` hides it).
     #[serde(default)]
     pub password: String,
+    /// `transid`: `appid + yyyyMMddHHmmss + 8 digits`, made by the caller.
     #[serde(default)]
     pub transid: String,
+    /// `refresh`: `"0"` asks for the current valid token instead of a new one; any other
+    /// value, or none, asks for a new one.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -33,7 +38,9 @@ impl std::fmt::Debug for TokenRequest {
 /// A token and its lifetime in seconds; `ttl` arrives as a number or a string.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResult {
+    /// `token`: what every other call carries (a secret; `Debug` hides it).
     pub token: String,
+    /// `ttl`: seconds the token stays valid from the answer.
     #[serde(deserialize_with = "ttl_de")]
     pub ttl: u64,
 }

@@ -16,28 +16,37 @@ pub const BUSINESS_TYPE_MINI: &str = "5";
 /// The seeds spell the trace id both `traceid` and `traceId`: both are read, `traceId` is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetTokenRequest {
+    /// `traceId`: the business's unique id of the request.
     #[serde(rename = "traceId", alias = "traceid", default)]
     pub trace_id: String,
+    /// `appId`: the business's app on the auth platform.
     #[serde(rename = "appId", default)]
     pub app_id: String,
+    /// `sign`: lowercase hex MD5 of the fields and the appKey (see [`Md5SignInput`]).
     #[serde(default)]
     pub sign: String,
+    /// `msgId`: the seeds ask for the same value as `traceId`.
     #[serde(rename = "msgId", default)]
     pub msg_id: String,
+    /// `expandParams`: optional `name=value|…` extension parameters, url-encoded
+    /// ([`ExpandParams`](crate::format::ExpandParams)).
     #[serde(
         rename = "expandParams",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub expand_params: Option<String>,
+    /// `businessType`: [`BUSINESS_TYPE_UAID`] or [`BUSINESS_TYPE_MINI`] (a number is read too).
     #[serde(
         rename = "businessType",
         default,
         deserialize_with = "crate::wire::string_or_number"
     )]
     pub business_type: String,
+    /// `version`: the interface version, `1.0` in the seeds.
     #[serde(default)]
     pub version: String,
+    /// `timestamp`: when the request was sent, 17 digits `yyyyMMddHHmmssSSS`, China time.
     #[serde(default)]
     pub timestamp: String,
     /// Mini-program only: 取号类型.
@@ -71,23 +80,32 @@ impl GetTokenRequest {
     }
 }
 
+/// `header` of a getToken-family answer (seed 002 §3.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenHeader {
+    /// `msgId`: the request's msgId, echoed.
     #[serde(rename = "msgId")]
     pub msg_id: String,
+    /// `timestamp`: when the platform answered, 17 digits, China time.
     pub timestamp: String,
+    /// `appId`: the request's appId.
     #[serde(rename = "appId")]
     pub app_id: String,
 }
 
+/// `body` of a getToken-family answer (seed 002 §3.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenBody {
+    /// `resultCode`: `103000` when a token was issued (see [`crate::codes`]).
     #[serde(rename = "resultCode")]
     pub result_code: String,
+    /// `expandParams`: extension parameters, `name=value|…`, usually empty.
     #[serde(rename = "expandParams", default)]
     pub expand_params: String,
+    /// `resultDesc`: the carrier's text for the code.
     #[serde(rename = "resultDesc", default)]
     pub result_desc: String,
+    /// `token`: on success the token to verify on the server; empty otherwise.
     #[serde(default)]
     pub token: String,
     /// The fingerprint to pass on to verification (H5 and mini-program).
@@ -102,6 +120,8 @@ pub struct TokenBody {
 /// Response of the getToken family (seed 002 §3.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetTokenResponse {
+    /// Echo of the request's ids and the answer's time.
     pub header: TokenHeader,
+    /// The result and, on success, the token.
     pub body: TokenBody,
 }

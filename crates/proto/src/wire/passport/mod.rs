@@ -16,7 +16,10 @@ use crate::endpoint::{Endpoint, Host, Metadata, Method, Signature, SignedFields}
 
 /// Production hosts and the test environment the seeds name.
 pub mod hosts {
+    /// Production host of H5/mini-program getToken, verification and UAID validation
+    /// ([`Host::PassportWww`](crate::endpoint::Host::PassportWww)).
     pub const WWW: &str = "https://www.cmpassport.com";
+    /// Production host of UAID's getToken, `/h5/getMobile` (seed 002 §3.1.1).
     pub const VERIFY: &str = "https://verify.cmpassport.com";
     /// Seed 004 §3.1 test-environment address (plain HTTP).
     pub const TEST: &str = "http://120.197.235.102";
