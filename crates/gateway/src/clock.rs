@@ -1,6 +1,6 @@
 //! The gateway's clock: real time by default, moved forward by tests (and nothing else), so
 //! reconciliation, the daily cap and lease expiries are tested by moving time instead of
-//! sleeping. Moving it wakes the background loops waiting in [`crate::background::pause`].
+//! sleeping. Moving it wakes the background loops waiting in `background::pause`.
 
 use std::sync::Arc;
 

@@ -98,7 +98,7 @@ pub(crate) struct UpArgs {
     #[arg(long)]
     pub fresh: bool,
     /// Send the gateway's signed webhooks (registration results, Standard Webhooks) to your
-    /// receiver at this URL. The signing secret is kept in <data-dir>/webhook-secret (made on
+    /// receiver at this URL. The signing secret is kept in `<data-dir>/webhook-secret` (made on
     /// the first start, never printed): give that file to the receiver.
     #[arg(long, env = "CMCC_UP_WEBHOOK_URL", value_name = "URL")]
     pub webhook_url: Option<String>,
