@@ -679,7 +679,10 @@ async fn console_forms_inject_faults_and_generate_cards() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(sb.sandbox.onelink.inventory.read().cards.len(), 6 + 25);
+    assert_eq!(
+        sb.sandbox.onelink.inventory.read().cards.len(),
+        cmcc_sandbox::onelink::inventory::MAGIC.len() + 25
+    );
     let page = http
         .get(format!(
             "{}/_sandbox/onelink/?card=1440000000002",

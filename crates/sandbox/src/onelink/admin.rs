@@ -12,10 +12,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::inventory::{Card, Enterprise};
+use super::life::Life;
 use super::registration::Submission;
 use super::{Service, ADMIN_PREFIX};
 use crate::admin_error::{AdminError, AdminJson, AdminQuery};
 use crate::core::Fault;
+use cmcc_proto::wire::onelink::CardState;
 
 pub fn routes() -> Router<Service> {
     let p = ADMIN_PREFIX;
@@ -158,6 +160,12 @@ struct CardBody {
     blocked: bool,
     #[serde(default, rename = "failRegistration")]
     fail_registration: bool,
+    /// The card's status code (25S04 `cardStatus`; default 2, active).
+    #[serde(default, rename = "cardStatus")]
+    card_status: Option<u8>,
+    /// Data switched on (default true).
+    #[serde(default, rename = "dataOn")]
+    data_on: Option<bool>,
 }
 
 async fn add_card(State(app): State<Service>, AdminJson(b): AdminJson<CardBody>) -> Response {
@@ -172,6 +180,12 @@ async fn add_card(State(app): State<Service>, AdminJson(b): AdminJson<CardBody>)
             "msisdn, iccid and imsi must all be valid",
         );
     };
+    let now = app.core.clock.now();
+    let mut life = Life::new(0, now.timestamp_millis());
+    if let Some(code) = b.card_status {
+        life = life.in_state(CardState::from_code(code));
+    }
+    life.data_on = b.data_on.unwrap_or(true);
     let card = Card {
         msisdn: m.as_str().to_owned(),
         iccid: c.as_str().to_owned(),
@@ -180,8 +194,8 @@ async fn add_card(State(app): State<Service>, AdminJson(b): AdminJson<CardBody>)
         blocked: b.blocked,
         fail_registration: b.fail_registration,
         registration: None,
+        life,
     };
-    let now = app.core.clock.now();
     let mut inv = app.state.inventory.write();
     match inv.add_card(card) {
         Ok(i) => Json(inv.cards[i].view(now)).into_response(),

@@ -41,7 +41,7 @@ pub(super) struct Call<'a> {
 /// Serve one call of the OneLink API `E`: a queued fault, or the request read from any of the
 /// three styles into `E::Request` (12001 if it cannot be), `handle` run on it, the records
 /// answered in the envelope (or the refusal's code), the outcome journaled.
-async fn serve<E, R>(
+pub(super) async fn serve<E, R>(
     app: &Service,
     raw: &RawCall,
     handle: impl FnOnce(&mut Call<'_>, E::Request) -> Result<Vec<R>, Refusal>,
@@ -59,6 +59,7 @@ where
         now: app.core.clock.now(),
         detail: serde_json::Value::Null,
     };
+    app.state.settle_jobs(call.now);
     let outcome = raw
         .params()
         .and_then(|p| p.parse::<E::Request>())
@@ -77,7 +78,7 @@ where
     }
 }
 
-fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
+pub(super) fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
     Refusal::new(code, reason)
 }
 
@@ -120,11 +121,20 @@ impl Service {
             .map(str::to_owned)
             .ok_or_else(|| refuse(TOKEN_EXPIRED_STATUS, "token unknown or expired"))?;
         self.check_transid(transid, &appid)?;
+        if !self.state.allow_call(&appid, now) {
+            return Err(refuse(
+                "12030",
+                format!(
+                    "more than {} calls this second for this enterprise (calls_per_sec)",
+                    self.state.config.calls_per_sec
+                ),
+            ));
+        }
         Ok(appid)
     }
 }
 
-fn card_refusal(e: &IdError) -> Refusal {
+pub(super) fn card_refusal(e: &IdError) -> Refusal {
     match e {
         IdError::CardCount(_) => refuse("12004", e.to_string()),
         _ => refuse("12001", e.to_string()),
@@ -226,7 +236,7 @@ async fn issue_registration_link(State(app): State<Service>, raw: RawCall) -> Re
 
 /// Serve the card query `E`: authenticate, find the enterprise's card (12011 otherwise), and
 /// answer the record `answer` makes of it. Every card API is one of these.
-async fn card_query<E: CardQuery>(
+pub(super) async fn card_query<E: CardQuery>(
     app: &Service,
     raw: &RawCall,
     answer: impl FnOnce(&CardRecord, DateTime<Utc>) -> E::Record,

@@ -29,6 +29,15 @@ pub struct OneLinkConfig {
     /// Seconds between a successful registration and its archive time: 23A23 reports the card
     /// as registered only from then on (the seed says the two may differ).
     pub archive_delay_secs: u64,
+    /// Fleet APIs: a card's status (23S03/23S06) or data (23M07) may not change again within
+    /// this many seconds (12015). Public integrations say 3 minutes (one older copy 30).
+    pub change_window_secs: u64,
+    /// Fleet APIs: a 23S06 batch job finishes this many seconds after it was asked for
+    /// (23M10 says "running" until then). cmcc's choice.
+    pub batch_job_delay_secs: u64,
+    /// At most this many token-authenticated calls per second per enterprise (12030 beyond);
+    /// 0: no limit (no public integration mentions one). cmcc's choice.
+    pub calls_per_sec: u32,
     /// Include the demo enterprises and the magic cards (see MAGIC-ONELINK.md).
     pub demo: bool,
     /// Extra generated cards for the demo enterprise (load tests).
@@ -54,6 +63,9 @@ impl Default for OneLinkConfig {
             rate_limit_secs: 60,
             link_ttl_secs: 1800,
             archive_delay_secs: 0,
+            change_window_secs: 180,
+            batch_job_delay_secs: 2,
+            calls_per_sec: 0,
             demo: true,
             demo_generate_cards: 0,
             demo_callback_url: None,
@@ -174,7 +186,10 @@ archive_time = "2024-10-21 10:00:00"
         );
         let inv = super::super::inventory::Inventory::from_config(o, chrono::Utc::now())
             .expect("inventory");
-        assert_eq!(inv.cards.len(), 6 + 10 + 1);
+        assert_eq!(
+            inv.cards.len(),
+            super::super::inventory::MAGIC.len() + 10 + 1
+        );
         assert!(toml::from_str::<crate::SandboxConfig>("[onelink]\nttl = 1").is_err());
         let dup = OneLinkConfig {
             cards: vec![CardConfig {

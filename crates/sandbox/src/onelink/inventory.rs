@@ -9,9 +9,12 @@ use cmcc_proto::time::{format_archive_time, parse_archive_time};
 use cmcc_proto::{CardId, Secret};
 use serde::{Deserialize, Serialize};
 
+use cmcc_proto::wire::onelink::{BatchField, CardState};
+
 use super::config::{
     CardConfig, OneLinkConfig, DEMO_APPID, DEMO_PASSWORD, OTHER_APPID, OTHER_PASSWORD,
 };
+use super::life::Life;
 
 /// An enterprise account of the OneLink capability platform.
 #[derive(Debug, Clone)]
@@ -49,7 +52,13 @@ pub struct Card {
     /// Registrations on this card fail.
     pub fail_registration: bool,
     pub registration: Option<CardRegistration>,
+    /// Status, dates, usage, session, functions (fleet APIs).
+    #[serde(default)]
+    pub life: Life,
 }
+
+/// 2024-01-01 00:00 China time: generated cards are opened on the days after it.
+const OPENED_FROM_MS: i64 = 1_704_038_400_000;
 
 impl Card {
     /// The card's numbers derived from a serial: consistent and unique per serial.
@@ -62,6 +71,7 @@ impl Card {
             blocked: false,
             fail_registration: false,
             registration: None,
+            life: Life::new(serial, OPENED_FROM_MS + (serial % 300) as i64 * 86_400_000),
         }
     }
 
@@ -82,6 +92,27 @@ impl Card {
             "registered": self.registered_at(now).is_some(),
             "identityRegistrationType": self.registration.as_ref().map(|r| r.registration_type.clone()),
             "archiveTime": self.registration.as_ref().map(|r| format_archive_time(r.archive_time)),
+            "life": self.life_view(now),
+        })
+    }
+
+    /// The card's life as the fleet APIs would answer now (admin API and console).
+    pub fn life_view(&self, now: DateTime<Utc>) -> serde_json::Value {
+        let now_ms = now.timestamp_millis();
+        let l = &self.life;
+        serde_json::json!({
+            "cardStatus": l.state,
+            "state": l.state().en(),
+            "stateZh": l.state().zh(),
+            "status": l.status(),
+            "basicInfo": l.basic_info(&self.msisdn, &self.iccid, &self.imsi),
+            "imei": l.imei(&self.msisdn).imei,
+            "dataOn": l.data_on,
+            "usage": l.data_usage(now_ms),
+            "margin": l.data_margin(now_ms),
+            "sessions": l.sessions(&self.msisdn),
+            "functions": l.function_status(),
+            "changesRefused": l.changes_refused,
         })
     }
 }
@@ -101,6 +132,13 @@ pub const MAGIC: &[Magic] = &[
     Magic { serial: 4, what: "card state forbids registration (suspended): 23A12 answers 12014" },
     Magic { serial: 5, what: "belongs to the other enterprise: 23A12/23A23/23A10 answer 12011 for the demo enterprise" },
     Magic { serial: 6, what: "already registered as an IoV card (type 04, archived 2024-10-21 09:30:00)" },
+    Magic { serial: 7, what: "stopped (停机): resume (operType 1) makes it active; stop answers 12048" },
+    Magic { serial: 8, what: "pending activation (待激活), never activated: no IMEI, no active date" },
+    Magic { serial: 9, what: "testing (可测试)" },
+    Magic { serial: 10, what: "in stock (库存), never activated" },
+    Magic { serial: 11, what: "pre-cancelled (预销户): every status change answers 12017" },
+    Magic { serial: 12, what: "active with data switched off: no session, no usage; 23M07 off answers 12048" },
+    Magic { serial: 13, what: "active; every change (status, data) answers 12015" },
 ];
 const MAGIC_ARCHIVE: &str = "2024-10-21 09:30:00";
 /// Generated cards take serials from here on.
@@ -155,8 +193,18 @@ impl Inventory {
                         });
                     }
                     3 => card.fail_registration = true,
-                    4 => card.blocked = true,
+                    4 => {
+                        card.blocked = true;
+                        card.life = card.life.in_state(CardState::Stopped);
+                    }
                     5 => card.appid = OTHER_APPID.into(),
+                    7 => card.life = card.life.in_state(CardState::Stopped),
+                    8 => card.life = card.life.in_state(CardState::Pending),
+                    9 => card.life = card.life.in_state(CardState::Testing),
+                    10 => card.life = card.life.in_state(CardState::Stock),
+                    11 => card.life = card.life.in_state(CardState::PreCancelled),
+                    12 => card.life.data_on = false,
+                    13 => card.life.changes_refused = true,
                     _ => {}
                 }
                 inv.add_card(card)?;
@@ -241,6 +289,7 @@ impl Inventory {
             blocked: c.blocked,
             fail_registration: c.fail_registration,
             registration,
+            life: Life::new(0, now.timestamp_millis()),
         })
         .map(|_| ())
     }
@@ -292,6 +341,17 @@ impl Inventory {
             CardId::Msisdn(m) => self.by_msisdn.get(m.as_str()),
             CardId::Iccid(c) => self.by_iccid.get(c.as_str()),
             CardId::Imsi(i) => self.by_imsi.get(i.as_str()),
+        }
+        .copied()
+    }
+
+    /// Find by the id a batch names cards by.
+    pub fn find_field(&self, field: BatchField, number: &str) -> Option<usize> {
+        let n = number.trim().to_ascii_uppercase();
+        match field {
+            BatchField::Msisdn => self.by_msisdn.get(&n),
+            BatchField::Iccid => self.by_iccid.get(&n),
+            BatchField::Imsi => self.by_imsi.get(&n),
         }
         .copied()
     }

@@ -19,7 +19,10 @@ pub mod admin;
 pub mod api;
 pub mod config;
 pub mod console;
+pub mod fleet;
 pub mod inventory;
+pub mod jobs;
+pub mod life;
 pub mod page;
 pub mod params;
 pub mod persist;
@@ -59,6 +62,10 @@ pub struct OneLinkState {
     pub inventory: RwLock<Inventory>,
     pub tokens: Mutex<tokens::Tokens>,
     pub registrations: Mutex<Registrations>,
+    /// 23S06 batch jobs.
+    pub jobs: Mutex<jobs::Jobs>,
+    /// Calls this second per enterprise (`calls_per_sec`).
+    calls: Mutex<std::collections::BTreeMap<String, (i64, u32)>>,
     pub pushes: push::Pushes,
     /// The platform key that signs urlType-3 `miniParam`s.
     signer: PrivateKey,
@@ -74,16 +81,17 @@ impl OneLinkState {
             None => None,
         };
         let pushes = push::Pushes::default();
-        let (signer, inventory, tokens, registrations) = match restored {
+        let (signer, inventory, tokens, registrations, jobs) = match restored {
             Some(r) => {
                 pushes.restore(r.pushes);
-                (r.signer, r.inventory, r.tokens, r.registrations)
+                (r.signer, r.inventory, r.tokens, r.registrations, r.jobs)
             }
             None => (
                 PrivateKey::generate(1024)?,
                 Inventory::from_config(config, core.clock.now())?,
                 tokens::Tokens::default(),
                 Registrations::default(),
+                jobs::Jobs::default(),
             ),
         };
         let verifier = signer.public_key()?;
@@ -92,6 +100,8 @@ impl OneLinkState {
             inventory: RwLock::new(inventory),
             tokens: Mutex::new(tokens),
             registrations: Mutex::new(registrations),
+            jobs: Mutex::new(jobs),
+            calls: Mutex::default(),
             pushes,
             signer,
             verifier,
@@ -99,6 +109,75 @@ impl OneLinkState {
         };
         state.save_now();
         Ok(state)
+    }
+
+    /// Run the batch jobs due by `now`: each card's change applied once, its outcome kept for
+    /// 23M10. Every OneLink call does this first (cheap when none is due).
+    pub fn settle_jobs(&self, now: DateTime<Utc>) {
+        let now_ms = now.timestamp_millis();
+        let due = {
+            let mut jobs = self.jobs.lock();
+            if !jobs.any_due(now_ms) {
+                return;
+            }
+            jobs.take_due(now_ms)
+        };
+        let window_ms = i64::try_from(self.config.change_window_secs)
+            .unwrap_or(i64::MAX / 4)
+            .saturating_mul(1000);
+        for job in due {
+            let results = {
+                let mut inv = self.inventory.write();
+                job.ids
+                    .iter()
+                    .map(|id| {
+                        let outcome = match job.change() {
+                            None => Err(("12001", "unknown operType".to_owned())),
+                            Some(change) => inv
+                                .find_field(job.field(), id)
+                                .filter(|&i| inv.cards[i].appid == job.appid)
+                                .ok_or(("12011", "no such card for this enterprise".to_owned()))
+                                .and_then(|i| {
+                                    inv.cards[i]
+                                        .life
+                                        .change(change, job.due_ms, window_ms)
+                                        .map_err(|r| (r.code, r.reason))
+                                }),
+                        };
+                        let (status, message) = match outcome {
+                            Ok(()) => ("0".to_owned(), params::message_for("0").to_owned()),
+                            Err((code, _)) => {
+                                (code.to_owned(), params::message_for(code).to_owned())
+                            }
+                        };
+                        cmcc_proto::wire::onelink::BatchJobItem {
+                            result_id: id.clone(),
+                            status,
+                            message: Some(message),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let changed = results.iter().filter(|r| r.status == "0").count();
+            tracing::info!(job = %job.id, cards = results.len(), changed, "batch job finished");
+            self.jobs.lock().finish(&job.id, results);
+        }
+    }
+
+    /// Count a call of `appid` this second; `false` beyond `calls_per_sec` (0: no limit).
+    pub fn allow_call(&self, appid: &str, now: DateTime<Utc>) -> bool {
+        let limit = self.config.calls_per_sec;
+        if limit == 0 {
+            return true;
+        }
+        let sec = now.timestamp();
+        let mut calls = self.calls.lock();
+        let e = calls.entry(appid.to_owned()).or_insert((sec, 0));
+        if e.0 != sec {
+            *e = (sec, 0);
+        }
+        e.1 += 1;
+        e.1 <= limit
     }
 
     /// Write the state file now if there is one and the state changed since the last write.
@@ -133,6 +212,8 @@ impl OneLinkState {
         *self.inventory.write() = inventory;
         *self.tokens.lock() = tokens::Tokens::default();
         *self.registrations.lock() = Registrations::default();
+        *self.jobs.lock() = jobs::Jobs::default();
+        self.calls.lock().clear();
         self.pushes.clear();
         Ok(())
     }
@@ -382,6 +463,7 @@ pub fn router(core: Core, state: Arc<OneLinkState>) -> Router {
     let app = Service { core, state };
     Router::new()
         .merge(api::routes())
+        .merge(fleet::routes())
         .merge(page::routes())
         .merge(admin::routes())
         .with_state(app)
@@ -393,12 +475,19 @@ pub fn start_background(core: Core, state: Arc<OneLinkState>) -> Vec<tokio::task
     if state.config.state_file.is_some() {
         let s = state.clone();
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(persist::SAVE_EVERY);
             loop {
-                tick.tick().await;
                 let s = s.clone();
-                // Serialising a large inventory is blocking work.
-                let _ = tokio::task::spawn_blocking(move || s.save_now()).await;
+                // Serialising a large inventory is blocking work; a large one is saved less
+                // often (at least 20 times as long apart as a save takes), so saving never
+                // takes more than a twentieth of the inventory lock's time.
+                let took = tokio::task::spawn_blocking(move || {
+                    let t = std::time::Instant::now();
+                    s.save_now();
+                    t.elapsed()
+                })
+                .await
+                .unwrap_or_default();
+                tokio::time::sleep(persist::SAVE_EVERY.max(took * 20)).await;
             }
         }));
     }

@@ -14,6 +14,7 @@ use cmcc_proto::{PrivateKey, Secret};
 use serde::{Deserialize, Serialize};
 
 use super::inventory::{Card, Enterprise, Inventory};
+use super::jobs::Jobs;
 use super::push::SavedPushes;
 use super::registration::{Registrations, SavedRegistrations};
 use super::tokens::Tokens;
@@ -39,6 +40,9 @@ pub struct Snapshot {
     next_serial: u64,
     tokens: Tokens,
     registrations: SavedRegistrations,
+    /// Batch jobs (files written before the fleet APIs have none).
+    #[serde(default)]
+    jobs: Jobs,
     pushes: SavedPushes,
 }
 
@@ -49,6 +53,7 @@ pub struct Restored {
     pub inventory: Inventory,
     pub tokens: Tokens,
     pub registrations: Registrations,
+    pub jobs: Jobs,
     pub pushes: SavedPushes,
 }
 
@@ -72,38 +77,38 @@ pub fn load(path: &Path) -> Option<anyhow::Result<Restored>> {
             inventory: Inventory::restore(enterprises, s.cards, s.next_serial)?,
             tokens: s.tokens,
             registrations: Registrations::restore(s.registrations),
+            jobs: s.jobs,
             pushes: s.pushes,
         })
     }))
 }
 
-/// The state as JSON text. Each part is read under its own lock, never two at once.
+/// The state as JSON text. Each part is read under its own lock, never two at once, and
+/// serialised straight from it (a large inventory is neither cloned nor built as a tree).
 pub fn snapshot(state: &OneLinkState) -> anyhow::Result<String> {
     let (enterprises, cards, next_serial) = {
         let inv = state.inventory.read();
+        let enterprises: Vec<SavedEnterprise> = inv
+            .enterprises
+            .values()
+            .map(|e| SavedEnterprise {
+                appid: e.appid.clone(),
+                password: e.password.expose().to_owned(),
+                callback_url: e.callback_url.clone(),
+            })
+            .collect();
         (
-            inv.enterprises
-                .values()
-                .map(|e| SavedEnterprise {
-                    appid: e.appid.clone(),
-                    password: e.password.expose().to_owned(),
-                    callback_url: e.callback_url.clone(),
-                })
-                .collect::<Vec<_>>(),
-            inv.cards.clone(),
+            serde_json::to_string(&enterprises)?,
+            serde_json::to_string(&inv.cards)?,
             inv.next_serial(),
         )
     };
-    let tokens = serde_json::to_value(&*state.tokens.lock())?;
-    let registrations = state.registrations.lock().save();
-    let snap = serde_json::json!({
-        "signer": state.signer.to_base64()?,
-        "enterprises": enterprises,
-        "cards": cards,
-        "next_serial": next_serial,
-        "tokens": tokens,
-        "registrations": registrations,
-        "pushes": state.pushes.save(),
-    });
-    Ok(serde_json::to_string(&snap)?)
+    let tokens = serde_json::to_string(&*state.tokens.lock())?;
+    let registrations = serde_json::to_string(&state.registrations.lock().save())?;
+    let jobs = serde_json::to_string(&*state.jobs.lock())?;
+    let pushes = serde_json::to_string(&state.pushes.save())?;
+    let signer = serde_json::to_string(&state.signer.to_base64()?)?;
+    Ok(format!(
+        "{{\"signer\":{signer},\"enterprises\":{enterprises},\"cards\":{cards},\"next_serial\":{next_serial},\"tokens\":{tokens},\"registrations\":{registrations},\"jobs\":{jobs},\"pushes\":{pushes}}}"
+    ))
 }
