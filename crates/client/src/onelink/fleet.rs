@@ -15,11 +15,10 @@ use cmcc_proto::endpoint::Endpoint as _;
 use cmcc_proto::wire::onelink::{
     Ack, ApnSwitchRequest, BasicInfo, BatchCardInfo, BatchCardInfoRequest, BatchCards,
     BatchChangeStatus, BatchField, BatchJobRequest, BatchJobResult, BatchStatusChangeRequest,
-    CardFields, CardQueryRequest, CardStatus, ChangeStatus, DataMargin, DataUsage,
-    FunctionStatus, Imei, JobTicket, OrderResult, QueryBasicInfo, QueryBatchCardInfo,
-    QueryBatchJob, QueryCardStatus, QueryDataMargin, QueryDataUsage, QueryFunctionStatus,
-    QueryImei, QuerySessions, ResetGprs, Sessions, StatusChange, StatusChangeRequest, SwitchApn,
-    BATCH_MAX,
+    CardFields, CardQueryRequest, CardStatus, ChangeStatus, DataMargin, DataUsage, FunctionStatus,
+    Imei, JobTicket, OrderResult, QueryBasicInfo, QueryBatchCardInfo, QueryBatchJob,
+    QueryCardStatus, QueryDataMargin, QueryDataUsage, QueryFunctionStatus, QueryImei,
+    QuerySessions, ResetGprs, Sessions, StatusChange, StatusChangeRequest, SwitchApn, BATCH_MAX,
 };
 use cmcc_proto::CardId;
 use futures_util::stream::{self, StreamExt as _};
@@ -65,13 +64,16 @@ pub enum CardOutcome {
     AlreadyInState(String),
     /// The platform refused the change for this card (or the whole batch): nothing changed.
     Refused(CarrierError),
-    /// The change may or may not have been made (the answer to 23S06 was lost, or its job
-    /// did not finish before the deadline, or its result was lost): check the card's status
-    /// (25S04) before asking again. `job_id` is the job, when one was answered.
+    /// The change may or may not have been made (the answer to 23S06 was lost, its job could
+    /// not be read, or it finished without this card): check the card's status (25S04) before
+    /// asking again. `job_id` is the job, when one was answered.
     Unknown {
         job_id: Option<String>,
         detail: String,
     },
+    /// The job had not finished at the deadline: it may still change the card. Poll it again
+    /// ([`OneLinkClient::resume_job`]); do not send the change again.
+    Pending { job_id: String },
     /// Not sent: the caller's [`BatchEvent::Submitting`] hook said no.
     NotSent(String),
 }
@@ -97,7 +99,10 @@ pub enum BatchEvent<'a> {
     /// About to send one 23S06 for these cards. An `Err` from the hook keeps it unsent.
     Submitting { cards: &'a [CardId] },
     /// The platform answered with the batch's job.
-    Submitted { job_id: &'a str, cards: &'a [CardId] },
+    Submitted {
+        job_id: &'a str,
+        cards: &'a [CardId],
+    },
     /// The batch is over: each of its cards' outcome.
     Finished {
         job_id: Option<&'a str>,
@@ -117,7 +122,7 @@ pub struct BatchOptions {
     pub poll_first: Duration,
     pub poll_max: Duration,
     /// How long one job may take, from its submission, before its cards are reported
-    /// [`CardOutcome::Unknown`] (poll it later with [`OneLinkClient::wait_job`]).
+    /// [`CardOutcome::Pending`] (poll it later with [`OneLinkClient::resume_job`]).
     pub deadline: Duration,
     /// `reason`, for the batch types that take one.
     pub reason: Option<String>,
@@ -184,7 +189,11 @@ fn card_request(card: &CardId) -> CardQueryRequest {
 fn change(result: Result<Vec<OrderResult>, Error>) -> Result<Change, Error> {
     match result {
         Ok(r) => Ok(Change::Done {
-            order_num: r.into_iter().next().map(|o| o.order_num).unwrap_or_default(),
+            order_num: r
+                .into_iter()
+                .next()
+                .map(|o| o.order_num)
+                .unwrap_or_default(),
         }),
         Err(Error::Carrier(c)) if is_already_in_state(c.code.as_str()) => {
             Ok(Change::AlreadyInState {
@@ -195,8 +204,9 @@ fn change(result: Result<Vec<OrderResult>, Error>) -> Result<Change, Error> {
     }
 }
 
-/// Each card's outcome from a finished job's `resultList`.
-fn job_outcomes(job_id: &str, cards: &[CardId], job: &BatchJobResult) -> Vec<CardResult> {
+/// Each card's outcome from a finished job's `resultList` (`resultId` is the card's id as
+/// sent); a card the list does not name is [`CardOutcome::Unknown`].
+pub fn job_outcomes(job_id: &str, cards: &[CardId], job: &BatchJobResult) -> Vec<CardResult> {
     let by_id: BTreeMap<&str, _> = job
         .result_list
         .iter()
@@ -331,9 +341,7 @@ impl OneLinkClient {
             oper_type: to.batch_oper_type().to_string(),
             reason: reason.map(str::to_owned),
         };
-        let tickets = self
-            .call::<BatchChangeStatus, JobTicket>(request)
-            .await?;
+        let tickets = self.call::<BatchChangeStatus, JobTicket>(request).await?;
         let job = tickets
             .into_iter()
             .next()
@@ -390,8 +398,9 @@ impl OneLinkClient {
         }
     }
 
-    /// Wait for an already submitted job (a rerun after a crash) and map its result to
-    /// `cards`: the same outcomes as [`Self::change_status_batched`].
+    /// Wait for a submitted job (also one a crashed run submitted) and map its result to
+    /// `cards`: the same outcomes as [`Self::change_status_batched`]; [`CardOutcome::Pending`]
+    /// when it had not finished by `opts.deadline`.
     pub async fn resume_job(
         &self,
         job_id: &str,
@@ -412,10 +421,15 @@ impl OneLinkClient {
         };
         match self.wait_job(job_id, opts).await {
             Ok(JobWait::Finished(job)) => job_outcomes(job_id, cards, &job),
-            Ok(JobWait::Running(_)) => unknown(format!(
-                "job {job_id} had not finished after {:.0} s; poll it again (23M10) or check the card's status",
-                opts.deadline.as_secs_f64()
-            )),
+            Ok(JobWait::Running(_)) => cards
+                .iter()
+                .map(|c| CardResult {
+                    card: c.clone(),
+                    outcome: CardOutcome::Pending {
+                        job_id: job_id.to_owned(),
+                    },
+                })
+                .collect(),
             Err(e) => unknown(format!(
                 "job {job_id} could not be read ({e}); check the card's status"
             )),
@@ -562,7 +576,12 @@ mod tests {
 
     #[test]
     fn job_results_map_to_cards_and_missing_ones_are_unknown() {
-        let cards = [m("1440000000001"), m("1440000000007"), m("1440000000011"), m("1440000000099")];
+        let cards = [
+            m("1440000000001"),
+            m("1440000000007"),
+            m("1440000000011"),
+            m("1440000000099"),
+        ];
         let item = |id: &str, status: &str| BatchJobItem {
             result_id: id.into(),
             status: status.into(),

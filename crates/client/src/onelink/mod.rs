@@ -31,8 +31,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use fleet::{
-    is_already_in_state, outcome_unknown, BatchEvent, BatchHook, BatchOptions, CardOutcome,
-    CardResult, Change, JobWait, ALREADY_OFF, ALREADY_ON,
+    is_already_in_state, job_outcomes, outcome_unknown, BatchEvent, BatchHook, BatchOptions,
+    CardOutcome, CardResult, Change, JobWait, ALREADY_OFF, ALREADY_ON,
 };
 pub use token::{CachedToken, MemoryTokenStore, TokenStore};
 
