@@ -13,7 +13,9 @@
 //! A rerun (after Ctrl-C, a crash, `kill -9`, a lost network) never repeats a change that was
 //! made: a card whose last row is `submitted` has its job polled (23M10); a card whose last row
 //! is `sending` or `unknown` has its status queried first, and is sent the change only if it is
-//! still in the state the change starts from.
+//! still in the state the change starts from. When that row is a 23S06 whose answer (the job)
+//! was lost, the status is asked only once `--job-deadline` has passed since it was sent: a job
+//! the platform made for it could still change the cards until then.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
@@ -81,6 +83,9 @@ const ALREADY: &str = "already";
 const REFUSED: &str = "refused";
 const UNKNOWN: &str = "unknown";
 const NOT_SENT: &str = "not-sent";
+const SINGLE_API: &str = "23S03";
+const BATCH_API: &str = "23S06";
+const JOB_API: &str = "23M10";
 
 /// One step of one card's change.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -90,6 +95,9 @@ pub(crate) struct ChangeRow {
     /// `stop` / `resume`.
     action: String,
     outcome: String,
+    /// The API of the change: `23S03` (one card) or `23S06` (a batch).
+    #[serde(default)]
+    via: String,
     /// The 23S06 job, with --batch.
     job_id: String,
     /// The card's state as a status query (25S04) saw it, when one was made.
@@ -107,6 +115,7 @@ impl ChangeRow {
             field: field.name().to_owned(),
             action: action_name(action).to_owned(),
             outcome: outcome.to_owned(),
+            via: String::new(),
             job_id: String::new(),
             card_state: String::new(),
             code: String::new(),
@@ -125,7 +134,18 @@ impl ChangeRow {
     }
     fn job(mut self, job: &str) -> Self {
         self.job_id = job.to_owned();
+        self.via = BATCH_API.into();
         self
+    }
+    fn via(mut self, api: &str) -> Self {
+        self.via = api.to_owned();
+        self
+    }
+    /// A 23S06 whose answer (the job) was lost: a job may exist and change the card later.
+    fn lost_batch(&self) -> bool {
+        self.via == BATCH_API
+            && self.job_id.is_empty()
+            && matches!(self.outcome.as_str(), SENDING | UNKNOWN)
     }
     /// A change was (or may have been) sent and its outcome is not known.
     fn unresolved(&self) -> bool {
@@ -155,6 +175,7 @@ impl Record for ChangeRow {
             field: field.name().to_owned(),
             action: String::new(),
             outcome: outcome.to_owned(),
+            via: String::new(),
             job_id: String::new(),
             card_state: String::new(),
             code,
@@ -349,7 +370,7 @@ fn confirm(args: &ChangeArgs, change: StatusChange, n: usize) -> Result<()> {
 
 /// A row for a card's outcome in a batch.
 fn batch_row(card: &CardId, field: Field, change: StatusChange, o: &CardOutcome) -> ChangeRow {
-    let row = |outcome: &str| ChangeRow::new(card.value(), field, change, outcome);
+    let row = |outcome: &str| ChangeRow::new(card.value(), field, change, outcome).via(BATCH_API);
     match o {
         CardOutcome::Changed => row(CHANGED),
         CardOutcome::AlreadyInState(code) => {
@@ -434,7 +455,13 @@ fn apply(
         .cloned()
         .collect();
 
-    // 2. The changes.
+    // 2. Batches whose answer was lost: their job may still change the cards. Their status
+    //    is only conclusive once such a job would have finished.
+    if !interrupted {
+        interrupted = settle_lost_batches(&ctx, &earlier, &rest, opts.deadline);
+    }
+
+    // 3. The changes.
     if !interrupted {
         let r = if args.batch {
             apply_batched(&ctx, &journal, &earlier, rest, field, change, &opts)?
@@ -476,6 +503,37 @@ fn apply(
             ),
             String::new(),
         )
+    })
+}
+
+/// Wait until `deadline` has passed since the latest 23S06 among `cards` whose answer was
+/// lost (a job the platform made for it would be finished by then). `true` on Ctrl-C.
+fn settle_lost_batches(
+    ctx: &Ctx,
+    earlier: &BTreeMap<String, ChangeRow>,
+    cards: &[String],
+    deadline: Duration,
+) -> bool {
+    let deadline = chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::MAX);
+    let until = cards
+        .iter()
+        .filter_map(|c| earlier.get(c))
+        .filter(|r| r.lost_batch())
+        .filter_map(|r| chrono::DateTime::parse_from_rfc3339(&r.at).ok())
+        .map(|at| at.with_timezone(&chrono::Utc) + deadline)
+        .max();
+    let Some(wait) = until.and_then(|u| (u - chrono::Utc::now()).to_std().ok()) else {
+        return false;
+    };
+    eprintln!(
+        "waiting {:.0} s: a batch change sent at most --job-deadline ago got no recorded answer, and a job for it could still change its cards",
+        wait.as_secs_f64()
+    );
+    ctx.runtime.block_on(async {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => false,
+            _ = tokio::signal::ctrl_c() => true,
+        }
     })
 }
 
@@ -538,7 +596,7 @@ fn poll_earlier_jobs(
                     outcome: CardOutcome::Pending { job_id: job.clone() },
                 })
                 .collect(),
-            // 12018 (no such job) or no answer: the status decides, as for a lost answer.
+            // 12018 (no such job): the status decides, as for a lost answer.
             Err(e) => cards
                 .iter()
                 .map(|c| CardResult {
@@ -551,7 +609,13 @@ fn poll_earlier_jobs(
                 .collect(),
         };
         for r in outcomes {
-            let row = batch_row(&r.card, field, change, &r.outcome);
+            let mut row = batch_row(&r.card, field, change, &r.outcome);
+            if row.outcome == UNKNOWN && row.job_id.is_empty() {
+                // The job is gone, not pending: no need to wait for it.
+                row.via = JOB_API.into();
+            } else if row.job_id.is_empty() {
+                row = row.job(&job);
+            }
             journal.record(&row)?;
             if matches!(r.outcome, CardOutcome::Pending { .. }) {
                 running.insert(row.card.clone());
@@ -634,14 +698,18 @@ fn apply_each(
                 seen = state;
             }
             // The intent, durably, before the change leaves.
-            let intent = ChangeRow::new(&card, field, change, SENDING).state(seen);
+            let intent = ChangeRow::new(&card, field, change, SENDING)
+                .state(seen)
+                .via(SINGLE_API);
             if let Err(e) = journal.record(&intent) {
                 return ChangeRow::new(&card, field, change, NOT_SENT).with(
                     "",
                     format!("could not record the change before sending it: {e:#}"),
                 );
             }
-            let row = ChangeRow::new(&card, field, change, CHANGED).state(seen);
+            let row = ChangeRow::new(&card, field, change, CHANGED)
+                .state(seen)
+                .via(SINGLE_API);
             match client.change_status(&id, change).await {
                 Ok(Change::Done { order_num }) => row.with("", format!("order {order_num}")),
                 Ok(Change::AlreadyInState { code }) => ChangeRow {
@@ -754,7 +822,7 @@ fn apply_batched(
             BatchEvent::Submitting { cards } => record_all(
                 cards
                     .iter()
-                    .map(|c| ChangeRow::new(c.value(), field, change, SENDING))
+                    .map(|c| ChangeRow::new(c.value(), field, change, SENDING).via(BATCH_API))
                     .collect(),
             ),
             BatchEvent::Submitted { job_id, cards } => record_all(

@@ -122,6 +122,10 @@ pub struct Conn {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// Seconds to wait for each answer. A change whose answer does not come in time is
+    /// recorded `unknown` and checked (never re-sent blindly) by the next run.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 /// A card file in, a CSV out.
@@ -387,7 +391,12 @@ pub(crate) fn connect(conn: &Conn, check: bool) -> Result<Ctx> {
         .as_deref()
         .map_or_else(OneLinkBase::production, OneLinkBase::sandbox);
     let base_url = base.0.clone();
-    let cfg = OneLinkConfig::new(base, &conn.appid, password(conn)?);
+    let mut cfg = OneLinkConfig::new(base, &conn.appid, password(conn)?);
+    anyhow::ensure!(
+        conn.timeout.is_finite() && conn.timeout > 0.0 && conn.timeout <= 600.0,
+        "--timeout takes seconds between 0 and 600"
+    );
+    cfg.timeout = std::time::Duration::from_secs_f64(conn.timeout);
     let client = Arc::new(
         OneLinkClient::new(cfg, Arc::new(MemoryTokenStore::new()))
             .context("building the OneLink client")?,
