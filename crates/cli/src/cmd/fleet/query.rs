@@ -62,7 +62,10 @@ pub(crate) struct StatusRow {
     status: String,
     registration_type: String,
     archive_time: String,
-    /// 25S04 `cardStatus` as answered (`2`).
+    code: String,
+    message: String,
+    /// 25S04 `cardStatus` as answered (`2`); after `message`, so the columns of the
+    /// registration query keep their places.
     #[serde(default)]
     card_status: String,
     /// Its name: `active`, `stopped`, `pending`, `testing`, `stock`, `pre-cancelled`.
@@ -71,8 +74,6 @@ pub(crate) struct StatusRow {
     /// 25S04 `lastChangeDate`.
     #[serde(default)]
     state_changed: String,
-    code: String,
-    message: String,
 }
 
 impl Record for StatusRow {
