@@ -800,3 +800,86 @@ async fn registration_links_with_qr_codes_keep_the_minute_window() {
     );
     assert_eq!(answered(&sb, "/v5/ec/secure/sim-real-name-reg", "12012"), 0);
 }
+
+/// The report in real Chromium (headless, offline: no network is reachable from a file page
+/// that names none): the state bars are drawn, in proportion. Without Chromium the test is
+/// skipped with a notice, except under `CI=true`, where that fails.
+#[tokio::test]
+async fn the_report_renders_in_chromium() {
+    let chromium = std::env::var_os("CMCC_CHROMIUM")
+        .map_or_else(|| std::path::PathBuf::from("/usr/bin/chromium"), Into::into);
+    if !chromium.exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} is missing (apt-get install chromium)",
+            chromium.display()
+        );
+        eprintln!("skipped: {} is missing", chromium.display());
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "card,field,registered,status,registration_type,archive_time,code,message,card_status,card_state,state_changed\n",
+    );
+    for i in 0..45 {
+        let state = if i < 30 { "2,active" } else if i < 40 { "4,stopped" } else { "1,pending" };
+        csv.push_str(&format!("14400000{i:05},msisdn,no,0,,,,,{state},\n"));
+    }
+    csv.push_str("1440000000005,msisdn,,,,,12011,not ours,,,\n");
+    std::fs::write(d.path().join("status.csv"), csv).unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cmcc"))
+        .current_dir(d.path())
+        .args(["fleet", "report", "status.csv", "-o", "report.html"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let shot = d.path().join("shot.png");
+    let mut child = tokio::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            "--window-size=800,700",
+        ])
+        .arg(format!("--user-data-dir={}", d.path().join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", d.path().join("report.html").display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(90), child.wait())
+        .await
+        .expect("chromium took more than 90 s")
+        .unwrap();
+    assert!(status.success(), "chromium failed");
+
+    // Count the pixels of each state's colour.
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    let channels = frame.color_type.samples();
+    assert!(channels >= 3, "{:?}", frame.color_type);
+    let count = |rgb: [u8; 3]| {
+        buf[..frame.buffer_size()]
+            .chunks(channels)
+            .filter(|p| p[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 6))
+            .count()
+    };
+    let (active, stopped, pending) = (
+        count([0x2e, 0x7d, 0x32]),
+        count([0xc6, 0x28, 0x28]),
+        count([0xf9, 0xa8, 0x25]),
+    );
+    assert!(active > 4_000, "the active bar is drawn: {active} px");
+    let ratio = active as f64 / stopped as f64;
+    assert!((2.6..=3.4).contains(&ratio), "30 active to 10 stopped: {active}/{stopped}");
+    // Pending: its state bar (5 cards) and the "not registered" bar (45 cards) share the colour.
+    assert!(pending > stopped, "{pending}");
+}
