@@ -822,7 +822,13 @@ async fn the_report_renders_in_chromium() {
         "card,field,registered,status,registration_type,archive_time,code,message,card_status,card_state,state_changed\n",
     );
     for i in 0..45 {
-        let state = if i < 30 { "2,active" } else if i < 40 { "4,stopped" } else { "1,pending" };
+        let state = if i < 30 {
+            "2,active"
+        } else if i < 40 {
+            "4,stopped"
+        } else {
+            "1,pending"
+        };
         csv.push_str(&format!("14400000{i:05},msisdn,no,0,,,,,{state},\n"));
     }
     csv.push_str("1440000000005,msisdn,,,,,12011,not ours,,,\n");
@@ -833,7 +839,11 @@ async fn the_report_renders_in_chromium() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let shot = d.path().join("shot.png");
     let mut child = tokio::process::Command::new(&chromium)
@@ -845,7 +855,10 @@ async fn the_report_renders_in_chromium() {
             "--force-device-scale-factor=1",
             "--window-size=800,700",
         ])
-        .arg(format!("--user-data-dir={}", d.path().join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            d.path().join("profile").display()
+        ))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", d.path().join("report.html").display()))
         .stdout(std::process::Stdio::null())
@@ -879,7 +892,10 @@ async fn the_report_renders_in_chromium() {
     );
     assert!(active > 4_000, "the active bar is drawn: {active} px");
     let ratio = active as f64 / stopped as f64;
-    assert!((2.6..=3.4).contains(&ratio), "30 active to 10 stopped: {active}/{stopped}");
+    assert!(
+        (2.6..=3.4).contains(&ratio),
+        "30 active to 10 stopped: {active}/{stopped}"
+    );
     // Pending: its state bar (5 cards) and the "not registered" bar (45 cards) share the colour.
     assert!(pending > stopped, "{pending}");
 }
