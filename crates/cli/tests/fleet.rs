@@ -899,3 +899,53 @@ async fn the_report_renders_in_chromium() {
     // Pending: its state bar (5 cards) and the "not registered" bar (45 cards) share the colour.
     assert!(pending > stopped, "{pending}");
 }
+
+#[tokio::test]
+async fn a_lost_batch_answer_waits_for_any_job_then_checks_before_sending() {
+    let (sb, d) = start_sandbox(SandboxConfig::default()).await;
+    let generated = generate(&sb, 5);
+    write_cards(d.path(), "cards.txt", &generated);
+    let args = [
+        "stop",
+        "cards.txt",
+        "-o",
+        "out.csv",
+        "--apply",
+        "--yes",
+        "--batch",
+        "--job-deadline",
+        "2",
+    ];
+    // The 23S06 answer is lost (HTTP 503 from a proxy, say): nothing is known of a job.
+    sb.sandbox.core.faults.push(cmcc_sandbox::core::Fault {
+        endpoint: BATCH.into(),
+        code: Some("http503".into()),
+        delay_ms: 0,
+        remaining: 1,
+    });
+    let (code, err) = cmcc(d.path(), &sb.base_url, &args).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("5 without an answer"), "{err}");
+    let out = by_card(&read_csv(&d.path().join("out.csv")));
+    assert!(out
+        .values()
+        .all(|r| r["outcome"] == "unknown" && r["via"] == "23S06"));
+
+    // The rerun waits out --job-deadline (a job could still change the cards), then asks each
+    // card's status, and sends only then.
+    let t = std::time::Instant::now();
+    let (code, err) = cmcc(d.path(), &sb.base_url, &args).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("waiting"), "{err}");
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(1_000),
+        "{err}"
+    );
+    assert!(err.contains("checking the status of 5 cards"), "{err}");
+    assert!(err.contains("5 stopped"), "{err}");
+    assert_eq!(answered(&sb, CARD_STATUS, "0"), 5);
+    assert_eq!(answered(&sb, BATCH, "0"), 1);
+    for m in &generated {
+        assert_eq!(state_of(&sb, m), 4);
+    }
+}
