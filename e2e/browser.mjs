@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const DEMO = (process.env.CMCC_DEMO_URL || 'http://127.0.0.1:8701/').replace(/\/?$/, '/');
 export const SANDBOX = (process.env.CMCC_SANDBOX_URL || 'http://127.0.0.1:8700').replace(/\/$/, '');
+export const GATEWAY = (process.env.CMCC_GATEWAY_URL || 'http://127.0.0.1:8702').replace(/\/$/, '');
 const SHOTS = process.env.CMCC_SCREENSHOTS === '1';
 const SHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots');
 

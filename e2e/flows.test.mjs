@@ -16,7 +16,7 @@ test('the index links every flow and the sandbox console', async () => {
   }
   const consoleLinks = await page.locator('a[href*="/_sandbox/"]').count();
   assert.ok(consoleLinks >= 3);
-  const res = await page.request.get(await page.locator('a[href$="/_sandbox/auth/"]').getAttribute('href'));
+  const res = await page.request.get(await page.locator('a[href$="/_sandbox/#device"]').getAttribute('href'));
   assert.equal(res.status(), 200);
   await shot(page, 'index');
 });
@@ -180,6 +180,10 @@ test('IoT: registration link, the sandbox registration page, push to the gateway
   // OneLink pushes the result to the gateway, which confirms the claim with 23A23; the demo page
   // sees the stored state change.
   await page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 20000 });
+  // Where the state comes from, in words (no 'store' or 'confirm' jargon).
+  const detail = await page.textContent('#state-detail');
+  assert.match(detail, /网关已保存的状态/);
+  assert.doesNotMatch(detail, /来源 store|由 confirm/);
   const r = await (await fetch(`${DEMO}demo-api/cards/msisdn/1440000000001`)).json();
   assert.equal(r.registered, true);
   assert.equal(r.source, 'store');
@@ -187,4 +191,22 @@ test('IoT: registration link, the sandbox registration page, push to the gateway
   assert.equal(r.registration.settledBy, 'confirm');
   assert.equal(r.registration.confirmation, 'confirmed');
   await shot(page, 'iot-registered');
+});
+
+test('IoT: a second link within the minute (12012) says, in one message, when to try again', async () => {
+  const page = await phonePage(browser);
+  await page.goto(`${DEMO}iot.html`);
+  await page.fill('#card', '1440000001002');
+  await page.click('#link6');
+  await page.waitForSelector('#out6:not([hidden])');
+  await page.click('#link6');
+  await page.waitForSelector('#error[data-code="12012"]:not([hidden])');
+  const text = (await page.textContent('#error')).trim();
+  // One Chinese sentence and its English, with the time to wait; none of the API's raw text.
+  assert.match(text, /^这张卡一分钟内已申请过这种登记链接，请约 (1 分钟|\d+ 秒)后再试，或继续使用上次的链接。 A link of this kind .* try again in about (a minute|\d+ seconds), or use that link\.$/);
+  assert.doesNotMatch(text, /carrier answered|Reuse|Retry-After|申请失败/);
+  // The other urlType is a separate minute: the mini-program link is still made.
+  await page.click('#link3');
+  await page.waitForSelector('#out3:not([hidden])');
+  assert.deepEqual(page.errors, []);
 });

@@ -14,6 +14,7 @@
 //	CMCC_API_KEY          the gateway's server API key, or CMCC_API_KEY_FILE (default
 //	                      .cmcc/gateway-api-key, which `cmcc up` writes)
 //	CMCC_WEBHOOK_SECRET   whsec_... secret the gateway signs webhooks with, or CMCC_WEBHOOK_SECRET_FILE
+//	                      (default .cmcc/webhook-secret, which `cmcc up --webhook-url` writes)
 //	PORT                  default 8090 (listens on 127.0.0.1)
 package main
 
@@ -263,7 +264,7 @@ func main() {
 		apiKey:  secretFromEnv("CMCC_API_KEY", ".cmcc/gateway-api-key"),
 		http:    &http.Client{Timeout: 10 * time.Second},
 	}
-	if secret := secretFromEnv("CMCC_WEBHOOK_SECRET", ""); secret != "" {
+	if secret := secretFromEnv("CMCC_WEBHOOK_SECRET", ".cmcc/webhook-secret"); secret != "" {
 		key, err := WebhookKey(secret)
 		if err != nil {
 			log.Fatalf("CMCC_WEBHOOK_SECRET: %v", err)

@@ -13,6 +13,7 @@
 //   CMCC_API_KEY          the gateway's server API key, or CMCC_API_KEY_FILE (default
 //                         .cmcc/gateway-api-key, which `cmcc up` writes)
 //   CMCC_WEBHOOK_SECRET   whsec_... secret the gateway signs webhooks with, or CMCC_WEBHOOK_SECRET_FILE
+//                         (default .cmcc/webhook-secret, which `cmcc up --webhook-url` writes)
 //   PORT                  default 8090 (listens on 127.0.0.1)
 //
 // The JDK has no JSON library: a real backend uses its own (Jackson, Gson, ...); Json below is a
@@ -248,7 +249,7 @@ public class CmccBackend {
         String secret;
         CmccBackend b;
         try {
-            secret = secretFromEnv("CMCC_WEBHOOK_SECRET", null);
+            secret = secretFromEnv("CMCC_WEBHOOK_SECRET", ".cmcc/webhook-secret");
             b = new CmccBackend(gateway, secretFromEnv("CMCC_API_KEY", ".cmcc/gateway-api-key"),
                     secret == null ? null : webhookKey(secret));
         } catch (IOException | IllegalArgumentException e) {

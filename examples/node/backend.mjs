@@ -13,6 +13,7 @@
 //   CMCC_API_KEY          the gateway's server API key, or CMCC_API_KEY_FILE (default
 //                         .cmcc/gateway-api-key, which `cmcc up` writes)
 //   CMCC_WEBHOOK_SECRET   whsec_... secret the gateway signs webhooks with, or CMCC_WEBHOOK_SECRET_FILE
+//                         (default .cmcc/webhook-secret, which `cmcc up --webhook-url` writes)
 //   PORT                  default 8090 (listens on 127.0.0.1)
 
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -54,7 +55,7 @@ function webhookKey(secret) {
 
 const GATEWAY = (process.env.CMCC_GATEWAY_URL ?? "http://127.0.0.1:8702").replace(/\/+$/, "");
 const API_KEY = secretFromEnv("CMCC_API_KEY", ".cmcc/gateway-api-key");
-const secret = secretFromEnv("CMCC_WEBHOOK_SECRET");
+const secret = secretFromEnv("CMCC_WEBHOOK_SECRET", ".cmcc/webhook-secret");
 const WEBHOOK_KEY = secret ? webhookKey(secret) : null;
 
 const error = (code, message) => ({ error: { code, message } });

@@ -14,6 +14,7 @@
 //   CMCC_API_KEY          the gateway's server API key, or CMCC_API_KEY_FILE (default
 //                         .cmcc/gateway-api-key, which `cmcc up` writes)
 //   CMCC_WEBHOOK_SECRET   whsec_... secret the gateway signs webhooks with, or CMCC_WEBHOOK_SECRET_FILE
+//                         (default .cmcc/webhook-secret, which `cmcc up --webhook-url` writes)
 // (the port is the one given to php -S).
 //
 // The built-in server runs one request at a time and is for development; in production the same
@@ -199,7 +200,7 @@ if (strlen($raw) > MAX_BODY) {
     return;
 }
 if ($route === '/webhooks/cmcc') {
-    [$status, $body] = receive_webhook(secret_from_env('CMCC_WEBHOOK_SECRET'), $raw);
+    [$status, $body] = receive_webhook(secret_from_env('CMCC_WEBHOOK_SECRET', '.cmcc/webhook-secret'), $raw);
 } elseif ($route === '/api/verify' || $route === '/api/registrations') {
     $in = json_decode($raw, true);
     if (!is_array($in) || array_is_list($in) && $in !== []) {

@@ -13,6 +13,7 @@ Configuration (environment):
   CMCC_API_KEY              the gateway's server API key, or CMCC_API_KEY_FILE (default
                             .cmcc/gateway-api-key, which `cmcc up` writes)
   CMCC_WEBHOOK_SECRET       whsec_... secret the gateway signs webhooks with, or CMCC_WEBHOOK_SECRET_FILE
+                            (default .cmcc/webhook-secret, which `cmcc up --webhook-url` writes)
   PORT                      default 8090 (listens on 127.0.0.1)
 """
 
@@ -67,7 +68,7 @@ def webhook_key(secret):
 
 GATEWAY = os.environ.get("CMCC_GATEWAY_URL", "http://127.0.0.1:8702").rstrip("/")
 API_KEY = secret_from_env("CMCC_API_KEY", ".cmcc/gateway-api-key")
-_secret = secret_from_env("CMCC_WEBHOOK_SECRET")
+_secret = secret_from_env("CMCC_WEBHOOK_SECRET", ".cmcc/webhook-secret")
 WEBHOOK_KEY = webhook_key(_secret) if _secret else None
 
 
@@ -142,6 +143,9 @@ class Backend(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            # Say so: a keep-alive client would otherwise send its next request into the close.
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 

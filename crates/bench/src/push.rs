@@ -28,6 +28,61 @@ struct Variant {
     name: String,
     #[serde(default)]
     gateway: String,
+    /// Issue a registration for every push before the run (written straight into the
+    /// gateway's database, outside the timed part), so each push matches one.
+    #[serde(default)]
+    issued: bool,
+}
+
+/// Registrations issued per wrk thread and level when a variant has `issued`: more than one
+/// thread sends in a level at the target rate.
+fn prefill_per_thread(quick: bool) -> u64 {
+    if quick {
+        5_000
+    } else {
+        150_000
+    }
+}
+
+/// Write pending registrations for the busiSeqs bench/wrk/push.lua will send with `tag`
+/// (`{tag}-{thread}-{counter}`, the card `1440` + (1000 + counter % 100000)), in one
+/// transaction per 10,000 rows.
+async fn prefill(url: &str, tag: &str, threads: usize, per_thread: u64) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
+    const SQL: &str = "INSERT INTO registrations (busi_seq, card_field, card_value, url_type, url, state, created_at, updated_at) VALUES ($1, 'msisdn', $2, 6, '', 'pending', $3, $3)";
+    let now = chrono::Utc::now().timestamp_millis();
+    let rows = (0..threads).flat_map(|t| {
+        (1..=per_thread).map(move |c| {
+            (
+                format!("{tag}-{t}-{c}"),
+                format!("1440{:09}", 1000 + c % 100_000),
+            )
+        })
+    });
+    let rows: Vec<(String, String)> = rows.collect();
+    macro_rules! fill {
+        ($conn:expr) => {{
+            let mut conn = $conn;
+            for chunk in rows.chunks(10_000) {
+                let mut tx = conn.begin().await?;
+                for (busi_seq, card) in chunk {
+                    sqlx::query(SQL)
+                        .bind(busi_seq)
+                        .bind(card)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+        }};
+    }
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        fill!(sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await?);
+    } else {
+        fill!(sqlx::PgConnection::connect(url).await?);
+    }
+    Ok(())
 }
 
 fn postgres_base() -> String {
@@ -121,8 +176,18 @@ pub async fn run(opts: &Opts, variants: &Path) -> anyhow::Result<()> {
             );
             let mut levels = Vec::new();
             for conns in LEVELS {
-                let before = stored(&gw).await?;
                 let tag = format!("r{stamp}{vi}{database}{conns}");
+                if v.issued {
+                    prefill(
+                        &url,
+                        &tag,
+                        wrk::threads(conns),
+                        prefill_per_thread(opts.quick),
+                    )
+                    .await
+                    .with_context(|| format!("issuing registrations on {database}"))?;
+                }
+                let before = stored(&gw).await?;
                 let mut l = wrk::run(
                     &script,
                     &push_url,

@@ -28,6 +28,11 @@ pub fn available() -> bool {
 }
 
 /// `wrk -t T -c conns -d secs -s script url` with `env`; T = min(cores, conns).
+/// The wrk threads a run at `conns` connections uses.
+pub fn threads(conns: usize) -> usize {
+    nproc().min(conns).max(1)
+}
+
 pub async fn run(
     script: &Path,
     url: &str,
@@ -35,7 +40,7 @@ pub async fn run(
     secs: u64,
     env: &[(&str, &str)],
 ) -> anyhow::Result<Level> {
-    let threads = nproc().min(conns).max(1);
+    let threads = threads(conns);
     let mut cmd = tokio::process::Command::new("wrk");
     cmd.arg("-t")
         .arg(threads.to_string())

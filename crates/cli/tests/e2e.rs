@@ -241,7 +241,12 @@ fn demo_flows_in_chromium() {
     let up = Up::start();
     let started = Instant::now();
     let status = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "e2e/flows.test.mjs"])
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "e2e/flows.test.mjs",
+            "e2e/pages.test.mjs",
+        ])
         .current_dir(&root)
         .env("CMCC_DEMO_URL", up.url("demo"))
         .env("CMCC_SANDBOX_URL", up.url("sandbox"))

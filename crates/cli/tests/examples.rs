@@ -2,7 +2,10 @@
 //! `cmcc up` (free ports, fresh data folder): a number verified through the gateway with a token
 //! the sandbox gave a "page", a registration link issued with the API key from the data folder,
 //! and the webhook receiver checked with signatures made by the independent `standardwebhooks`
-//! PyPI package (valid, tampered body, wrong secret, stale and future timestamps, rotated keys).
+//! PyPI package (valid, tampered body, wrong secret, stale and future timestamps, rotated keys)
+//! and with the real thing: `cmcc up --webhook-url` pointed at the backend, a registration
+//! completed on the sandbox's page, and the gateway's signed webhook verified by the backend
+//! with the secret `cmcc up` wrote.
 //!
 //! A language whose toolchain is missing is skipped with a notice, except under `CI=true`, where
 //! that fails; so is a missing `standardwebhooks` (`./dev test` installs both: `examples_deps`).
@@ -15,7 +18,9 @@ mod harness;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::{output_within, post, probe, repo_root, unavailable, Example, Lang, Signer, Up};
+use harness::{
+    free_port, output_within, post, probe, repo_root, unavailable, Example, Lang, Signer, Up,
+};
 use serde_json::{json, Value};
 
 /// The number of the sandbox device the "page" runs on (seed 004's 4G phone).
@@ -62,11 +67,12 @@ async fn check_verification(up: &Up, ex: &Example, http: &reqwest::Client) -> Ve
 }
 
 /// (b) A registration link through the backend, recorded by the gateway; a refusal passed on.
-async fn check_registration(up: &Up, ex: &Example, http: &reqwest::Client) -> String {
+/// Returns the busiSeq and the link.
+async fn check_registration(up: &Up, ex: &Example, http: &reqwest::Client) -> (String, String) {
     let url = format!("{}/api/registrations", ex.base);
     let (s, v) = post(http, &url, &[], &json!({"msisdn": CARD}).to_string()).await;
     assert_eq!(s, 200, "{v}");
-    let link = v["url"].as_str().unwrap();
+    let link = v["url"].as_str().unwrap().to_owned();
     let reg_page = format!("{}/onelink/h5/reg/", up.url("sandbox"));
     assert!(link.starts_with(&reg_page), "{v}");
     let busi_seq = v["busiSeq"].as_str().unwrap().to_owned();
@@ -98,7 +104,77 @@ async fn check_registration(up: &Up, ex: &Example, http: &reqwest::Client) -> St
     let both = json!({"msisdn": CARD, "iccid": "89860424000000001000"});
     let (s, v) = post(http, &url, &[], &both.to_string()).await;
     assert_eq!((s, v["error"]["code"].as_str()), (400, Some("bad_request")));
-    busi_seq
+    (busi_seq, link)
+}
+
+/// (d) The loop end to end: the card user completes the registration page, OneLink pushes to
+/// the gateway, the gateway signs a webhook and sends it to `--webhook-url`, which is this
+/// backend: it verifies the signature with the secret `cmcc up` wrote and logs the event.
+/// Returns the webhook-id.
+async fn check_real_webhook(
+    up: &Up,
+    ex: &Example,
+    http: &reqwest::Client,
+    link: &str,
+    busi_seq: &str,
+) -> String {
+    let page = link.split('?').next().unwrap();
+    let form = [
+        ("name", "张三"),
+        ("resident_id", "11010519491231002X"),
+        ("liveness", "pass"),
+        ("custom", ""),
+    ];
+    let r = http
+        .post(format!("{page}/submit"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the registration page refused the form");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let wanted = format!(": registration.registered busiSeq={busi_seq} state=registered");
+    let id = loop {
+        let out = ex.output();
+        if let Some(line) = out.lines().find(|l| {
+            l.contains(&wanted) && l.contains("webhook msg_") && !l.contains("msg_examples_")
+        }) {
+            let at = line.find("webhook msg_").unwrap() + "webhook ".len();
+            break line[at..].split(':').next().unwrap().to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no webhook for {busi_seq} reached the backend within 30 s:\n{out}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // The gateway saw the receiver accept it (recorded once the receiver's answer is in).
+    let event = loop {
+        let events = http
+            .get(format!(
+                "{}/v1/events?busiSeq={busi_seq}",
+                up.url("gateway")
+            ))
+            .bearer_auth(up.file("gateway-api-key"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        let event = events["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["id"] == id.as_str()))
+            .cloned()
+            .unwrap_or_else(|| panic!("the gateway has no event {id}: {events}"));
+        if event["status"] == "delivered" {
+            break event;
+        }
+        assert!(Instant::now() < deadline, "{event}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(event["deliveries"][0]["httpStatus"], 200, "{event}");
+    id
 }
 
 /// (c) The webhook receiver against signatures made by `standardwebhooks`. Returns the id of
@@ -226,10 +302,24 @@ async fn run(lang: Lang) {
         Ok(s) => s,
         Err(why) => return unavailable(lang.name(), &why),
     };
-    let mut up = Up::start();
-    let secrets = signer.secrets(2);
+    // The backend's port first: `cmcc up` sends its webhooks there.
+    let port = free_port();
+    let mut up = Up::start(Some(&format!("http://127.0.0.1:{port}/webhooks/cmcc")));
+    // The secret `cmcc up` made, and another one for the wrong-secret case.
+    let secrets = vec![up.file("webhook-secret"), signer.secrets(1).remove(0)];
+    let printed = up.printed();
+    let secret_file = up.dir().join("webhook-secret");
+    assert!(
+        printed.contains(&secret_file.display().to_string()),
+        "cmcc up does not say where the webhook secret is:\n{printed}"
+    );
+    assert!(
+        !printed.contains(&secrets[0]),
+        "cmcc up printed the webhook secret"
+    );
+    assert!(!up.file("credentials.txt").contains(&secrets[0]));
     let started = Instant::now();
-    let ex = Example::start(lang, &up, &secrets[0], true);
+    let ex = Example::start(lang, &up, &secrets[0], true, port);
     eprintln!(
         "{} example ready in {} ms",
         lang.name(),
@@ -240,8 +330,10 @@ async fn run(lang: Lang) {
         .build()
         .unwrap();
     let tokens = check_verification(&up, &ex, &http).await;
-    let busi_seq = check_registration(&up, &ex, &http).await;
+    let (busi_seq, link) = check_registration(&up, &ex, &http).await;
     let id = check_webhooks(&signer, &secrets, &ex, &http, &busi_seq).await;
+    let real = check_real_webhook(&up, &ex, &http, &link, &busi_seq).await;
+    eprintln!("{} example: cmcc up's webhook {real} verified", lang.name());
     let key = up.file("gateway-api-key");
     check_limits_and_outage(&mut up, &ex, &http).await;
     let out = ex.output();
@@ -315,12 +407,13 @@ async fn page_token_script_feeds_a_backend() {
     if let Some(why) = missing {
         return unavailable("page-token.sh", &why);
     }
-    let up = Up::start();
+    let up = Up::start(None);
     let ex = Example::start(
         Lang::Python,
         &up,
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         false,
+        free_port(),
     );
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

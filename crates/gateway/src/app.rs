@@ -49,6 +49,10 @@ pub struct Inner {
     pub store: Store,
     pub shared: Shared,
     pub inbox: Inbox,
+    /// The audit log's writer.
+    pub audits: crate::audit::AuditLog,
+    /// Every time the gateway reads (real time unless a test moves it).
+    pub clock: crate::clock::Clock,
     pub passport: Option<PassportClient>,
     pub onelink: Option<Arc<OneLinkClient>>,
     pub metrics: Option<PrometheusHandle>,
@@ -143,8 +147,10 @@ pub fn onelink_client(s: &OneLinkSection, shared: &Shared) -> Result<OneLinkClie
 
 impl AppState {
     /// Connect storage (running migrations) and shared state, build the carrier clients and
-    /// start the push writer.
-    pub async fn build(cfg: Config) -> Result<(Self, tokio::task::JoinHandle<()>), StartError> {
+    /// start the writers (pushes, audits), whose tasks end when the last state handle is dropped.
+    pub async fn build(
+        cfg: Config,
+    ) -> Result<(Self, Vec<tokio::task::JoinHandle<()>>), StartError> {
         cfg.validate()?;
         let store = Store::connect(&cfg.database_url)
             .await
@@ -172,6 +178,7 @@ impl AppState {
             adopt: cfg.adopt_unknown_pushes,
         };
         let (inbox, inbox_task) = Inbox::start(store.clone(), policy);
+        let (audits, audit_task) = crate::audit::AuditLog::start(store.clone());
         let cidrs = |l: &[String]| crate::net::parse_cidrs(l).map_err(ConfigError::Invalid);
         let trusted_proxies = cidrs(&cfg.trusted_proxies)?;
         let push_allowed = cidrs(&cfg.push_allowed_cidrs)?;
@@ -187,6 +194,8 @@ impl AppState {
                 store,
                 shared,
                 inbox,
+                audits,
+                clock: crate::clock::Clock::default(),
                 passport,
                 onelink,
                 metrics: metrics_handle(),
@@ -196,7 +205,7 @@ impl AppState {
                 webhook_key,
                 owner,
             })),
-            inbox_task,
+            vec![inbox_task, audit_task],
         ))
     }
 

@@ -4,19 +4,22 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use cmcc_proto::CardId;
 use tokio::sync::watch;
 
 use crate::app::AppState;
 
-/// Wait `d`, or less if the gateway is stopping. Returns `false` when it is.
-pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+/// Wait `d`, or less if the gateway is stopping or its clock is moved (a test moving time
+/// should not wait for the loop's next tick). Returns `false` when the gateway is stopping.
+pub(crate) async fn pause(st: &AppState, stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     if *stop.borrow() {
         return false;
     }
+    let mut moved = st.clock.moved();
+    moved.mark_unchanged();
     let stopped = tokio::select! {
         () = tokio::time::sleep(d) => false,
+        _ = moved.changed() => false,
         _ = stop.wait_for(|s| *s) => true,
     };
     !stopped && !*stop.borrow()
@@ -31,9 +34,8 @@ pub async fn reconcile_loop(st: AppState, mut stop: watch::Receiver<bool>) {
     };
     let after = Duration::from_secs(st.cfg.reconcile_after_secs);
     let every = (after / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    while pause(&mut stop, every).await {
-        let cutoff =
-            Utc::now().timestamp_millis() - i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+    while pause(&st, &mut stop, every).await {
+        let cutoff = st.clock.now_ms() - i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
         let pending = match st.store.pending_before(cutoff, 100).await {
             Ok(p) => p,
             Err(e) => {
@@ -65,7 +67,7 @@ pub async fn reconcile_loop(st: AppState, mut stop: watch::Receiver<bool>) {
             };
             match onelink.identity_info(&card).await {
                 Ok(info) if info.status == "1" => {
-                    let now = Utc::now().timestamp_millis();
+                    let now = st.clock.now_ms();
                     match st
                         .store
                         .settle_by_23a23(

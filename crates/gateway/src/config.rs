@@ -74,6 +74,18 @@ pub struct Config {
     pub limits: Limits,
     pub passport: Option<PassportSection>,
     pub onelink: Option<OneLinkSection>,
+    /// Other parts of the system the index page at `/` links to (set by an embedding process
+    /// such as `cmcc up`: its demo site and sandbox console); not read from files.
+    #[serde(skip)]
+    pub related_links: Vec<RelatedLink>,
+}
+
+/// A link on the index page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedLink {
+    pub label: String,
+    pub url: String,
+    pub note: String,
 }
 
 impl Default for Config {
@@ -102,6 +114,7 @@ impl Default for Config {
             limits: Limits::default(),
             passport: None,
             onelink: None,
+            related_links: Vec::new(),
         }
     }
 }

@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::watch;
 
 use crate::app::AppState;
@@ -26,8 +25,8 @@ pub async fn confirm_loop(st: AppState, mut stop: watch::Receiver<bool>) {
         return;
     };
     let lease_ms = i64::try_from(st.cfg.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    while pause(&mut stop, Duration::from_millis(200)).await {
-        let now = Utc::now().timestamp_millis();
+    while pause(&st, &mut stop, Duration::from_millis(200)).await {
+        let now = st.clock.now_ms();
         let items = match st.store.confirm_claim(&st.owner, now, lease_ms, 20).await {
             Ok(i) => i,
             Err(e) => {
@@ -62,7 +61,7 @@ async fn confirm_one(st: &AppState, onelink: &cmcc_client::OneLinkClient, it: &C
         .and_then(|r| card_of(&r.card_field, &r.card_value).ok());
     let Some(card) = card else {
         // Nothing to ask about (the registration is gone or its card unreadable): close the row.
-        let now = Utc::now().timestamp_millis();
+        let now = st.clock.now_ms();
         let _ = st
             .store
             .confirm_done(it, &st.owner, false, forward, now)
@@ -73,7 +72,7 @@ async fn confirm_one(st: &AppState, onelink: &cmcc_client::OneLinkClient, it: &C
     let answer = onelink.identity_info(&card).await;
     metrics::histogram!("cmcc_carrier_seconds", "api" => "23A23")
         .record(started.elapsed().as_secs_f64());
-    let now = Utc::now().timestamp_millis();
+    let now = st.clock.now_ms();
     match answer {
         Ok(info) => {
             let registered = info.status == "1";

@@ -11,18 +11,26 @@
 //! | [`webhook`] | signed webhooks (Standard Webhooks) with retries and a delivery log |
 //! | [`mask`] | masking numbers in text bound for logs |
 //! | [`api`] | the JSON types of the API (documented at `/openapi.json`) |
+//! | [`error`] | the one JSON error shape of every route, and start-up errors |
+//! | [`openapi`] | the OpenAPI document served at `/openapi.json` |
 //! | [`config`] | layered configuration: defaults, TOML, `CMCC_` env, `*_file` secrets |
 //! | [`store`] | durable state: SQLite file or PostgreSQL, migrations, push inbox, outbox, audits |
-//! | [`inbox`] | the push writer: group commits, answer only after commit |
+//! | [`group_commit`] | one writer task per kind of write: batches in one transaction, each request answered after commit |
+//! | [`inbox`] | the push writer (a group commit) |
+//! | [`audit`] | the audit log's writer (a group commit) |
 //! | [`shared`] | state shared by instances: memory or Redis — counters, once-markers, the OneLink token |
+//! | [`clock`] | the gateway's clock: real time, moved forward by tests |
 //! | [`background`] | reconciliation by 23A23 of registrations no push settled |
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod background;
+pub mod clock;
 pub mod config;
 pub mod confirm;
 pub mod error;
+pub mod group_commit;
 pub mod inbox;
 pub mod mask;
 pub mod net;

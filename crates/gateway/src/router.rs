@@ -36,6 +36,8 @@ pub fn router(state: AppState) -> Router {
         .merge(browser)
         .merge(server)
         .route(&cfg.push_path, post(routes::push::receive_push))
+        .route("/", get(routes::index::index))
+        .route("/favicon.ico", get(routes::index::favicon))
         .route("/healthz", get(routes::ops::healthz))
         .route("/readyz", get(routes::ops::readyz))
         .route("/metrics", get(routes::ops::metrics))

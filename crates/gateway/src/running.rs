@@ -17,7 +17,7 @@ pub struct Running {
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     background: Vec<tokio::task::JoinHandle<()>>,
-    inbox_task: tokio::task::JoinHandle<()>,
+    writers: Vec<tokio::task::JoinHandle<()>>,
     state: Option<AppState>,
 }
 
@@ -37,7 +37,7 @@ impl Running {
             addr: cfg.listen,
             err,
         })?;
-        let (state, inbox_task) = AppState::build(cfg).await?;
+        let (state, writers) = AppState::build(cfg).await?;
         let (stop, stopped) = watch::channel(false);
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let mut server_stop = stopped.clone();
@@ -67,7 +67,7 @@ impl Running {
             stop,
             server,
             background,
-            inbox_task,
+            writers,
             state: Some(state),
         })
     }
@@ -78,7 +78,7 @@ impl Running {
     }
 
     /// Graceful shutdown: stop accepting, let in-flight requests finish (a push being written is
-    /// answered after its commit), stop background work, flush the push writer, close storage.
+    /// answered after its commit), stop background work, flush the writers (pushes, audits), close storage.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         let _ = (&mut self.server).await;
@@ -89,11 +89,13 @@ impl Running {
         self.state = None;
         // Every handle is dropped by now unless the embedding process kept a state clone; do not
         // hang on it. Pushes still queued were not acknowledged, so the platform resends them.
-        if tokio::time::timeout(Duration::from_secs(10), &mut self.inbox_task)
-            .await
-            .is_err()
-        {
-            tracing::warn!("push writer still has handles after 10 s; stopping without it");
+        for w in &mut self.writers {
+            if tokio::time::timeout(Duration::from_secs(10), w)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a writer still has handles after 10 s; stopping without it");
+            }
         }
         if let Some(store) = store {
             store.close().await;

@@ -49,8 +49,8 @@ pub async fn delivery_loop(st: AppState, mut stop: watch::Receiver<bool>) {
         return;
     };
     let lease_ms = i64::try_from(st.cfg.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    while pause(&mut stop, Duration::from_millis(200)).await {
-        let now = Utc::now().timestamp_millis();
+    while pause(&st, &mut stop, Duration::from_millis(200)).await {
+        let now = st.clock.now_ms();
         let items = match st.store.events_claim(&st.owner, now, lease_ms, 20).await {
             Ok(i) => i,
             Err(e) => {
@@ -68,6 +68,7 @@ pub async fn delivery_loop(st: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 async fn deliver(st: &AppState, url: &str, key: &[u8], it: &OutboxItem) {
+    // Real time, not the gateway clock: the receiver checks it against its own clock.
     let ts = Utc::now().timestamp();
     let signature = match sign(key, &it.event_id, ts, &it.payload) {
         Ok(s) => s,
@@ -105,7 +106,7 @@ async fn deliver(st: &AppState, url: &str, key: &[u8], it: &OutboxItem) {
         }
     };
     let latency = started.elapsed();
-    let now = Utc::now().timestamp_millis();
+    let now = st.clock.now_ms();
     let delivered = error.is_none();
     let next = if delivered {
         None

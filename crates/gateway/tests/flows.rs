@@ -228,8 +228,8 @@ async fn registration_link_page_push_and_stored_state() {
 async fn a_registration_without_push_is_reconciled_by_23a23() {
     let sys = Sys::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = sys.gateway_config(sqlite_url(&dir));
-    cfg.reconcile_after_secs = 1;
+    let cfg = sys.gateway_config(sqlite_url(&dir));
+    assert_eq!(cfg.reconcile_after_secs, 900, "the default");
     let gw = Running::start(cfg).await.unwrap();
     // No callback: the push never arrives.
     let (_, link) = post(
@@ -240,7 +240,10 @@ async fn a_registration_without_push_is_reconciled_by_23a23() {
     .await;
     let busi = link["busiSeq"].as_str().unwrap().to_owned();
     sys.complete(&busi, "pass").await;
-    let store = gw.state().unwrap().store.clone();
+    let st = gw.state().unwrap();
+    let store = st.store.clone();
+    // Fifteen minutes pass on the gateway's clock, not on the test's.
+    st.clock.advance(chrono::Duration::seconds(901));
     eventually("reconciliation", || {
         let store = store.clone();
         let busi = busi.clone();
@@ -252,6 +255,34 @@ async fn a_registration_without_push_is_reconciled_by_23a23() {
     })
     .await;
     drop(store);
+    gw.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_daily_cap_resets_with_the_china_day_on_the_gateway_clock() {
+    let sys = Sys::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = sys.gateway_config(sqlite_url(&dir));
+    cfg.limits.daily_cap_per_number = 1;
+    let gw = Running::start(cfg).await.unwrap();
+    let (s, v, _) = sys.verify(&gw.base_url, "13800138000", "13800138000").await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v, _) = sys.verify(&gw.base_url, "13800138000", "13800138000").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (429, Some("daily_cap")),
+        "{v}"
+    );
+    gw.state()
+        .unwrap()
+        .clock
+        .advance(chrono::Duration::hours(24));
+    let (s, v, _) = sys.verify(&gw.base_url, "13800138000", "13800138000").await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (200, Some("000")),
+        "a new China day: {v}"
+    );
     gw.shutdown().await;
 }
 

@@ -157,6 +157,47 @@ async fn operations_endpoints_answer() {
     gw.run.shutdown().await;
 }
 
+/// A person opening the gateway's address gets a page (not a 404): the API document, health,
+/// what is configured, and the links an embedding process gave it, escaped; and an icon.
+#[tokio::test]
+async fn the_root_is_an_index_page_with_an_icon() {
+    let gw = gateway(|c| {
+        c.related_links = vec![cmcc_gateway::config::RelatedLink {
+            label: "沙箱控制台 · <Sandbox console>".into(),
+            url: "http://127.0.0.1:1/_sandbox/?a=1&b=2".into(),
+            note: String::new(),
+        }];
+    })
+    .await;
+    let r = gw.http.get(gw.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    for needle in [
+        "href=\"/openapi.json\"",
+        "href=\"/healthz\"",
+        "href=\"/readyz\"",
+        "rel=\"icon\"",
+        "沙箱控制台 · &lt;Sandbox console&gt;",
+        "?a=1&amp;b=2",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from:\n{html}");
+    }
+    let r = gw.http.get(gw.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    // Other unknown paths keep the API's JSON 404.
+    let (status, v) = gw.get("/nope").await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    gw.run.shutdown().await;
+}
+
 #[tokio::test]
 async fn presign_is_signed_only_when_ours_and_fresh() {
     let gw = gateway(|_| {}).await;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use cmcc_proto::{PrivateKey, SignAlg};
 
+#[expect(clippy::disallowed_methods, reason = "a benchmark measures time")]
 fn rate(seconds: f64, mut op: impl FnMut()) -> f64 {
     // Warm up, then count whole operations for the duration.
     for _ in 0..50 {

@@ -1,11 +1,11 @@
-//! `/_sandbox/`: what both platforms share — the console index, the journal, the virtual clock,
-//! fault injection, reset.
+//! `/` (the index) and `/_sandbox/`: what both platforms share — the console, the journal, the
+//! virtual clock, fault injection, reset.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -14,13 +14,12 @@ use serde_json::json;
 use crate::admin_error::AdminQuery;
 use crate::auth::admin::{bad_request, json_body};
 use crate::core::Fault;
-use crate::Sandbox;
-
-const INDEX: &str = include_str!("../assets/auth/index.html");
+use crate::{pages, Sandbox};
 
 pub fn routes(sandbox: Sandbox) -> Router {
     Router::new()
-        .route("/_sandbox/", get(index))
+        .route("/", get(index))
+        .route("/favicon.ico", get(|| async { pages::favicon() }))
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
         .route("/_sandbox/clock", get(clock))
         .route("/_sandbox/clock/advance", post(advance))
@@ -29,13 +28,24 @@ pub fn routes(sandbox: Sandbox) -> Router {
             get(faults).post(push_fault).delete(clear_faults),
         )
         .route("/_sandbox/reset", post(reset))
+        .merge(crate::console::routes())
         .with_state(Arc::new(sandbox))
 }
 
 type S = State<Arc<Sandbox>>;
 
-async fn index() -> Html<&'static str> {
-    Html(INDEX)
+/// `/`: what the sandbox is, its pages, the JSSDK's addresses, the admin API, the other parts.
+async fn index(State(s): S) -> Response {
+    pages::html(
+        StatusCode::OK,
+        "index.html",
+        &json!({
+            "links": s.links(),
+            "base": &*s.core.base_url,
+            "h5_jssdk": cmcc_proto::wire::passport::H5_JSSDK_PATH,
+            "mini_jssdk": cmcc_proto::wire::passport::MINI_JSSDK_PATH,
+        }),
+    )
 }
 
 #[derive(Deserialize)]

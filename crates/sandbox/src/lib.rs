@@ -11,7 +11,9 @@
 //! | [`config`] | the sandbox's TOML configuration |
 //! | [`state_file`] | state files of both platforms, written atomically, owner-only |
 //! | [`admin_error`] | the admin API's one error type: JSON `{"error"}`, body rejections included |
-//! | [`admin`] | `/_sandbox/`: console index, journal, virtual clock, faults, reset |
+//! | [`admin`] | `/` (the index) and `/_sandbox/`: journal, virtual clock, faults, reset |
+//! | [`console`] | the one console of both platforms at `/_sandbox/` |
+//! | [`pages`] | the HTML templates of every page and console (minijinja, embedded, parsed once), the icon |
 //!
 //! Only the host differs from the real platforms: every endpoint is served at the carrier's path.
 
@@ -20,8 +22,10 @@ pub mod admin_error;
 pub mod auth;
 pub mod body_limit;
 pub mod config;
+pub mod console;
 pub mod core;
 pub mod onelink;
+pub mod pages;
 pub mod state_file;
 
 use std::net::SocketAddr;
@@ -40,6 +44,8 @@ pub struct Sandbox {
     pub onelink: Arc<onelink::OneLinkState>,
     /// Background tasks, stopped by [`Sandbox::stop_background`].
     tasks: Arc<parking_lot::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// The other parts of the system the pages link to ([`Sandbox::set_links`]).
+    links: Arc<parking_lot::RwLock<Vec<pages::Link>>>,
 }
 
 impl Sandbox {
@@ -54,7 +60,19 @@ impl Sandbox {
             auth,
             onelink,
             tasks: Arc::default(),
+            links: Arc::default(),
         })
+    }
+
+    /// Link the pages to the other parts of the system (e.g. `cmcc up`'s demo site and gateway):
+    /// shown in every page's header and on the index at `/`.
+    pub fn set_links(&self, links: Vec<pages::Link>) {
+        *self.links.write() = links;
+    }
+
+    /// The links set by [`Sandbox::set_links`].
+    pub fn links(&self) -> Vec<pages::Link> {
+        self.links.read().clone()
     }
 
     /// Every route of both platforms, their admin APIs and pages.

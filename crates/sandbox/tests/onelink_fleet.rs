@@ -391,3 +391,21 @@ async fn card_life_and_jobs_survive_a_restart() {
         .await;
     assert_eq!(done["result"][0]["jobStatus"], "2", "{done}");
 }
+
+#[tokio::test]
+async fn the_console_shows_a_card_life() {
+    let f = Fleet::start(OneLinkConfig::default()).await;
+    let page = |card: &'static str| {
+        let http = f.http.clone();
+        let url = format!("{}/_sandbox/?card={card}", f.sb.base_url);
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let stopped = page(STOPPED).await;
+    assert!(stopped.contains("id=\"card-life\""), "no life table");
+    assert!(stopped.contains("4 停机 · stopped"), "status in words");
+    assert!(stopped.contains("离线 · offline"));
+    let active = page(ACTIVE).await;
+    assert!(active.contains("2 已激活 · active"));
+    assert!(active.contains("在线 · online 10."), "session with its IP");
+    assert!(page(FROZEN).await.contains("12015"));
+}

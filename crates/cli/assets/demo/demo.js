@@ -18,12 +18,16 @@
   }
   function $(id) { return document.getElementById(id); }
 
-  /* POST JSON; resolves {status, body} whatever the status. */
+  /* POST JSON; resolves {status, body, retryAfter} whatever the status (retryAfter: the
+   * Retry-After header in seconds, or null). */
   function postJson(url, body, headers) {
     var h = { 'Content-Type': 'application/json' };
     Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
     return fetch(url, { method: 'POST', headers: h, body: JSON.stringify(body) })
-      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); });
+      .then(function (r) {
+        var ra = parseInt(r.headers.get('Retry-After'), 10);
+        return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j, retryAfter: isNaN(ra) ? null : ra }; });
+      });
   }
   function getJson(url) {
     return fetch(url).then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); });
@@ -71,7 +75,7 @@
       '<h2>沙箱设备 · Sandbox device</h2>' +
       '<label for="device-preset">模拟的手机与网络</label><select id="device-preset"></select>' +
       '<label for="device">设备描述（可改，如 13912345678 或 13800138000; wifi）</label><input type="text" id="device">' +
-      '<p class="muted">真实环境中号码来自移动数据网络；沙箱用这个值代替。也可在 <a href="' + conf.sandbox + '/_sandbox/auth/" target="_blank">沙箱控制台</a> 为本浏览器选择设备（选最后一项）。</p>';
+      '<p class="muted">真实环境中号码来自移动数据网络；沙箱用这个值代替。也可在 <a href="' + conf.sandbox + '/_sandbox/#device" target="_blank">沙箱控制台</a> 为本浏览器选择设备，再在上面选「使用控制台为本浏览器选择的设备」。 · Or choose this browser\'s device in the sandbox console, then pick "console cookie" above.</p>';
     var sel = container.querySelector('#device-preset');
     var input = container.querySelector('#device');
     DEVICES.forEach(function (d) {

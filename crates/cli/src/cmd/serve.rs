@@ -63,7 +63,8 @@ What it runs, on 127.0.0.1:
 On start it registers the demo site's origin with the sandbox's demo app and the gateway, gives
 the gateway the demo app's keys and an API key (kept in <data-dir>/gateway-api-key), makes the
 gateway's push URL the demo enterprise's callback, and prints all URLs and credentials (also in
-<data-dir>/credentials.txt).
+<data-dir>/credentials.txt). With --webhook-url, the gateway signs a webhook for every
+registration result and sends it there; the receiver verifies it with <data-dir>/webhook-secret.
 
 Going live: the gateway here is the same program as `cmcc gateway`. Put your own values in a
 TOML file and run `cmcc gateway --config gateway.toml`:
@@ -96,6 +97,11 @@ pub struct UpArgs {
     /// folder (the API key is kept).
     #[arg(long)]
     pub fresh: bool,
+    /// Send the gateway's signed webhooks (registration results, Standard Webhooks) to your
+    /// receiver at this URL. The signing secret is kept in <data-dir>/webhook-secret (made on
+    /// the first start, never printed): give that file to the receiver.
+    #[arg(long, env = "CMCC_UP_WEBHOOK_URL", value_name = "URL")]
+    pub webhook_url: Option<String>,
 }
 
 /// Logs go to stderr: `RUST_LOG` filters (default `info`); `CMCC_LOG_FORMAT=json` gives one
@@ -207,6 +213,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<std::process::ExitCode> {
             gateway: args.gateway_listen,
             data_dir: args.data_dir.clone(),
             fresh: args.fresh,
+            webhook_url: args.webhook_url.clone(),
         };
         let (up, text) = crate::up::Up::start(&opts).await?;
         println!("{text}");

@@ -4,6 +4,7 @@
 //! page, so the site has a small backend of its own under `/demo-api/` that calls the gateway
 //! with the key, as a real integrator's backend would.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -14,14 +15,45 @@ use axum::routing::get;
 use axum::Router;
 use cmcc_proto::Secret;
 
-/// The pages, embedded in the binary.
-const PAGES: &[(&str, &str)] = &[
-    ("/", include_str!("../../assets/demo/index.html")),
-    ("/h5.html", include_str!("../../assets/demo/h5.html")),
-    ("/mini.html", include_str!("../../assets/demo/mini.html")),
-    ("/uaid.html", include_str!("../../assets/demo/uaid.html")),
-    ("/iot.html", include_str!("../../assets/demo/iot.html")),
+/// The pages (route, template name, template), embedded in the binary.
+const PAGES: &[(&str, &str, &str)] = &[
+    (
+        "/",
+        "index.html",
+        include_str!("../../assets/demo/index.html"),
+    ),
+    (
+        "/h5.html",
+        "h5.html",
+        include_str!("../../assets/demo/h5.html"),
+    ),
+    (
+        "/mini.html",
+        "mini.html",
+        include_str!("../../assets/demo/mini.html"),
+    ),
+    (
+        "/uaid.html",
+        "uaid.html",
+        include_str!("../../assets/demo/uaid.html"),
+    ),
+    (
+        "/iot.html",
+        "iot.html",
+        include_str!("../../assets/demo/iot.html"),
+    ),
 ];
+
+/// The pages' templates, parsed once (HTML-escaped; `conf|tojson` in their scripts).
+static TEMPLATES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
+    let mut env = cmcc_sandbox::pages::environment();
+    for (_, name, source) in PAGES {
+        if let Err(e) = env.add_template(name, source) {
+            tracing::error!(template = name, error = %e, "a demo page template does not parse");
+        }
+    }
+    env
+});
 const CSS: &str = include_str!("../../assets/demo/demo.css");
 const JS: &str = include_str!("../../assets/demo/demo.js");
 
@@ -40,11 +72,22 @@ struct Ctx {
     http: reqwest::Client,
 }
 
-/// Fill a page's `{{sandbox}}`, `{{gateway}}` and `{{app_id}}`.
-fn render(site: &Site, page: &str) -> String {
-    page.replace("{{sandbox}}", &site.sandbox)
-        .replace("{{gateway}}", &site.gateway)
-        .replace("{{app_id}}", &site.app_id)
+/// A page filled with the site's addresses: as text in the HTML, as JSON (`conf`) in scripts.
+fn render(site: &Site, name: &str) -> Result<String, minijinja::Error> {
+    let conf = serde_json::json!({
+        "sandbox": site.sandbox,
+        "gateway": site.gateway,
+        "appId": site.app_id,
+    });
+    let ctx = serde_json::json!({
+        "sandbox": site.sandbox,
+        "gateway": site.gateway,
+        "app_id": site.app_id,
+        "conf": conf,
+    });
+    TEMPLATES
+        .get_template(name)?
+        .render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
 }
 
 pub fn router(site: Site) -> Router {
@@ -53,11 +96,25 @@ pub fn router(site: Site) -> Router {
         .build()
         .unwrap_or_default();
     let mut r = Router::new();
-    for (path, page) in PAGES {
-        let html = render(&site, page);
-        r = r.route(path, get(move || async move { Html(html) }));
+    for (path, name, _) in PAGES {
+        // Rendered once: the site's addresses do not change while it runs.
+        let page = match render(&site, name) {
+            Ok(html) => Ok(Html(html)),
+            Err(e) => {
+                tracing::error!(page = name, error = %e, "rendering a demo page failed");
+                Err((
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "this demo page could not be rendered (see the log)",
+                ))
+            }
+        };
+        r = r.route(path, get(move || async move { page }));
     }
     r.route("/demo.css", get(|| async { asset("text/css", CSS) }))
+        .route(
+            "/favicon.ico",
+            get(|| async { cmcc_sandbox::pages::favicon() }),
+        )
         .route(
             "/demo.js",
             get(|| async { asset("application/javascript", JS) }),
@@ -81,15 +138,19 @@ fn asset(ctype: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// Call the gateway's server API with the key and hand its answer back unchanged.
+/// Call the gateway's server API with the key and hand its answer back unchanged (status,
+/// body, `Retry-After`).
 async fn forward(ctx: &Ctx, req: reqwest::RequestBuilder) -> Response {
     let req = req.bearer_auth(ctx.site.api_key.expose());
     match req.send().await {
         Ok(r) => {
             let status =
                 StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            // When to ask again (12012: one link per card and urlType per minute) reaches the
+            // page too.
+            let retry_after = r.headers().get(header::RETRY_AFTER).cloned();
             let body = r.bytes().await.unwrap_or_default();
-            (
+            let mut resp = (
                 status,
                 [(
                     header::CONTENT_TYPE,
@@ -97,7 +158,11 @@ async fn forward(ctx: &Ctx, req: reqwest::RequestBuilder) -> Response {
                 )],
                 body,
             )
-                .into_response()
+                .into_response();
+            if let Some(v) = retry_after {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
         }
         Err(e) => {
             tracing::warn!(error = %e, "demo backend: gateway unreachable");
@@ -176,5 +241,47 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value is data: template text in it is not expanded, and it cannot leave the script or
+    /// the attribute it is placed in.
+    #[test]
+    fn addresses_are_json_in_scripts_and_escaped_in_html() {
+        let hostile = "http://x/{{gateway}}\"></script><script>alert(1)</script>'";
+        let site = Site {
+            sandbox: hostile.into(),
+            gateway: "http://gw/{{sandbox}}".into(),
+            app_id: "3000\u{2028}1\"".into(),
+            api_key: Secret::new("k"),
+        };
+        for (_, name, _) in PAGES {
+            let html = render(&site, name).unwrap();
+            assert!(
+                !html.contains("<script>alert(1)</script>"),
+                "{name}:\n{html}"
+            );
+            assert!(!html.contains("{{gateway}}\"></script>"), "{name}:\n{html}");
+            assert!(
+                !html.contains("http://gw/http://x"),
+                "{name}: a value was expanded"
+            );
+            // The script's configuration reads back as the values given.
+            if let Some(start) = html.find("window.CMCC_DEMO = ") {
+                let rest = &html[start + "window.CMCC_DEMO = ".len()..];
+                let json = &rest[..rest.find(";</script>").unwrap()];
+                let conf: serde_json::Value = serde_json::from_str(json).unwrap();
+                assert_eq!(conf["sandbox"], hostile, "{name}");
+                assert_eq!(conf["gateway"], "http://gw/{{sandbox}}", "{name}");
+                assert_eq!(conf["appId"], site.app_id, "{name}");
+            }
+        }
+        // The pages that load the JSSDK name the sandbox as given, escaped for an attribute.
+        let h5 = render(&site, "h5.html").unwrap();
+        assert!(h5.contains("src=\"http://x/{{gateway}}&quot;&gt;&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;/NumberAbility/h5/js/jssdk_auth.min.js\""), "{h5}");
     }
 }

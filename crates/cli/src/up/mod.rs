@@ -60,6 +60,8 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// Forget the sandbox's OneLink state and the gateway's database of earlier runs.
     pub fresh: bool,
+    /// Where the gateway sends its signed webhooks (registration results), if anywhere.
+    pub webhook_url: Option<String>,
 }
 
 /// The sandbox's OneLink state in the data folder (cards, registrations, tokens, pushes).
@@ -124,13 +126,22 @@ impl Up {
             .with_context(|| format!("starting the sandbox on {}", opts.sandbox))?;
 
         let wired = wiring::wire(&sandbox, &demo_url, &opts.data_dir)?;
-        let gateway_cfg = wiring::gateway_config(&wired, &sandbox.base_url, opts)?;
+        let webhook = match &opts.webhook_url {
+            Some(url) => Some(wiring::Webhook::new(url, &opts.data_dir)?),
+            None => None,
+        };
+        let mut gateway_cfg =
+            wiring::gateway_config(&wired, &sandbox.base_url, opts, webhook.as_ref())?;
+        gateway_cfg.related_links = wiring::gateway_links(&demo_url, &sandbox.base_url);
         let push_path = gateway_cfg.push_path.clone();
         let gateway = cmcc_gateway::Running::start(gateway_cfg)
             .await
             .with_context(|| format!("starting the gateway on {}", opts.gateway))?;
         let push = format!("{}{push_path}", gateway.base_url);
         wiring::set_callback(&sandbox, &push)?;
+        sandbox
+            .sandbox
+            .set_links(wiring::sandbox_links(&demo_url, &gateway.base_url));
 
         let urls = Urls {
             demo: format!("{demo_url}/"),
@@ -148,7 +159,7 @@ impl Up {
                 api_key: wired.api_key.clone(),
             },
         );
-        let mut text = wiring::describe(&urls, &wired, &sandbox);
+        let mut text = wiring::describe(&urls, &wired, webhook.as_ref(), &sandbox);
         text.push_str(&write_key_files(&sandbox, &opts.data_dir)?);
         private_file::write_private(&opts.data_dir.join("credentials.txt"), &text)?;
         let json = serde_json::to_string_pretty(&urls)?;

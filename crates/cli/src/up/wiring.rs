@@ -5,13 +5,14 @@
 //! folder, so it survives restarts).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use cmcc_gateway::config::{OneLinkSection, PassportSection};
+use cmcc_gateway::config::{OneLinkSection, PassportSection, RelatedLink};
 use cmcc_proto::Secret;
 use cmcc_sandbox::auth::tenant::{DEMO_APP_ID, DEMO_APP_KEY};
 use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
+use cmcc_sandbox::pages::Link;
 
 use super::Options;
 
@@ -34,6 +35,55 @@ fn push_path(data_dir: &Path) -> anyhow::Result<String> {
     super::private_file::write_private(&path, &format!("{p}\n"))?;
     Ok(p)
 }
+/// Where `cmcc up --webhook-url` keeps the webhook signing secret (owner-only; never printed).
+pub const WEBHOOK_SECRET_FILE: &str = "webhook-secret";
+
+/// The gateway's signed webhooks, when `--webhook-url` asks for them.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: Secret,
+    /// The file holding `secret`, for the receiver (`CMCC_WEBHOOK_SECRET_FILE`).
+    pub secret_file: PathBuf,
+}
+
+impl Webhook {
+    /// Check `url` (an http or https URL) and read the secret from the data folder, or make
+    /// one on the first start (`whsec_` and 32 random bytes in base64, as Standard Webhooks
+    /// secrets are), so a receiver configured once keeps working across restarts.
+    pub fn new(url: &str, data_dir: &Path) -> anyhow::Result<Self> {
+        let parsed = reqwest::Url::parse(url.trim())
+            .with_context(|| format!("--webhook-url {url:?} is not a URL"))?;
+        anyhow::ensure!(
+            matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some(),
+            "--webhook-url must be an http:// or https:// URL of your receiver (got {url:?})"
+        );
+        let secret_file = data_dir.join(WEBHOOK_SECRET_FILE);
+        let kept = std::fs::read_to_string(&secret_file)
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| t.starts_with("whsec_"));
+        let secret = match kept {
+            Some(s) => s,
+            None => {
+                use base64::Engine as _;
+                let bytes: [u8; 32] = rand::random();
+                let s = format!(
+                    "whsec_{}",
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                );
+                super::private_file::write_private(&secret_file, &format!("{s}\n"))?;
+                s
+            }
+        };
+        Ok(Self {
+            url: parsed.to_string(),
+            secret: Secret::new(secret),
+            secret_file,
+        })
+    }
+}
+
 /// Everyone using a local demo comes from 127.0.0.1: the production default (60 calls per
 /// minute per IP) would throttle a few people clicking around, or the browser tests.
 const DEMO_PER_IP_PER_MINUTE: u64 = 1200;
@@ -115,6 +165,7 @@ pub fn gateway_config(
     w: &Wired,
     sandbox_url: &str,
     opts: &Options,
+    webhook: Option<&Webhook>,
 ) -> anyhow::Result<cmcc_gateway::Config> {
     let db = opts.data_dir.join("gateway.db");
     let mut cfg = cmcc_gateway::Config {
@@ -126,6 +177,10 @@ pub fn gateway_config(
         ..cmcc_gateway::Config::default()
     };
     cfg.limits.per_ip_per_minute = DEMO_PER_IP_PER_MINUTE;
+    if let Some(h) = webhook {
+        cfg.forward_url = Some(h.url.clone());
+        cfg.webhook_secret = Some(h.secret.clone());
+    }
     cfg.passport = Some(PassportSection {
         base_url: sandbox_url.to_owned(),
         app_id: w.app_id.clone(),
@@ -147,6 +202,49 @@ pub fn gateway_config(
     Ok(cfg)
 }
 
+/// What the gateway's index page links to: the demo site and the sandbox.
+pub fn gateway_links(demo_url: &str, sandbox_url: &str) -> Vec<RelatedLink> {
+    let link = |label: &str, url: String, note: &str| RelatedLink {
+        label: label.into(),
+        url,
+        note: note.into(),
+    };
+    vec![
+        link(
+            "演示 · Demo",
+            format!("{demo_url}/"),
+            "每个流程一个页面 · a page per flow",
+        ),
+        link(
+            "沙箱控制台 · Sandbox console",
+            format!("{sandbox_url}/_sandbox/"),
+            "设备、应用、OneLink、故障、日志 · device, apps, OneLink, faults, journal",
+        ),
+        link("沙箱首页 · Sandbox index", format!("{sandbox_url}/"), ""),
+    ]
+}
+
+/// What the sandbox's pages link to: the demo site, the gateway and its API document.
+pub fn sandbox_links(demo_url: &str, gateway_url: &str) -> Vec<Link> {
+    vec![
+        Link::new(
+            "演示 · Demo",
+            format!("{demo_url}/"),
+            "每个流程一个页面 · a page per flow",
+        ),
+        Link::new(
+            "网关 · Gateway",
+            format!("{gateway_url}/"),
+            "业务服务端 · the business server",
+        ),
+        Link::new(
+            "API 文档 · API document",
+            format!("{gateway_url}/openapi.json"),
+            "网关的 OpenAPI · the gateway's OpenAPI",
+        ),
+    ]
+}
+
 /// The demo enterprise pushes registration results to the gateway.
 pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -161,14 +259,20 @@ pub fn set_callback(sandbox: &cmcc_sandbox::Running, push_url: &str) -> anyhow::
 
 /// What `cmcc up` prints: where everything is and the demo credentials (published demo values
 /// and this data folder's API key: the point of a local demo).
-pub fn describe(urls: &super::Urls, w: &Wired, sandbox: &cmcc_sandbox::Running) -> String {
+pub fn describe(
+    urls: &super::Urls,
+    w: &Wired,
+    webhook: Option<&Webhook>,
+    sandbox: &cmcc_sandbox::Running,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "cmcc up: sandbox + gateway + demo site\n");
     let _ = writeln!(out, "  demo site:        {}", urls.demo);
     let _ = writeln!(out, "  sandbox console:  {}", urls.console);
+    let _ = writeln!(out, "  sandbox:          {}/", urls.sandbox);
     let _ = writeln!(
         out,
-        "  gateway:          {}  (API: {}/openapi.json)",
+        "  gateway:          {}/  (API: {}/openapi.json)",
         urls.gateway, urls.gateway
     );
     let _ = writeln!(out, "  push receiver:    {}", urls.push);
@@ -179,6 +283,23 @@ pub fn describe(urls: &super::Urls, w: &Wired, sandbox: &cmcc_sandbox::Running) 
         w.api_key.expose()
     );
     let _ = writeln!(out, "  browser origins:  {}", w.origins.join(", "));
+    match webhook {
+        Some(h) => {
+            let _ = writeln!(
+                out,
+                "  webhooks:         signed (Standard Webhooks) to {}\n                    \
+                 secret (whsec_…) in {}: give it to your receiver (CMCC_WEBHOOK_SECRET_FILE)",
+                h.url,
+                h.secret_file.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  webhooks:         off (`cmcc up --webhook-url URL` sends them to your receiver)"
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "  e.g. curl -H 'Authorization: Bearer {}' {}/v1/registrations",

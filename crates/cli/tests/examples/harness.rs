@@ -86,17 +86,32 @@ pub struct Up {
     root: tempfile::TempDir,
 }
 
+/// A free local port (bound and released: the example binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Up {
-    pub fn start() -> Self {
+    /// `cmcc up` in a fresh folder; with `webhook_url`, `--webhook-url` it.
+    pub fn start(webhook_url: Option<&str>) -> Self {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(".cmcc");
-        let child = Command::new(env!("CARGO_BIN_EXE_cmcc"))
-            .args(["up", "--data-dir"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cmcc"));
+        cmd.args(["up", "--data-dir"])
             .arg(&dir)
             .args(["--sandbox-listen", "127.0.0.1:0", "--demo-listen"])
-            .args(["127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"])
+            .args(["127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"]);
+        if let Some(url) = webhook_url {
+            cmd.args(["--webhook-url", url]);
+        }
+        let printed = std::fs::File::create(root.path().join("printed.txt")).unwrap();
+        let child = cmd
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(printed)
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
@@ -128,6 +143,16 @@ impl Up {
             .unwrap()
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// What `cmcc up` printed so far.
+    pub fn printed(&self) -> String {
+        std::fs::read_to_string(self.root.path().join("printed.txt")).unwrap_or_default()
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     pub fn file(&self, name: &str) -> String {
@@ -355,13 +380,9 @@ pub struct Example {
 impl Example {
     /// With `key_file`, the API key's file is named by `CMCC_API_KEY_FILE`; without, the
     /// example runs where `cmcc up` ran and finds `.cmcc/gateway-api-key` itself.
-    pub fn start(lang: Lang, up: &Up, webhook_secret: &str, key_file: bool) -> Self {
+    /// On `port` ([`free_port`]).
+    pub fn start(lang: Lang, up: &Up, webhook_secret: &str, key_file: bool, port: u16) -> Self {
         let work = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let log = work.path().join("out.log");
         let out = std::fs::File::create(&log).unwrap();
         let mut cmd = lang.command(&repo_root(), work.path(), port);

@@ -12,7 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use chrono::{Timelike, Utc};
+use chrono::Timelike;
 use cmcc_client::Verification;
 use cmcc_proto::{Phone, Timestamp17};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -59,7 +59,7 @@ async fn per_ip_limit(
 ) -> Response {
     let client = crate::net::client_ip(peer.ip(), req.headers(), &st.trusted_proxies);
     req.extensions_mut().insert(ClientIp(client));
-    let key = format!("ip:{client}:{}", Utc::now().timestamp() / 60);
+    let key = format!("ip:{client}:{}", st.clock.now().timestamp() / 60);
     match st
         .shared
         .reserve(
@@ -101,7 +101,7 @@ pub async fn sign_pre_sign(
     check_pre_sign_version(&st, &req.pre_sign, &passport.config().app_id)?;
     let max_age = Duration::from_secs(st.cfg.limits.presign_max_age_secs);
     let sign = passport
-        .sign_pre_sign(&req.pre_sign, Utc::now(), max_age)
+        .sign_pre_sign(&req.pre_sign, st.clock.now(), max_age)
         .map_err(|e| {
             ApiError::from_client(&e).with_hint(
                 "pass the preSign exactly as YDRZ.getSign made it, within limits.presign_max_age_secs",
@@ -173,7 +173,7 @@ pub async fn token_sign(
         ApiError::bad_request(format!("timestamp: {e}"))
             .with_hint("17 digits yyyyMMddHHmmssSSS in China time (UTC+8)")
     })?;
-    let age = (Utc::now() - ts.instant()).num_seconds().unsigned_abs();
+    let age = (st.clock.now() - ts.instant()).num_seconds().unsigned_abs();
     if age > st.cfg.limits.presign_max_age_secs {
         return Err(ApiError::bad_request(format!(
             "timestamp is {age} s away from now: stale or from a wrong clock"
@@ -188,8 +188,8 @@ pub async fn token_sign(
 }
 
 /// Seconds until the next China-time midnight (when the daily cap window ends), plus a margin.
-fn until_china_midnight() -> Duration {
-    let now = Utc::now().with_timezone(&cmcc_proto::time::china());
+fn until_china_midnight(now: chrono::DateTime<chrono::Utc>) -> Duration {
+    let now = now.with_timezone(&cmcc_proto::time::china());
     let secs_today = u64::from(now.num_seconds_from_midnight());
     Duration::from_secs(86_400 - secs_today.min(86_399) + 60)
 }
@@ -203,7 +203,7 @@ async fn audit(
     started: Instant,
 ) {
     let a = Audit {
-        at: Utc::now().timestamp_millis(),
+        at: st.clock.now_ms(),
         kind: kind.into(),
         app_id: st
             .passport
@@ -215,9 +215,7 @@ async fn audit(
         code: code.into(),
         latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
     };
-    if let Err(e) = st.store.record_audit(&a).await {
-        tracing::error!(error = %e, kind, "audit not written");
-    }
+    st.audits.record(a).await;
 }
 
 /// verifyVmMobileApi through the SDK, after the per-number daily cap.
@@ -244,12 +242,12 @@ pub async fn verify(
                 .with_hint("pass both values from the page's getToken result"),
         );
     }
-    let day = cmcc_proto::time::china_day(Utc::now());
+    let day = cmcc_proto::time::china_day(st.clock.now());
     let cap_key = format!("cap:{}:{}:{day}", passport.config().app_id, phone.as_str());
     let cap = st.cfg.limits.daily_cap_per_number;
     match st
         .shared
-        .reserve(&cap_key, cap, until_china_midnight())
+        .reserve(&cap_key, cap, until_china_midnight(st.clock.now()))
         .await
     {
         Ok(Some(_)) => {}

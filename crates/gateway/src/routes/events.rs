@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::api::{DeliveryView, EventList, EventView, QuarantineList, RedeliverResponse};
@@ -132,7 +131,7 @@ pub async fn redeliver(
     }
     let found = st
         .store
-        .redeliver(&id, Utc::now().timestamp_millis())
+        .redeliver(&id, st.clock.now_ms())
         .await
         .map_err(|e| ApiError::internal("queueing the redelivery", &e))?;
     if !found {

@@ -83,7 +83,7 @@ pub async fn receive_push(
             );
         }
     };
-    let now = Utc::now().timestamp_millis();
+    let now = st.clock.now_ms();
     let mut ins = Vec::with_capacity(records.len());
     for r in &records {
         if r.busi_seq.trim().is_empty() {
@@ -122,7 +122,12 @@ pub async fn receive_push(
                 PushOutcome::Quarantined(reason) => {
                     metrics::counter!("cmcc_pushes_quarantined_total", "reason" => reason)
                         .increment(1);
-                    tracing::warn!(busi_seq = %busi_seq, card = %masked, reason, "push quarantined: it matches no registration issued here");
+                    // A forged-push flood must not become a log flood: one WARN a second
+                    // with the count, each push at DEBUG.
+                    tracing::debug!(busi_seq = %busi_seq, card = %masked, reason, "push quarantined");
+                    if let Some(n) = QUARANTINE_WARN.tick(Utc::now().timestamp()) {
+                        tracing::warn!(busi_seq = %busi_seq, card = %masked, reason, quarantined_since_last_warning = n, "push quarantined: it matches no registration issued here");
+                    }
                 }
                 PushOutcome::Duplicate => {
                     tracing::info!(busi_seq = %busi_seq, "push resent; already stored")
@@ -179,7 +184,7 @@ fn record_lag(st: &AppState, busi_seq: String) {
     tokio::spawn(async move {
         if let Ok(Some(r)) = st.store.registration(&busi_seq).await {
             if r.url_type != 0 {
-                let lag_ms = Utc::now().timestamp_millis() - r.created_at;
+                let lag_ms = st.clock.now_ms() - r.created_at;
                 metrics::histogram!("cmcc_push_lag_seconds").record(lag_ms.max(0) as f64 / 1000.0);
             }
         }
@@ -217,5 +222,57 @@ async fn trim_quarantine(st: &AppState) {
             );
         }
         Err(e) => tracing::error!(error = %e, "trimming the quarantine failed"),
+    }
+}
+
+/// At most one WARN line a second for quarantined pushes.
+static QUARANTINE_WARN: EverySecond = EverySecond::new();
+
+/// Counts events and lets one through per second, with how many came since the last one.
+#[derive(Debug)]
+struct EverySecond {
+    second: std::sync::atomic::AtomicI64,
+    count: std::sync::atomic::AtomicU64,
+}
+
+impl EverySecond {
+    const fn new() -> Self {
+        Self {
+            second: std::sync::atomic::AtomicI64::new(i64::MIN),
+            count: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// `Some(events since the last one let through)` for the first event of a second.
+    fn tick(&self, now_secs: i64) -> Option<u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = self.count.fetch_add(1, Relaxed) + 1;
+        let last = self.second.load(Relaxed);
+        if last != now_secs
+            && self
+                .second
+                .compare_exchange(last, now_secs, Relaxed, Relaxed)
+                .is_ok()
+        {
+            self.count.fetch_sub(n, Relaxed);
+            return Some(n);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EverySecond;
+
+    #[test]
+    fn one_event_a_second_gets_through_with_the_count() {
+        let t = EverySecond::new();
+        assert_eq!(t.tick(10), Some(1));
+        assert_eq!(t.tick(10), None);
+        assert_eq!(t.tick(10), None);
+        assert_eq!(t.tick(11), Some(3));
+        assert_eq!(t.tick(11), None);
+        assert_eq!(t.tick(13), Some(2));
     }
 }

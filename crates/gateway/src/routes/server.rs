@@ -7,7 +7,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use cmcc_proto::wire::onelink::UrlType;
 use cmcc_proto::{CardId, Phone};
 use serde::Deserialize;
@@ -144,7 +143,7 @@ pub async fn create_registration(
             card_value: card.value().into(),
             url_type: url_type.code(),
             url: link.url.clone(),
-            created_at: Utc::now().timestamp_millis(),
+            created_at: st.clock.now_ms(),
             state: RegState::Pending,
         })
         .await
@@ -168,7 +167,7 @@ async fn lost_answer(
     e: &cmcc_client::Error,
 ) -> ApiError {
     tracing::warn!(error = %e, card = %card, "23A12 answer lost after sending; the link may exist");
-    let now = Utc::now().timestamp_millis();
+    let now = st.clock.now_ms();
     let placeholder = NewRegistration {
         busi_seq: format!(
             "lost-{}",
@@ -252,7 +251,7 @@ pub async fn card_state(
     let mut registration = latest;
     if let Some(r) = registration.as_mut() {
         // OneLink is the authority: correct the stored state in either direction.
-        let now = Utc::now().timestamp_millis();
+        let now = st.clock.now_ms();
         let changed = st
             .store
             .settle_by_23a23(

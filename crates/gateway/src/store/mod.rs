@@ -217,20 +217,31 @@ impl Store {
             .await)?)
     }
 
-    pub async fn record_audit(&self, a: &Audit) -> Result<(), StoreError> {
+    /// Write audit rows in one transaction (the audit log's group commit).
+    pub async fn record_audits(&self, batch: &[Audit]) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO audits (at, kind, app_id, phone_masked, client_ip, code, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_pool!(self, |p| sqlx::query(SQL)
-            .bind(a.at)
-            .bind(&a.kind)
-            .bind(&a.app_id)
-            .bind(&a.phone_masked)
-            .bind(&a.client_ip)
-            .bind(&a.code)
-            .bind(a.latency_ms)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
+        on_pool!(self, |p| {
+            let mut tx = begin!(p);
+            for a in batch {
+                sqlx::query(SQL)
+                    .bind(a.at)
+                    .bind(&a.kind)
+                    .bind(&a.app_id)
+                    .bind(&a.phone_masked)
+                    .bind(&a.client_ip)
+                    .bind(&a.code)
+                    .bind(a.latency_ms)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
+    }
+
+    /// Write one audit row.
+    pub async fn record_audit(&self, a: &Audit) -> Result<(), StoreError> {
+        self.record_audits(std::slice::from_ref(a)).await
     }
 
     /// Newest audits first.

@@ -1,23 +1,25 @@
-//! `/_sandbox/auth/`: the auth platform's admin API (apps, devices, settings) and console page.
-//! Admin answers are JSON; bad input is a 400 with a message, never a 500.
+//! `/_sandbox/auth/`: the auth platform's admin API (apps, devices, settings), and its part of the
+//! one console (`/_sandbox/`, see [`crate::console`]): this browser's device and the apps, with
+//! the console's plain forms. Admin answers are JSON; bad input is a 400 with a message, never a
+//! 500.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::network::{self, DeviceProfile};
 use super::tenant::AppConfig;
-use super::{Service, Settings};
-
-const CONSOLE: &str = include_str!("../../assets/auth/console.html");
+use super::{AuthState, Service, Settings};
+use crate::console;
 
 pub fn routes() -> Router<Service> {
     Router::new()
-        .route("/_sandbox/auth/", get(console))
+        .route("/_sandbox/auth/console/device", post(console_device))
+        .route("/_sandbox/auth/console/apps", post(console_app))
         .route("/_sandbox/auth/apps", get(list_apps).post(put_app))
         .route(
             "/_sandbox/auth/apps/{app_id}",
@@ -61,8 +63,123 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<R
     serde_json::from_slice(body).map_err(|e| Box::new(bad_request(format!("invalid JSON: {e}"))))
 }
 
-async fn console() -> Html<&'static str> {
-    Html(CONSOLE)
+/// The auth platform's part of the console: this browser's device (its cookie), the device
+/// profiles, the apps (no private key: the console shows what the open platform would).
+pub fn console_view(state: &AuthState, headers: &HeaderMap) -> serde_json::Value {
+    let selected = network::selected_profile(headers);
+    let devices: Vec<_> = state
+        .devices()
+        .into_iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "label": d.label,
+                "number": d.number,
+                "net": d.net,
+                "selected": selected.as_deref() == Some(d.id.as_str()),
+            })
+        })
+        .collect();
+    let apps: Vec<_> = state
+        .apps()
+        .iter()
+        .map(|a| {
+            let c = &a.cfg;
+            json!({
+                "app_id": c.app_id,
+                "name": c.name,
+                "app_key": c.app_key,
+                "entitlements": c.entitlements,
+                "test_mode": c.test_mode,
+                "referers": c.referers,
+                "origins": c.origins,
+                "usage_used": state.usage(&c.app_id),
+                "usage_limit": c.usage_limit,
+                "daily_cap": c.daily_cap,
+                "platform_public_key": a.platform_public_b64,
+            })
+        })
+        .collect();
+    json!({
+        "selected": selected,
+        "devices": devices,
+        "apps": apps,
+        "header": network::DEVICE_HEADER,
+    })
+}
+
+#[derive(Deserialize)]
+struct DeviceForm {
+    /// A device profile id; empty clears the selection.
+    #[serde(default)]
+    id: String,
+}
+
+/// The console's device buttons: the same cookie as `POST /_sandbox/auth/device`.
+async fn console_device(State(ctx): State<Service>, Form(f): Form<DeviceForm>) -> Response {
+    match device_cookie(&ctx, f.id.trim()) {
+        Some(cookie) => {
+            let notice = if f.id.trim().is_empty() {
+                "已清除本浏览器的设备 · This browser's device is cleared".to_owned()
+            } else {
+                format!(
+                    "本浏览器现在是设备 {} · This browser is now device {}",
+                    f.id.trim(),
+                    f.id.trim()
+                )
+            };
+            (
+                [(header::SET_COOKIE, cookie)],
+                console::back(&notice, "device"),
+            )
+                .into_response()
+        }
+        None => console::back("没有这个设备 · No such device", "device").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct AppForm {
+    #[serde(default)]
+    json: String,
+}
+
+/// The console's app form: a JSON app configuration, as `POST /_sandbox/auth/apps` takes.
+async fn console_app(State(ctx): State<Service>, Form(f): Form<AppForm>) -> Redirect {
+    let cfg: AppConfig = match serde_json::from_str(&f.json) {
+        Ok(c) => c,
+        Err(e) => {
+            return console::back(
+                &format!("不是有效的应用 JSON · Not a valid app: {e}"),
+                "apps",
+            )
+        }
+    };
+    match ctx.state.upsert_app(cfg) {
+        Ok(app) => console::back(
+            &format!("应用已保存 · App saved: {}", app.cfg.app_id),
+            "apps",
+        ),
+        Err(e) => console::back(&format!("应用未保存 · App not saved: {e}"), "apps"),
+    }
+}
+
+/// The `Set-Cookie` value that selects device `id` (empty: clears it); `None` for an unknown id.
+fn device_cookie(ctx: &Service, id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some(format!(
+            "{}=; Path=/; Max-Age=0; SameSite=Lax",
+            network::DEVICE_COOKIE
+        ))
+    } else if ctx.state.devices().iter().any(|d| d.id == id) {
+        Some(format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            network::DEVICE_COOKIE,
+            id
+        ))
+    } else {
+        None
+    }
 }
 
 async fn list_apps(State(ctx): State<Service>) -> Json<serde_json::Value> {
@@ -163,18 +280,7 @@ async fn select_device(State(ctx): State<Service>, body: axum::body::Bytes) -> R
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let cookie = if s.id.is_empty() {
-        format!(
-            "{}=; Path=/; Max-Age=0; SameSite=Lax",
-            network::DEVICE_COOKIE
-        )
-    } else if ctx.state.devices().iter().any(|d| d.id == s.id) {
-        format!(
-            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            network::DEVICE_COOKIE,
-            s.id
-        )
-    } else {
+    let Some(cookie) = device_cookie(&ctx, &s.id) else {
         return not_found("device");
     };
     (

@@ -9,7 +9,7 @@ impl AuthState {
         use std::fmt::Write as _;
         let base = &core.base_url;
         let mut out = String::from("\n== auth platform (number verification, UAID) ==\n");
-        let _ = writeln!(out, "console:          {base}/_sandbox/auth/");
+        let _ = writeln!(out, "console:          {base}/_sandbox/auth/  (the console of both platforms, also /_sandbox/)");
         let _ = writeln!(
             out,
             "H5 JSSDK:         {base}{}",

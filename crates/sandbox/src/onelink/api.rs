@@ -284,3 +284,21 @@ async fn query_real_name_status(State(app): State<Service>, raw: RawCall) -> Res
     })
     .await
 }
+
+impl super::OneLinkState {
+    /// Count a call of `appid` this second; `false` beyond `calls_per_sec` (0: no limit).
+    pub fn allow_call(&self, appid: &str, now: DateTime<Utc>) -> bool {
+        let limit = self.config.calls_per_sec;
+        if limit == 0 {
+            return true;
+        }
+        let sec = now.timestamp();
+        let mut calls = self.calls.lock();
+        let e = calls.entry(appid.to_owned()).or_insert((sec, 0));
+        if e.0 != sec {
+            *e = (sec, 0);
+        }
+        e.1 += 1;
+        e.1 <= limit
+    }
+}

@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use chrono::{DateTime, Utc};
 use cmcc_proto::wire::onelink::{BatchField, BatchJobItem, BatchJobResult, StatusChange};
+
+use super::params;
 use serde::{Deserialize, Serialize};
 
 /// How many finished jobs are kept for 23M10 (the oldest are forgotten first).
@@ -149,6 +152,61 @@ impl Jobs {
 
     pub fn is_empty(&self) -> bool {
         self.jobs.is_empty()
+    }
+}
+
+impl super::OneLinkState {
+    /// Run the batch jobs due by `now`: each card's change applied once, its outcome kept for
+    /// 23M10. Every OneLink call does this first (cheap when none is due).
+    pub fn settle_jobs(&self, now: DateTime<Utc>) {
+        let now_ms = now.timestamp_millis();
+        let due = {
+            let mut jobs = self.jobs.lock();
+            if !jobs.any_due(now_ms) {
+                return;
+            }
+            jobs.take_due(now_ms)
+        };
+        let window_ms = i64::try_from(self.config.change_window_secs)
+            .unwrap_or(i64::MAX / 4)
+            .saturating_mul(1000);
+        for job in due {
+            let results = {
+                let mut inv = self.inventory.write();
+                job.ids
+                    .iter()
+                    .map(|id| {
+                        let outcome = match job.change() {
+                            None => Err(("12001", "unknown operType".to_owned())),
+                            Some(change) => inv
+                                .find_field(job.field(), id)
+                                .filter(|&i| inv.cards[i].appid == job.appid)
+                                .ok_or(("12011", "no such card for this enterprise".to_owned()))
+                                .and_then(|i| {
+                                    inv.cards[i]
+                                        .life
+                                        .change(change, job.due_ms, window_ms)
+                                        .map_err(|r| (r.code, r.reason))
+                                }),
+                        };
+                        let (status, message) = match outcome {
+                            Ok(()) => ("0".to_owned(), params::message_for("0").to_owned()),
+                            Err((code, _)) => {
+                                (code.to_owned(), params::message_for(code).to_owned())
+                            }
+                        };
+                        cmcc_proto::wire::onelink::BatchJobItem {
+                            result_id: id.clone(),
+                            status,
+                            message: Some(message),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let changed = results.iter().filter(|r| r.status == "0").count();
+            tracing::info!(job = %job.id, cards = results.len(), changed, "batch job finished");
+            self.jobs.lock().finish(&job.id, results);
+        }
     }
 }
 

@@ -13,7 +13,7 @@
 //! | [`push`] | the push dispatcher and its delivery log |
 //! | [`persist`] | the optional state file: everything above survives a restart |
 //! | [`admin`] | admin API under `/_sandbox/onelink/` |
-//! | [`console`] | the console pages at `/_sandbox/onelink/` |
+//! | [`console`] | OneLink's part of the one console (`/_sandbox/`) and its forms |
 
 pub mod admin;
 pub mod api;
@@ -109,75 +109,6 @@ impl OneLinkState {
         };
         state.save_now();
         Ok(state)
-    }
-
-    /// Run the batch jobs due by `now`: each card's change applied once, its outcome kept for
-    /// 23M10. Every OneLink call does this first (cheap when none is due).
-    pub fn settle_jobs(&self, now: DateTime<Utc>) {
-        let now_ms = now.timestamp_millis();
-        let due = {
-            let mut jobs = self.jobs.lock();
-            if !jobs.any_due(now_ms) {
-                return;
-            }
-            jobs.take_due(now_ms)
-        };
-        let window_ms = i64::try_from(self.config.change_window_secs)
-            .unwrap_or(i64::MAX / 4)
-            .saturating_mul(1000);
-        for job in due {
-            let results = {
-                let mut inv = self.inventory.write();
-                job.ids
-                    .iter()
-                    .map(|id| {
-                        let outcome = match job.change() {
-                            None => Err(("12001", "unknown operType".to_owned())),
-                            Some(change) => inv
-                                .find_field(job.field(), id)
-                                .filter(|&i| inv.cards[i].appid == job.appid)
-                                .ok_or(("12011", "no such card for this enterprise".to_owned()))
-                                .and_then(|i| {
-                                    inv.cards[i]
-                                        .life
-                                        .change(change, job.due_ms, window_ms)
-                                        .map_err(|r| (r.code, r.reason))
-                                }),
-                        };
-                        let (status, message) = match outcome {
-                            Ok(()) => ("0".to_owned(), params::message_for("0").to_owned()),
-                            Err((code, _)) => {
-                                (code.to_owned(), params::message_for(code).to_owned())
-                            }
-                        };
-                        cmcc_proto::wire::onelink::BatchJobItem {
-                            result_id: id.clone(),
-                            status,
-                            message: Some(message),
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let changed = results.iter().filter(|r| r.status == "0").count();
-            tracing::info!(job = %job.id, cards = results.len(), changed, "batch job finished");
-            self.jobs.lock().finish(&job.id, results);
-        }
-    }
-
-    /// Count a call of `appid` this second; `false` beyond `calls_per_sec` (0: no limit).
-    pub fn allow_call(&self, appid: &str, now: DateTime<Utc>) -> bool {
-        let limit = self.config.calls_per_sec;
-        if limit == 0 {
-            return true;
-        }
-        let sec = now.timestamp();
-        let mut calls = self.calls.lock();
-        let e = calls.entry(appid.to_owned()).or_insert((sec, 0));
-        if e.0 != sec {
-            *e = (sec, 0);
-        }
-        e.1 += 1;
-        e.1 <= limit
     }
 
     /// Write the state file now if there is one and the state changed since the last write.

@@ -4,19 +4,17 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use cmcc_proto::format::MiniParam;
 use cmcc_proto::ids::mask_number;
 use serde::Deserialize;
+use serde_json::json;
 
 use super::registration::{custom_query, Submission, SubmitError};
 use super::{Service, H5_PREFIX, MINI_PATH};
-
-pub const STYLE: &str = include_str!("../../assets/onelink/style.css");
-const REGISTER: &str = include_str!("../../assets/onelink/register.html");
-const RESULT: &str = include_str!("../../assets/onelink/result.html");
+use crate::pages;
 
 pub fn routes() -> Router<Service> {
     Router::new()
@@ -25,48 +23,18 @@ pub fn routes() -> Router<Service> {
         .route(MINI_PATH, get(show_mini_page))
 }
 
-/// Escape text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Fill `{{name}}` placeholders (values must already be escaped).
-pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.replace("{{style}}", STYLE);
-    for (k, v) in vars {
-        out = out.replace(&format!("{{{{{k}}}}}"), v);
-    }
-    out
-}
-
 fn message_page(
     status: StatusCode,
     title: &str,
     message: &str,
     class: &str,
-    detail: &str,
+    extra: &str,
 ) -> Response {
-    let html = fill(
-        RESULT,
-        &[
-            ("title", &esc(title)),
-            ("message", &esc(message)),
-            ("class", class),
-            ("detail", detail),
-        ],
-    );
-    (status, Html(html)).into_response()
+    pages::html(
+        status,
+        "onelink/result.html",
+        &json!({ "title": title, "message": message, "class": class, "extra": extra }),
+    )
 }
 
 struct FormView<'a> {
@@ -111,24 +79,20 @@ fn form_page(app: &Service, v: &FormView<'_>, status: StatusCode) -> Response {
     } else {
         "H5 页面"
     };
-    let error = v
-        .error
-        .map(|e| format!("<div class=\"card err\">{}</div>", esc(e)))
-        .unwrap_or_default();
-    let html = fill(
-        REGISTER,
-        &[
-            ("card", &esc(&mask_number(&r.card_value))),
-            ("busi_seq", &esc(&r.busi_seq)),
-            ("source", source),
-            ("error", &error),
-            ("action", &esc(&format!("{H5_PREFIX}/{}/submit", v.ticket))),
-            ("custom", &esc(v.custom)),
-            ("name", &esc(v.name)),
-            ("resident_id", &esc(v.resident_id)),
-        ],
-    );
-    (status, Html(html)).into_response()
+    pages::html(
+        status,
+        "onelink/register.html",
+        &json!({
+        "card": mask_number(&r.card_value),
+        "busi_seq": &r.busi_seq,
+        "source": source,
+        "error": v.error,
+        "action": format!("{H5_PREFIX}/{}/submit", v.ticket),
+        "custom": v.custom,
+        "name": v.name,
+        "resident_id": v.resident_id,
+        }),
+    )
 }
 
 /// urlType 6 (and 2): every query parameter appended to the link is a custom one.
@@ -245,13 +209,10 @@ fn submit_answer(
         Ok(r) => {
             let o = r.outcome.as_ref();
             let success = o.is_some_and(|o| o.success);
-            let extra = o.map(|o| &o.extra).filter(|e| !e.is_empty()).map(|e| {
-                let json = serde_json::to_string_pretty(e).unwrap_or_default();
-                format!(
-                    "<p class=\"muted\">返回业务方的自定义参数（extraData）：</p><pre>{}</pre>",
-                    esc(&json)
-                )
-            });
+            let extra = o
+                .map(|o| &o.extra)
+                .filter(|e| !e.is_empty())
+                .map(|e| serde_json::to_string_pretty(e).unwrap_or_default());
             let (title, class) = if success {
                 ("实名登记成功", "ok")
             } else {
