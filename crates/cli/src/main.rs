@@ -7,7 +7,7 @@
 //! | [`cmd::phone`] | `encrypt-phone`, `decrypt` |
 //! | [`cmd::codes`] | `codes` |
 //! | [`cmd::serve`] | `sandbox`, `gateway`, `up` |
-//! | [`cmd::fleet`] | `fleet status` |
+//! | [`cmd::fleet`] | `fleet status`, `usage`, `info`, `sessions`, `stop`, `resume`, `links`, `report` |
 //! | [`up`] | what `up` runs: the wiring between sandbox and gateway, the demo site |
 
 /// `println!` that returns the write's error instead of panicking: a closed pipe
@@ -56,7 +56,7 @@ enum Command {
     Gateway(cmd::serve::GatewayArgs),
     /// Run everything at once: sandbox, a gateway wired to it and the demo pages, no config needed.
     Up(cmd::serve::UpArgs),
-    /// OneLink operations over many IoT cards (registration state of a whole fleet, to CSV).
+    /// OneLink operations over many IoT cards: status, usage, info, sessions, stop/resume, links, report.
     Fleet(cmd::fleet::FleetArgs),
 }
 

@@ -778,6 +778,30 @@ fn up_prints_its_banner_first_without_colour_and_the_readme_commands_run_as_writ
         ("14400000000xx", "invalid"),
         "{csv}"
     );
+    // The rest of a card's life, after the block above (its exports).
+    let life = readme_block("### The rest of a card's life")
+        .replace("http://127.0.0.1:8700", urls["sandbox"].as_str().unwrap());
+    let o = bash(up.dir.path(), &format!("{fleet}\n{life}"));
+    assert!(
+        o.status.success(),
+        "README card-life block failed:\n{}",
+        stderr(&o)
+    );
+    let read = |f: &str| std::fs::read_to_string(up.dir.path().join(f)).unwrap();
+    for (file, outcome) in [
+        ("stop.csv", ",stop,changed,23S03,"),
+        ("resume.csv", ",resume,changed,23S06,"),
+    ] {
+        let text = read(file);
+        assert_eq!(text.matches(outcome).count(), 20, "{file}: {text}");
+    }
+    assert_eq!(read("stop-plan.csv").matches("would-change").count(), 20);
+    let qr = std::fs::read_dir(up.dir.path().join("links-qr"))
+        .unwrap()
+        .count();
+    assert_eq!(qr, 20, "a QR code per link");
+    assert!(read("usage.html").contains("usage-histogram"));
+    assert!(read("status.html").contains("<title>active: 20</title>"));
 }
 
 /// `./dev up` with the system's tools replaced by recorders: it installs no JDK (only

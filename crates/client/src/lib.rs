@@ -3,7 +3,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`passport`] | [`PassportClient`]: verify a number, validate a UAID token, getToken calls, preSign and MD5 helpers |
-//! | [`onelink`] | [`OneLinkClient`]: token cache with single-flight refresh and 12021 recovery, registration links, status queries (push decoding is in `cmcc_proto::wire::onelink`) |
+//! | [`onelink`] | [`OneLinkClient`]: token cache with single-flight refresh and 12021 recovery, registration links, status queries, fleet APIs and the batch status-change helper (push decoding is in `cmcc_proto::wire::onelink`) |
 //! | [`error`] | one error type carrying the carrier's code, its meaning and the fix hint |
 //! | [`transport`] | timeouts and the retry policy (only idempotent queries, only transient failures) |
 //! | [`base`] | base URLs of production, the carrier's test environment and the sandbox |

@@ -1,4 +1,5 @@
-//! [`OneLinkClient`]: IoT-card real-name registration links, status queries, and the token
+//! [`OneLinkClient`]: IoT-card real-name registration links, status queries, the fleet APIs
+//! (`fleet`: card status, usage, sessions, status changes single and batched), and the token
 //! handling that public clients keep getting wrong.
 //!
 //! * One token per appid, cached in a [`TokenStore`], refreshed ahead of expiry by exactly one
@@ -9,6 +10,7 @@
 //!   returned to the caller: never a loop.
 //! * `transid`s come from one atomic sequence per client: unique under concurrency.
 
+mod fleet;
 mod token;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +30,10 @@ use cmcc_proto::{CardId, Phone, Secret};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use fleet::{
+    is_already_in_state, job_outcomes, outcome_unknown, BatchEvent, BatchHook, BatchOptions,
+    CardOutcome, CardResult, Change, JobWait, ALREADY_OFF, ALREADY_ON,
+};
 pub use token::{CachedToken, MemoryTokenStore, TokenStore};
 
 use crate::base::OneLinkBase;
