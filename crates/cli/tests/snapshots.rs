@@ -73,7 +73,10 @@ fn every_help_text_is_snapshotted() {
         "fleet",
         "fleet status",
     ] {
-        assert!(seen.iter().any(|s| s == want), "{want} not reached: {seen:?}");
+        assert!(
+            seen.iter().any(|s| s == want),
+            "{want} not reached: {seen:?}"
+        );
     }
 }
 

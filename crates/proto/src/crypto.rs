@@ -778,10 +778,8 @@ mod tests {
         // Fuzzer finding (key_der): RSAPrivateKey version 16 was read through the DER path and
         // written back as version 16 (which the JDK refuses), while the same key read from its
         // PEM came back as version 0, so the two paths disagreed about one key.
-        let good = decode_base64_lenient(
-            &PrivateKey::generate(1024).unwrap().to_base64().unwrap(),
-        )
-        .unwrap();
+        let good = decode_base64_lenient(&PrivateKey::generate(1024).unwrap().to_base64().unwrap())
+            .unwrap();
         let at = inner_version_at(&good);
         assert_eq!(good[at], 0);
         let mut bad = good.clone();

@@ -606,8 +606,14 @@ fn canonical_json_of_every_seed_example_is_snapshotted() {
             "seed002_imei_validate_response",
             written::<ImeiValidateResponse>(IMEI_VALIDATE_RESPONSE),
         ),
-        ("seed004_verify_request", written::<VerifyRequest>(VERIFY_REQUEST)),
-        ("seed004_verify_response", written::<VerifyResponse>(VERIFY_RESPONSE)),
+        (
+            "seed004_verify_request",
+            written::<VerifyRequest>(VERIFY_REQUEST),
+        ),
+        (
+            "seed004_verify_response",
+            written::<VerifyResponse>(VERIFY_RESPONSE),
+        ),
         (
             "seed000_23a12_success",
             written::<Envelope<RealNameRegResult>>(REG_SUCCESS),
