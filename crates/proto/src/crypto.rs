@@ -181,6 +181,11 @@ impl PrivateKey {
 
     fn from_rsa(rsa: Rsa<Private>) -> Result<Self, CryptoError> {
         check_bits(rsa.size() * 8)?;
+        // Rebuilt from its numbers, so the key is written back as a standard two-prime
+        // RSAPrivateKey (version 0) whichever way it was read: OpenSSL's DER reader keeps any
+        // version integer it was given (16, say), which the JDK refuses, while its PEM decoder
+        // writes 0 (found by fuzz/fuzz_targets/key_der.rs).
+        let rsa = two_prime_copy(&rsa).unwrap_or(rsa);
         let pkey = PKey::from_rsa(rsa.clone())?;
         Ok(Self {
             pkey,
@@ -190,19 +195,7 @@ impl PrivateKey {
 
     /// This thread's handle on the key.
     fn local(&self) -> Rsa<Private> {
-        self.rsa.local(&PRIVATE_COPIES, |rsa| {
-            Rsa::from_private_components(
-                rsa.n().to_owned().ok()?,
-                rsa.e().to_owned().ok()?,
-                rsa.d().to_owned().ok()?,
-                rsa.p()?.to_owned().ok()?,
-                rsa.q()?.to_owned().ok()?,
-                rsa.dmp1()?.to_owned().ok()?,
-                rsa.dmq1()?.to_owned().ok()?,
-                rsa.iqmp()?.to_owned().ok()?,
-            )
-            .ok()
-        })
+        self.rsa.local(&PRIVATE_COPIES, two_prime_copy)
     }
 
     /// Parse bare base64 PKCS#8 DER (the `RsaUtils` form), PEM (`PRIVATE KEY` or
@@ -355,6 +348,21 @@ impl PrivateKey {
         let bytes = self.decrypt_raw(&decode_base64_lenient(b64)?)?;
         String::from_utf8(bytes).map_err(|_| CryptoError::Utf8)
     }
+}
+
+/// A new OpenSSL `RSA` object with the same two-prime numbers; `None` without CRT parameters.
+fn two_prime_copy(rsa: &Rsa<Private>) -> Option<Rsa<Private>> {
+    Rsa::from_private_components(
+        rsa.n().to_owned().ok()?,
+        rsa.e().to_owned().ok()?,
+        rsa.d().to_owned().ok()?,
+        rsa.p()?.to_owned().ok()?,
+        rsa.q()?.to_owned().ok()?,
+        rsa.dmp1()?.to_owned().ok()?,
+        rsa.dmq1()?.to_owned().ok()?,
+        rsa.iqmp()?.to_owned().ok()?,
+    )
+    .ok()
 }
 
 /// An RSA public key (the platform's, for `phoneNum`; the customer's, to verify signatures).
@@ -877,6 +885,39 @@ mod tests {
             bare.sign_raw(SignAlg::Md5WithRsa, b"m").unwrap(),
             full.sign_raw(SignAlg::Md5WithRsa, b"m").unwrap()
         );
+    }
+
+    /// The version integer of the RSAPrivateKey inside a PKCS#8 DER key (1024/2048-bit layout:
+    /// `30 82 .. ..  02 01 00  30 0d ..  04 82 .. ..  30 82 .. ..  02 01 VV`).
+    fn inner_version_at(pkcs8: &[u8]) -> usize {
+        let octets = pkcs8
+            .windows(2)
+            .position(|w| w == [0x04, 0x82])
+            .expect("OCTET STRING");
+        let at = octets + 4 + 4;
+        assert_eq!(&pkcs8[at..at + 2], &[0x02, 0x01], "INTEGER version");
+        at + 2
+    }
+
+    #[test]
+    fn a_key_with_a_bad_version_is_written_back_as_version_0_by_every_path() {
+        // Fuzzer finding (key_der): RSAPrivateKey version 16 was read through the DER path and
+        // written back as version 16 (which the JDK refuses), while the same key read from its
+        // PEM came back as version 0, so the two paths disagreed about one key.
+        let good = decode_base64_lenient(&PrivateKey::generate(1024).unwrap().to_base64().unwrap())
+            .unwrap();
+        let at = inner_version_at(&good);
+        assert_eq!(good[at], 0);
+        let mut bad = good.clone();
+        bad[at] = 0x10;
+        let pkcs1 = &bad[at - 6..];
+        for der in [&bad[..], pkcs1] {
+            let k = PrivateKey::from_der(der).unwrap();
+            let written = decode_base64_lenient(&k.to_base64().unwrap()).unwrap();
+            assert_eq!(written, good, "written back as the standard key");
+            let via_pem = PrivateKey::parse(&k.to_pem().unwrap()).unwrap();
+            assert_eq!(via_pem.to_base64().unwrap(), k.to_base64().unwrap());
+        }
     }
 
     #[test]

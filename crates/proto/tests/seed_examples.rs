@@ -576,3 +576,80 @@ fn seed_000_card_id_samples() {
             .unwrap();
     assert_eq!(two.card.card_id(), Err(IdError::CardCount(2)));
 }
+
+// ------------------------------------------------------------------ snapshots
+
+/// The exact JSON cmcc writes for each seed example, parsed into its type and serialised again
+/// (`tests/snapshots/seed_examples__*.snap`): a change to a field name, an order, a default or
+/// a skipped field shows up in review as a diff of what goes on the wire. Under `CI=true` a
+/// mismatch fails; locally `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change.
+#[test]
+fn canonical_json_of_every_seed_example_is_snapshotted() {
+    fn written<T: Serialize + DeserializeOwned + PartialEq + Debug>(seed: &str) -> String {
+        serde_json::to_string_pretty(&round_trip::<T>(seed)).expect("serializes")
+    }
+    let url_type_3 = url_type_3_example();
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "seed002_get_mobile_request",
+            written::<GetTokenRequest>(UAID_GET_MOBILE_REQUEST),
+        ),
+        (
+            "seed002_get_mobile_response",
+            written::<GetTokenResponse>(UAID_GET_MOBILE_RESPONSE),
+        ),
+        (
+            "seed002_imei_validate_request",
+            written::<ImeiValidateRequest>(IMEI_VALIDATE_REQUEST),
+        ),
+        (
+            "seed002_imei_validate_response",
+            written::<ImeiValidateResponse>(IMEI_VALIDATE_RESPONSE),
+        ),
+        (
+            "seed004_verify_request",
+            written::<VerifyRequest>(VERIFY_REQUEST),
+        ),
+        (
+            "seed004_verify_response",
+            written::<VerifyResponse>(VERIFY_RESPONSE),
+        ),
+        (
+            "seed000_23a12_success",
+            written::<Envelope<RealNameRegResult>>(REG_SUCCESS),
+        ),
+        (
+            "seed000_23a12_failure",
+            written::<Envelope<RealNameRegResult>>(REG_FAILURE),
+        ),
+        (
+            "seed000_23a12_url_type_3",
+            written::<Envelope<RealNameRegResult>>(&url_type_3),
+        ),
+        ("seed000_push", written::<Push>(PUSH)),
+        ("seed000_push_answer", written::<PushAnswer>(PUSH_ANSWER)),
+        (
+            "seed000_23a23_success",
+            written::<Envelope<IdentityRegistrationInfo>>(IDENTITY_SUCCESS),
+        ),
+        (
+            "seed000_23a23_failure",
+            written::<Envelope<IdentityRegistrationInfo>>(IDENTITY_FAILURE),
+        ),
+        (
+            "seed000_23a12_request",
+            written::<RealNameRegRequest>(
+                r#"{"transid": "t", "token": "k", "msisdn": "14765004176", "urlType": 3}"#,
+            ),
+        ),
+        (
+            "seed000_23a23_request",
+            written::<CardQueryRequest>(
+                r#"{"transid": "t", "token": "k", "iccid": "898604293620C0000970"}"#,
+            ),
+        ),
+    ];
+    for (name, json) in cases {
+        insta::assert_snapshot!(name, json);
+    }
+}
