@@ -77,6 +77,25 @@ impl Default for OneLinkConfig {
     }
 }
 
+impl OneLinkConfig {
+    /// `change_window_secs` in milliseconds.
+    pub fn change_window_ms(&self) -> i64 {
+        secs_to_ms(self.change_window_secs)
+    }
+
+    /// `batch_job_delay_secs` in milliseconds.
+    pub fn batch_job_delay_ms(&self) -> i64 {
+        secs_to_ms(self.batch_job_delay_secs)
+    }
+}
+
+/// Seconds as milliseconds, saturating (a configured window can be any `u64`).
+fn secs_to_ms(secs: u64) -> i64 {
+    i64::try_from(secs)
+        .unwrap_or(i64::MAX / 4)
+        .saturating_mul(1000)
+}
+
 /// Whether a new token revokes the old one: not published (our choice, docs/PROTOCOL-NOTES.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::api::{card_query, card_refusal, refuse, serve, Call};
 use super::inventory::Card;
-use super::life::{Refused, APN};
+use super::life::{ms, Refused, APN};
 use super::params::{self, RawCall};
 use super::Service;
 use crate::core::{EndpointRoutes, Refusal};
@@ -37,10 +37,6 @@ pub fn routes() -> Router<Service> {
         .endpoint::<QueryBatchJob, _, _>(batch_job)
         .endpoint::<SwitchApn, _, _>(switch_apn)
         .endpoint::<QueryBatchCardInfo, _, _>(batch_card_info)
-}
-
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
 }
 
 async fn card_status(State(app): State<Service>, raw: RawCall) -> Response {
@@ -72,13 +68,6 @@ async fn sessions(State(app): State<Service>, raw: RawCall) -> Response {
 
 async fn function_status(State(app): State<Service>, raw: RawCall) -> Response {
     card_query::<QueryFunctionStatus>(&app, &raw, |c, _| c.life.function_status()).await
-}
-
-/// The change window in milliseconds.
-fn window_ms(app: &Service) -> i64 {
-    i64::try_from(app.state.config.change_window_secs)
-        .unwrap_or(i64::MAX / 4)
-        .saturating_mul(1000)
 }
 
 /// A change of one card: authenticate, find the enterprise's card (12011), apply `change` to
@@ -125,7 +114,7 @@ async fn change_status(State(app): State<Service>, raw: RawCall) -> Response {
                 format!("operType {:?} is not one of 0-6, 8, 9", req.oper_type),
             )
         })?;
-        let window = window_ms(call.app);
+        let window = call.app.state.config.change_window_ms();
         let now = call.now;
         let what = json!({ "operType": change.oper_type() });
         let msisdn = change_card(call, &req, &req.card, what, |c, now_ms| {
@@ -163,7 +152,7 @@ async fn switch_apn(State(app): State<Service>, raw: RawCall) -> Response {
                 ),
             ));
         }
-        let window = window_ms(call.app);
+        let window = call.app.state.config.change_window_ms();
         let now = call.now;
         let what = json!({ "data": if on { "on" } else { "off" } });
         let msisdn = change_card(call, &req, &req.card, what, |c, now_ms| {
@@ -211,9 +200,7 @@ async fn batch_change_status(State(app): State<Service>, raw: RawCall) -> Respon
             )
         })?;
         let (field, ids) = batch_ids(&req.cards)?;
-        let delay_ms = i64::try_from(app.state.config.batch_job_delay_secs)
-            .unwrap_or(i64::MAX / 4)
-            .saturating_mul(1000);
+        let delay_ms = app.state.config.batch_job_delay_ms();
         let count = ids.len();
         let job_id = app.state.jobs.lock().submit(
             &appid,

@@ -167,9 +167,7 @@ impl super::OneLinkState {
             }
             jobs.take_due(now_ms)
         };
-        let window_ms = i64::try_from(self.config.change_window_secs)
-            .unwrap_or(i64::MAX / 4)
-            .saturating_mul(1000);
+        let window_ms = self.config.change_window_ms();
         for job in due {
             let results = {
                 let mut inv = self.inventory.write();
