@@ -152,7 +152,10 @@ mod tests {
         let len = m.lock().len();
         assert!(len <= 1_024, "expired entries piled up: {len}");
         for i in 0..3_000 {
-            assert_eq!(m.reserve(&format!("cap{i}"), 10, Duration::from_secs(3600)), Some(1));
+            assert_eq!(
+                m.reserve(&format!("cap{i}"), 10, Duration::from_secs(3600)),
+                Some(1)
+            );
         }
         assert!((0..3_000).all(|i| m.count(&format!("cap{i}")) == 1));
         let len = m.lock().len();

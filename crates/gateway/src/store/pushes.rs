@@ -277,29 +277,44 @@ impl Store {
 
     /// Drops the oldest quarantined pushes past `max_rows`; answers how many were dropped.
     ///
-    /// Two statements that each walk the `(disposition, received_at)` index: the newest
-    /// quarantined push past the bound, then everything at or before it. (One `DELETE … NOT IN
-    /// (the newest max_rows)` sorted every quarantined row each time: at 100,000 rows it held
-    /// SQLite's write lock long enough to stall the push writer for up to a second.)
+    /// The two backends plan this differently, so each gets the statement that measured best on
+    /// it (`./dev bench push`, docs/BENCHMARKS.md). PostgreSQL runs one `DELETE … NOT IN (the
+    /// newest max_rows)` as a hashed anti-join. SQLite has no such join and sorted every
+    /// quarantined push for it, holding its write lock long enough to stall the push writer for
+    /// up to a second at 100,000 rows; there two statements walk the `(disposition,
+    /// received_at)` index instead: find the newest push past the bound, then drop it and all
+    /// older ones.
     pub async fn trim_quarantine(&self, max_rows: u64) -> Result<u64, StoreError> {
-        const CUT: &str = "SELECT received_at, push_key FROM pushes WHERE disposition = 'quarantined'
+        const ONE_STATEMENT: &str =
+            "DELETE FROM pushes WHERE disposition = 'quarantined' AND push_key NOT IN
+                           (SELECT push_key FROM pushes WHERE disposition = 'quarantined'
+                            ORDER BY received_at DESC, push_key DESC LIMIT $1)";
+        const CUT: &str =
+            "SELECT received_at, push_key FROM pushes WHERE disposition = 'quarantined'
                            ORDER BY received_at DESC, push_key DESC LIMIT 1 OFFSET $1";
         const DROP: &str = "DELETE FROM pushes WHERE disposition = 'quarantined'
                             AND (received_at < $1 OR (received_at = $1 AND push_key <= $2))";
         let keep = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        let cut: Option<(i64, String)> = on_pool!(self, |p| sqlx::query_as(CUT)
-            .bind(keep)
-            .fetch_optional(p)
-            .await)?;
-        let Some((at, key)) = cut else {
-            return Ok(0);
-        };
-        Ok(on_pool!(self, |p| sqlx::query(DROP)
-            .bind(at)
-            .bind(&key)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?)
+        Ok(match self {
+            Store::Postgres(p) => sqlx::query(ONE_STATEMENT)
+                .bind(keep)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Store::Sqlite(p) => {
+                let cut: Option<(i64, String)> =
+                    sqlx::query_as(CUT).bind(keep).fetch_optional(p).await?;
+                let Some((at, key)) = cut else {
+                    return Ok(0);
+                };
+                sqlx::query(DROP)
+                    .bind(at)
+                    .bind(&key)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
+        })
     }
 
     /// Quarantined pushes, newest first.
