@@ -10,7 +10,10 @@
 //! - [`backends`]: the test machine's PostgreSQL and Redis; a test that needs one skips
 //!   with a notice where it is not running, except under `CI=true`, where it fails.
 
-#![expect(clippy::unwrap_used, reason = "test support: a failed set-up is a failed test")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test support: a failed set-up is a failed test"
+)]
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -69,7 +72,13 @@ impl Gateway {
 
     /// `POST path` with [`API_KEY`] and a JSON body: status and JSON answer.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        send(self.http.post(self.url(path)).bearer_auth(API_KEY).json(body)).await
+        send(
+            self.http
+                .post(self.url(path))
+                .bearer_auth(API_KEY)
+                .json(body),
+        )
+        .await
     }
 
     /// `POST path` without an API key (browser routes, the push receiver).
