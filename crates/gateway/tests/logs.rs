@@ -5,14 +5,16 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
-mod common;
+#[path = "it/support.rs"]
+#[allow(dead_code, reason = "this binary uses a part of the support module")]
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use cmcc_gateway::Running;
 use cmcc_sandbox::auth::tenant::DEMO_APP_ID;
-use common::system::*;
+use support::*;
 use serde_json::json;
 
 #[derive(Clone, Default)]

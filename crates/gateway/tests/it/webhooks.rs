@@ -3,9 +3,6 @@
 //! tampered with), the same `webhook-id` on every retry, the delivery log, redelivery on
 //! request, and forwarding only after 23A23 confirmed the push.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -14,7 +11,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, StatusCode};
 use cmcc_gateway::Running;
 use cmcc_proto::Secret;
-use common::system::*;
+use crate::support::*;
 use serde_json::{json, Value};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -56,7 +53,7 @@ fn python_verifies(headers: &HeaderMap, body: &str) -> Option<bool> {
         .status();
     if !probe.is_ok_and(|s| s.success()) {
         assert!(
-            !common::in_ci(),
+            !crate::support::in_ci(),
             "CI=true but python3 -m pip install standardwebhooks is missing"
         );
         eprintln!("SKIPPED: the standardwebhooks Python package is not installed");

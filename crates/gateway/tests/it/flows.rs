@@ -3,10 +3,8 @@
 //! stored state, reconciliation, and two instances sharing PostgreSQL + Redis. (Push trust is
 //! in `trust.rs`, webhooks in `webhooks.rs`.)
 
-mod common;
-
 use cmcc_gateway::Running;
-use common::system::*;
+use crate::support::*;
 use serde_json::json;
 
 #[tokio::test]
@@ -290,17 +288,17 @@ async fn the_daily_cap_resets_with_the_china_day_on_the_gateway_clock() {
 /// across both, and the OneLink token is fetched once for the fleet.
 #[tokio::test]
 async fn two_instances_share_the_cap_and_the_onelink_token() {
-    let Some(_) = common::redis().await else {
+    let Some(_) = crate::support::redis().await else {
         return;
     };
-    let Some(_) = common::postgres().await else {
+    let Some(_) = crate::support::postgres().await else {
         return;
     };
     let sys = Sys::start().await;
     sys.set_sandbox_daily_cap(1_000);
     // One fresh schema for both instances.
-    let schema = common::unique("cmcc_gw2");
-    let admin = sqlx::PgPool::connect(&common::postgres_url())
+    let schema = crate::support::unique("cmcc_gw2");
+    let admin = sqlx::PgPool::connect(&crate::support::postgres_url())
         .await
         .unwrap();
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
@@ -310,13 +308,13 @@ async fn two_instances_share_the_cap_and_the_onelink_token() {
     admin.close().await;
     let pg = format!(
         "{}?options=-c%20search_path%3D{schema}",
-        common::postgres_url()
+        crate::support::postgres_url()
     );
-    let prefix = format!("{}:", common::unique("cmcc_gw2"));
+    let prefix = format!("{}:", crate::support::unique("cmcc_gw2"));
     let mut gws = Vec::new();
     for _ in 0..2 {
         let mut cfg = sys.gateway_config(pg.clone());
-        cfg.redis_url = Some(common::redis_url());
+        cfg.redis_url = Some(crate::support::redis_url());
         cfg.redis_prefix = prefix.clone();
         cfg.limits.daily_cap_per_number = 5;
         cfg.limits.per_ip_per_minute = 10_000;

@@ -1,11 +1,5 @@
 //! Shared state, run against both backends: memory and Redis.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "suite helpers fail the test loudly on any unexpected error"
-)]
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,7 +134,7 @@ macro_rules! suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(s) = crate::common::redis().await else { return };
+                    let Some(s) = crate::support::redis().await else { return };
                     super::$name(&s).await;
                 }
             )*
@@ -157,7 +151,7 @@ suite!(
 
 #[tokio::test]
 async fn redis_refresh_lock_is_exclusive_across_instances() {
-    let Some(a) = common::redis().await else {
+    let Some(a) = crate::support::redis().await else {
         return;
     };
     // A second instance on the same prefix: a second connection, as another process would have.

@@ -4,12 +4,9 @@
 //! regStatus values are settled by 23A23; `refresh=true` corrects both ways; 12012 and a lost
 //! 23A12 answer read as what they are.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
 
 use cmcc_gateway::{Config, Running};
-use common::system::*;
+use crate::support::*;
 use serde_json::{json, Value};
 
 const CARD: &str = "1440000000001";
@@ -52,11 +49,11 @@ async fn wait_state(gw: &Running, busi: &str, want: &str) {
 
 /// A gateway on PostgreSQL + Redis (a fresh schema and key prefix), or `None` (skip) outside CI.
 async fn start_pg(sys: &Sys) -> Option<Running> {
-    common::redis().await?;
-    let store = common::postgres().await?;
+    crate::support::redis().await?;
+    let store = crate::support::postgres().await?;
     store.close().await;
-    let schema = common::unique("cmcc_trust");
-    let admin = sqlx::PgPool::connect(&common::postgres_url())
+    let schema = crate::support::unique("cmcc_trust");
+    let admin = sqlx::PgPool::connect(&crate::support::postgres_url())
         .await
         .unwrap();
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
@@ -66,9 +63,9 @@ async fn start_pg(sys: &Sys) -> Option<Running> {
     admin.close().await;
     let mut cfg = sys.gateway_config(format!(
         "{}?options=-c%20search_path%3D{schema}",
-        common::postgres_url()
+        crate::support::postgres_url()
     ));
-    cfg.redis_url = Some(common::redis_url());
+    cfg.redis_url = Some(crate::support::redis_url());
     cfg.redis_prefix = format!("{schema}:");
     Some(Running::start(cfg).await.unwrap())
 }

@@ -1,11 +1,5 @@
 //! One storage suite, run against every backend: SQLite and PostgreSQL.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "suite helpers fail the test loudly on any unexpected error"
-)]
-
-mod common;
 
 use cmcc_gateway::store::{
     Audit, Delivery, NewRegistration, PushIn, PushOutcome, PushPolicy, RegState, Store,
@@ -593,7 +587,7 @@ macro_rules! suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let (s, _dir) = crate::common::sqlite().await;
+                    let (s, _dir) = crate::support::sqlite().await;
                     s.ping().await.unwrap();
                     super::$name(&s).await;
                 }
@@ -603,7 +597,7 @@ macro_rules! suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(s) = crate::common::postgres().await else { return };
+                    let Some(s) = crate::support::postgres().await else { return };
                     s.ping().await.unwrap();
                     super::$name(&s).await;
                 }

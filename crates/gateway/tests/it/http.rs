@@ -2,9 +2,6 @@
 //! push receiver's contract, limits, operations endpoints. (Flows against the sandbox are in
 //! `flows.rs`.)
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
 
 use cmcc_gateway::config::{OneLinkSection, PassportSection};
 use cmcc_gateway::store::{NewRegistration, RegState};
