@@ -1,44 +1,46 @@
-//! What the tests of this crate share: a sandbox in this process and gateways wired to it, and
-//! real backends (a SQLite file, a fresh PostgreSQL schema, a Redis key prefix).
-//! PostgreSQL/Redis tests skip with a notice when the server is not there, except in CI
-//! (`CI=true`), where a missing server fails the test.
+//! What the gateway's tests share beyond cmcc-testkit: a sandbox with the page's side of a
+//! verification and its admin API, pushes as OneLink sends them, waits that move the gateway's
+//! clock, stores and shared state on the test machine's backends (a SQLite file, a fresh
+//! PostgreSQL schema, a Redis key prefix; PostgreSQL/Redis tests skip with a notice when the
+//! server is not there, except under `CI=true`), and Python checkers run with a deadline.
 
-use cmcc_gateway::shared::Shared;
-use cmcc_gateway::store::Store;
-use std::collections::BTreeMap;
-use std::time::Duration;
+use std::future::Future;
+use std::io::{Read, Write as _};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use cmcc_client::passport::{PassportClient, PassportConfig};
 use cmcc_client::PassportBase;
-use cmcc_gateway::config::{OneLinkSection, PassportSection};
+use cmcc_gateway::shared::Shared;
+use cmcc_gateway::store::Store;
 use cmcc_gateway::Config;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::{PrivateKey, PublicKey, Secret};
 use cmcc_sandbox::auth::tenant::DEMO_APP_ID;
+use cmcc_testkit::{backends, Gateway, Sandbox, DEADLINE, DEMO_ENTERPRISE, DEVICE_HEADER};
 use serde_json::{json, Value};
 
-pub(crate) const DEVICE: &str = "x-cmcc-sandbox-device";
-pub(crate) const ENTERPRISE: &str = "100059999270000006";
-pub(crate) const ENTERPRISE_PW: &str = "onelink-sandbox-pass";
-pub(crate) const API_KEY: &str = "flows-api-key-0001";
+/// The gateway's push receiver (the default `push_path`).
+pub(crate) const PUSH: &str = "/onelink/push";
 
+/// A sandbox in this process and a client for its admin API.
 pub(crate) struct Sys {
-    pub sbx: cmcc_sandbox::Running,
-    pub http: reqwest::Client,
+    pub(crate) sbx: Sandbox,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Sys {
     pub(crate) async fn start() -> Self {
-        let sbx = cmcc_sandbox::Running::start(
-            &cmcc_sandbox::SandboxConfig::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
         Self {
-            sbx,
+            sbx: cmcc_testkit::spawn_sandbox().await,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// A gateway on a fresh SQLite file, wired to this sandbox's demo app and demo enterprise,
+    /// edited by `edit`.
+    pub(crate) async fn gateway(&self, edit: impl FnOnce(&mut Config)) -> Gateway {
+        cmcc_testkit::spawn_gateway(Some(&self.sbx), edit).await
     }
 
     /// The sandbox's per-number daily cap, so gateway-side caps can be tested above/below it.
@@ -47,35 +49,6 @@ impl Sys {
         let mut cfg = app.cfg.clone();
         cfg.daily_cap = cap;
         self.sbx.sandbox.auth.upsert_app(cfg).unwrap();
-    }
-
-    /// A gateway configuration wired to this sandbox's demo app and demo enterprise.
-    pub(crate) fn gateway_config(&self, database_url: String) -> Config {
-        let app = self.sbx.sandbox.auth.app(DEMO_APP_ID).unwrap();
-        let mut cfg = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url,
-            api_keys: vec![Secret::new(API_KEY)],
-            ..Config::default()
-        };
-        cfg.passport = Some(PassportSection {
-            base_url: self.sbx.base_url.clone(),
-            app_id: DEMO_APP_ID.into(),
-            app_key: Some(Secret::new(app.cfg.app_key.clone())),
-            app_key_file: None,
-            private_key: Some(Secret::new(app.cfg.customer_private_key.clone())),
-            private_key_file: None,
-            platform_public_key: Some(app.platform_public_b64.clone()),
-            platform_public_key_file: None,
-            headers: BTreeMap::new(),
-        });
-        cfg.onelink = Some(OneLinkSection {
-            base_url: self.sbx.base_url.clone(),
-            appid: ENTERPRISE.into(),
-            password: Some(Secret::new(ENTERPRISE_PW)),
-            password_file: None,
-        });
-        cfg
     }
 
     /// The page's side: the JSSDK's calls for `device`, made with the SDK.
@@ -89,7 +62,7 @@ impl Sys {
             PublicKey::parse(&app.platform_public_b64).unwrap(),
         );
         cfg.headers = vec![
-            (DEVICE.into(), device.into()),
+            (DEVICE_HEADER.into(), device.into()),
             (
                 "referer".into(),
                 format!("{}/login.html", self.sbx.base_url),
@@ -114,17 +87,17 @@ impl Sys {
     /// userInformation too, for tests that reuse them.
     pub(crate) async fn verify(
         &self,
-        gateway: &str,
+        gw: &Gateway,
         device: &str,
         typed: &str,
     ) -> (u16, Value, (String, String)) {
         let (token, ui) = self.token(device).await;
-        let (s, v) = post(
-            &self.http,
-            format!("{gateway}/v1/verify"),
-            json!({"phone": typed, "token": token, "userInformation": ui}),
-        )
-        .await;
+        let (s, v) = gw
+            .post(
+                "/v1/verify",
+                &json!({"phone": typed, "token": token, "userInformation": ui}),
+            )
+            .await;
         (s, v, (token, ui))
     }
 
@@ -137,63 +110,58 @@ impl Sys {
             .token
     }
 
+    /// How often the sandbox was asked `path`.
     pub(crate) fn journal_count(&self, path: &str) -> usize {
-        self.sbx
-            .sandbox
-            .core
-            .journal
-            .recent(1_000_000, None)
-            .iter()
-            .filter(|e| e.path == path)
-            .count()
+        cmcc_testkit::journal_count(&self.sbx, path)
     }
 
-    pub(crate) async fn set_callback(&self, url: &str) {
-        let r = self
-            .http
-            .post(format!(
-                "{}/_sandbox/onelink/enterprises",
-                self.sbx.base_url
-            ))
-            .json(&json!({"appid": ENTERPRISE, "callbackUrl": url}))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    /// The demo enterprise's results are pushed to `gw`'s push receiver.
+    pub(crate) async fn push_to(&self, gw: &Gateway) {
+        self.admin(
+            "/enterprises",
+            &json!({"appid": DEMO_ENTERPRISE, "callbackUrl": gw.url(PUSH)}),
+        )
+        .await;
     }
 
+    /// The user finishes registration `busi_seq` on the page, with this liveness result.
     pub(crate) async fn complete(&self, busi_seq: &str, liveness: &str) {
-        let r = self
-            .http
-            .post(format!(
-                "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
-                self.sbx.base_url
-            ))
-            .json(
-                &json!({"name": "张三", "residentId": "11010519491231002X", "liveness": liveness}),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        self.admin(
+            &format!("/registrations/{busi_seq}/complete"),
+            &json!({"name": "张三", "residentId": "11010519491231002X", "liveness": liveness}),
+        )
+        .await;
     }
-}
 
-impl Sys {
     /// Make the sandbox's `endpoint` answer `code` (`http503`, `13000`, …) the next `remaining`
     /// times.
     pub(crate) async fn fault(&self, endpoint: &str, code: &str, remaining: u32) {
-        let r = self
-            .http
-            .post(format!("{}/_sandbox/onelink/faults", self.sbx.base_url))
-            .json(
-                &json!({"endpoint": endpoint, "code": code, "delay_ms": 0, "remaining": remaining}),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        self.admin(
+            "/faults",
+            &json!({"endpoint": endpoint, "code": code, "delay_ms": 0, "remaining": remaining}),
+        )
+        .await;
     }
+
+    /// `count` more cards for the demo enterprise.
+    pub(crate) async fn generate_cards(&self, count: u32) {
+        self.admin(
+            "/cards/generate",
+            &json!({"appid": DEMO_ENTERPRISE, "count": count}),
+        )
+        .await;
+    }
+
+    async fn admin(&self, path: &str, body: &Value) -> Value {
+        cmcc_testkit::onelink_admin(&self.http, &self.sbx, path, body).await
+    }
+}
+
+/// A registration link for `card` (`{"msisdn": …}` or another card id): its busiSeq.
+pub(crate) async fn link(gw: &Gateway, card: &Value) -> String {
+    let (s, v) = gw.post("/v1/registrations", card).await;
+    assert_eq!(s, 200, "a link for {card}: {v}");
+    v["busiSeq"].as_str().unwrap().to_owned()
 }
 
 /// A push body as OneLink sends it, with these records.
@@ -201,125 +169,155 @@ pub(crate) fn push_of(records: Value) -> Value {
     json!({"status": "0", "message": "正确", "result": records})
 }
 
-/// Post a push (no API key: OneLink has none) and return the status and answer.
-pub(crate) async fn push(http: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
-    let r = http.post(url).json(body).send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
-pub(crate) const IDENTITY_INFO: &str = "/v5/ec/query/sim-identity-registration-info";
-
-pub(crate) async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let r = http
-        .post(url)
-        .bearer_auth(API_KEY)
-        .json(&body)
+/// The gateway's `/metrics` text.
+pub(crate) async fn metrics(gw: &Gateway) -> String {
+    gw.http
+        .get(gw.url("/metrics"))
         .send()
         .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
-pub(crate) async fn get(http: &reqwest::Client, url: String) -> (u16, Value) {
-    let r = http.get(url).bearer_auth(API_KEY).send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
-pub(crate) fn sqlite_url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite:{}", dir.path().join("gw.db").display())
-}
-
-/// Poll `f` until it is true or 10 s pass.
-pub(crate) async fn eventually<F, Fut>(what: &str, mut f: F)
-where
+/// Wait until `check` holds, moving `gw`'s clock forward by `step` before each look: a
+/// back-off timed on that clock (confirmation retries, webhook retries) then passes in a few
+/// polls instead of the test sleeping through it in real time.
+pub(crate) async fn eventually_advancing<F, Fut>(
+    gw: &Gateway,
+    what: &str,
+    step: chrono::Duration,
+    mut check: F,
+) where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
+    Fut: Future<Output = bool>,
 {
-    for _ in 0..200 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-
-
-pub(crate) fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn unavailable(what: &str, why: &str) {
-    assert!(!in_ci(), "CI=true but {what} is not reachable: {why}");
-    eprintln!("SKIPPED: {what} not reachable ({why}); set CMCC_TEST_POSTGRES / CMCC_TEST_REDIS or start it");
-}
-
-pub(crate) fn unique(tag: &str) -> String {
-    format!("{tag}_{}_{:08x}", std::process::id(), rand_u32())
-}
-
-fn rand_u32() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish() as u32
-}
-
-pub(crate) fn postgres_url() -> String {
-    std::env::var("CMCC_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-pub(crate) fn redis_url() -> String {
-    std::env::var("CMCC_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+    let clock = gw.run.state().unwrap().clock.clone();
+    cmcc_testkit::eventually_true(what, DEADLINE, || {
+        clock.advance(step);
+        check()
+    })
+    .await;
 }
 
 /// A store on a fresh SQLite file (kept alive by the returned directory).
 pub(crate) async fn sqlite() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("gw.db").display());
-    (Store::connect(&url).await.expect("sqlite store"), dir)
+    (Store::connect(&url).await.unwrap(), dir)
+}
+
+/// A fresh schema on the test PostgreSQL: its name and a URL that uses it; `None` (skip)
+/// where PostgreSQL is not running, outside CI.
+pub(crate) async fn postgres_schema(tag: &str) -> Option<(String, String)> {
+    let base = backends::postgres_url();
+    let admin = match sqlx::PgPool::connect(&base).await {
+        Ok(p) => p,
+        Err(e) => {
+            backends::unavailable("PostgreSQL", &e.to_string());
+            return None;
+        }
+    };
+    let schema = backends::unique(tag);
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = backends::with_search_path(&base, &schema);
+    Some((schema, url))
 }
 
 /// A store on a fresh schema of the test PostgreSQL, or `None` (skip) outside CI.
 pub(crate) async fn postgres() -> Option<Store> {
-    let base = postgres_url();
-    let admin = match sqlx::PgPool::connect(&base).await {
-        Ok(p) => p,
-        Err(e) => {
-            unavailable("PostgreSQL", &e.to_string());
-            return None;
-        }
-    };
-    let schema = unique("cmcc_t");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .expect("create schema");
-    admin.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    Some(Store::connect(&url).await.expect("postgres store"))
+    let (_, url) = postgres_schema("cmcc_t").await?;
+    Some(Store::connect(&url).await.unwrap())
 }
 
+/// Shared state on the test Redis under a fresh key prefix, or `None` (skip) outside CI.
 pub(crate) async fn redis() -> Option<Shared> {
-    match Shared::redis(&redis_url(), &format!("{}:", unique("cmcc_t"))).await {
-        Ok(s) => match s.ping().await {
-            Ok(()) => Some(s),
-            Err(e) => {
-                unavailable("Redis", &e.to_string());
-                None
-            }
-        },
+    let prefix = format!("{}:", backends::unique("cmcc_t"));
+    let reached = match Shared::redis(&backends::redis_url(), &prefix).await {
+        Ok(s) => s.ping().await.map(|()| s),
+        Err(e) => Err(e),
+    };
+    match reached {
+        Ok(s) => Some(s),
         Err(e) => {
-            unavailable("Redis", &e.to_string());
+            backends::unavailable("Redis", &e.to_string());
             None
         }
     }
+}
+
+/// How long a Python checker may take.
+const PYTHON_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Whether `python3` can import `module` (of the PyPI package `package`, which `./dev test`
+/// installs). Where it cannot, the caller skips that check with a notice; under `CI=true` it
+/// fails instead.
+pub(crate) fn python_has(module: &str, package: &str) -> bool {
+    let import = format!("import {module}");
+    let probe = python(&["-c", import.as_str()], b"");
+    if probe.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(
+        !backends::in_ci(),
+        "CI=true but the {package} Python package is missing (./dev test installs it)"
+    );
+    eprintln!("SKIPPED: the {package} Python package is not installed");
+    false
+}
+
+/// Run `python3 args…` with `input` on its stdin: its exit status and output. An error when
+/// python3 cannot be started.
+///
+/// # Panics
+///
+/// When it has not finished within [`PYTHON_DEADLINE`] (it is killed first).
+pub(crate) fn python(args: &[&str], input: &[u8]) -> std::io::Result<Output> {
+    let mut child = Command::new("python3")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Every pipe on its own thread: a child that writes a lot, or reads its input late, then
+    // cannot stall this thread before the deadline below is checked.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        // A child that exits without reading its input is judged by its status, not by this.
+        let _ = stdin.write_all(&input);
+    });
+    let stdout = drain(child.stdout.take().unwrap());
+    let stderr = drain(child.stderr.take().unwrap());
+    let deadline = Instant::now() + PYTHON_DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("python3 {args:?} did not finish within {PYTHON_DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    writer.join().unwrap();
+    Ok(Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    })
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = pipe.read_to_end(&mut all);
+        all
+    })
 }

@@ -4,33 +4,24 @@
 //! regStatus values are settled by 23A23; `refresh=true` corrects both ways; 12012 and a lost
 //! 23A12 answer read as what they are.
 
-
-use cmcc_gateway::{Config, Running};
-use crate::support::*;
+use cmcc_proto::wire::onelink::{IDENTITY_INFO_PATH, REAL_NAME_REG_PATH};
+use cmcc_testkit::{backends, eventually_true, Gateway, API_KEY, DEADLINE};
 use serde_json::{json, Value};
+
+use crate::support::{eventually_advancing, link, metrics, push_of, redis, Sys, PUSH};
 
 const CARD: &str = "1440000000001";
 
-async fn start(sys: &Sys, dir: &tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> Running {
-    let mut cfg = sys.gateway_config(sqlite_url(dir));
-    tune(&mut cfg);
-    Running::start(cfg).await.unwrap()
+/// `card`'s state as the gateway has it (`GET /v1/cards/msisdn/{card}`), or as OneLink has
+/// it with `?refresh=true`.
+async fn card_state(gw: &Gateway, card: &str, refresh: bool) -> Value {
+    let query = if refresh { "?refresh=true" } else { "" };
+    gw.get(&format!("/v1/cards/msisdn/{card}{query}")).await.1
 }
 
-async fn link(sys: &Sys, gw: &Running, card: Value) -> String {
-    let (s, v) = post(&sys.http, format!("{}/v1/registrations", gw.base_url), card).await;
-    assert_eq!(s, 200, "{v}");
-    v["busiSeq"].as_str().unwrap().to_owned()
-}
-
-async fn card_state(sys: &Sys, gw: &Running, card: &str) -> Value {
-    get(&sys.http, format!("{}/v1/cards/msisdn/{card}", gw.base_url))
-        .await
-        .1
-}
-
-async fn state_of(gw: &Running, busi: &str) -> String {
-    gw.state()
+async fn state_of(gw: &Gateway, busi: &str) -> String {
+    gw.run
+        .state()
         .unwrap()
         .store
         .registration(busi)
@@ -40,57 +31,72 @@ async fn state_of(gw: &Running, busi: &str) -> String {
         .state
 }
 
-async fn wait_state(gw: &Running, busi: &str, want: &str) {
-    eventually(&format!("{busi} to become {want}"), || async {
+async fn wait_state(gw: &Gateway, busi: &str, want: &str) {
+    eventually_true(&format!("{busi} to become {want}"), DEADLINE, || async {
         state_of(gw, busi).await == want
     })
     .await;
 }
 
+/// Post a push as OneLink would (no API key) and check that it is acknowledged.
+async fn push_acked(gw: &Gateway, record: &Value) {
+    let (s, a) = gw.post_anonymous(PUSH, &push_of(json!([record]))).await;
+    assert_eq!(
+        (s, a["status"].as_str()),
+        (200, Some("0")),
+        "acknowledged: {record}: {a}"
+    );
+}
+
 /// A gateway on PostgreSQL + Redis (a fresh schema and key prefix), or `None` (skip) outside CI.
-async fn start_pg(sys: &Sys) -> Option<Running> {
-    crate::support::redis().await?;
-    let store = crate::support::postgres().await?;
-    store.close().await;
-    let schema = crate::support::unique("cmcc_trust");
-    let admin = sqlx::PgPool::connect(&crate::support::postgres_url())
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let mut cfg = sys.gateway_config(format!(
-        "{}?options=-c%20search_path%3D{schema}",
-        crate::support::postgres_url()
-    ));
-    cfg.redis_url = Some(crate::support::redis_url());
-    cfg.redis_prefix = format!("{schema}:");
-    Some(Running::start(cfg).await.unwrap())
+async fn start_pg(sys: &Sys) -> Option<Gateway> {
+    redis().await?;
+    let (schema, url) = crate::support::postgres_schema("cmcc_trust").await?;
+    let gw = sys
+        .gateway(|cfg| {
+            cfg.database_url = url;
+            cfg.redis_url = Some(backends::redis_url());
+            cfg.redis_prefix = format!("{schema}:");
+        })
+        .await;
+    Some(gw)
 }
 
-#[tokio::test]
-async fn forged_pushes_change_no_card_state_and_are_quarantined() {
-    let sys = Sys::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let gw = start(&sys, &dir, |_| {}).await;
-    forged_pushes(&sys, gw).await;
-}
-
-#[tokio::test]
-async fn forged_pushes_on_postgres_and_redis() {
-    let sys = Sys::start().await;
-    let Some(gw) = start_pg(&sys).await else {
-        return;
+/// Each scenario twice: on a SQLite file with the in-process shared state, and on PostgreSQL
+/// + Redis (skipped outside CI where they are not running).
+macro_rules! on_both_backends {
+    ($($name:ident),*) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let sys = crate::support::Sys::start().await;
+                    let gw = sys.gateway(|_| {}).await;
+                    super::$name(&sys, gw).await;
+                }
+            )*
+        }
+        mod postgres_and_redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let sys = crate::support::Sys::start().await;
+                    let Some(gw) = super::start_pg(&sys).await else { return };
+                    super::$name(&sys, gw).await;
+                }
+            )*
+        }
     };
-    forged_pushes(&sys, gw).await;
 }
 
-async fn forged_pushes(sys: &Sys, gw: Running) {
-    let push_url = format!("{}/onelink/push", gw.base_url);
-    sys.set_callback(&push_url).await;
-    let busi = link(sys, &gw, json!({"msisdn": CARD})).await;
+on_both_backends!(
+    forged_pushes_change_no_card_state_and_are_quarantined,
+    a_genuine_push_counts_only_after_23a23_agrees
+);
+
+async fn forged_pushes_change_no_card_state_and_are_quarantined(sys: &Sys, gw: Gateway) {
+    sys.push_to(&gw).await;
+    let busi = link(&gw, &json!({"msisdn": CARD})).await;
 
     let forged = [
         // A busiSeq this gateway never issued, for a real card.
@@ -120,14 +126,9 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
         ),
     ];
     for (record, _) in &forged {
-        let (s, a) = push(&sys.http, &push_url, &push_of(json!([record]))).await;
-        assert_eq!(
-            (s, a["status"].as_str()),
-            (200, Some("0")),
-            "acknowledged: {record}"
-        );
+        push_acked(&gw, record).await;
     }
-    let st = card_state(sys, &gw, CARD).await;
+    let st = card_state(&gw, CARD, false).await;
     assert_eq!(
         (
             st["registered"].as_bool(),
@@ -137,6 +138,7 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
         "{st}"
     );
     assert!(gw
+        .run
         .state()
         .unwrap()
         .store
@@ -144,7 +146,7 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
         .await
         .unwrap()
         .is_none());
-    let (_, q) = get(&sys.http, format!("{}/v1/pushes/quarantine", gw.base_url)).await;
+    let (_, q) = gw.get("/v1/pushes/quarantine").await;
     let mut got: Vec<&str> = q["items"]
         .as_array()
         .unwrap()
@@ -157,38 +159,20 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
     // The three card-less records are one claim (same busiSeq, status and no card): kept once.
     want.dedup_by(|a, b| *a == "no_card" && *b == "no_card");
     assert_eq!(got, want, "{q}");
-    let metrics = sys
-        .http
-        .get(format!("{}/metrics", gw.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("cmcc_pushes_quarantined_total"),
-        "{metrics}"
-    );
+    let text = metrics(&gw).await;
+    assert!(text.contains("cmcc_pushes_quarantined_total"), "{text}");
     // OneLink agrees: not registered.
-    let live = get(
-        &sys.http,
-        format!("{}/v1/cards/msisdn/{CARD}?refresh=true", gw.base_url),
-    )
-    .await
-    .1;
+    let live = card_state(&gw, CARD, true).await;
     assert_eq!(live["registered"], false, "{live}");
 
     // An attacker who knows both the busiSeq and the card: a claim, checked, disputed.
-    let (s, _) = push(
-        &sys.http,
-        &push_url,
-        &push_of(json!([{"regStatus": "1", "regMsg": "ok", "busiSeq": busi, "msisdn": CARD}])),
+    push_acked(
+        &gw,
+        &json!({"regStatus": "1", "regMsg": "ok", "busiSeq": busi, "msisdn": CARD}),
     )
     .await;
-    assert_eq!(s, 200);
     wait_state(&gw, &busi, "disputed").await;
-    let st = card_state(sys, &gw, CARD).await;
+    let st = card_state(&gw, CARD, false).await;
     assert_eq!(
         (
             st["registered"].as_bool(),
@@ -201,40 +185,22 @@ async fn forged_pushes(sys: &Sys, gw: Running) {
     // The genuine push comes later (identical to the forged copy): confirmed, registered.
     sys.complete(&busi, "pass").await;
     wait_state(&gw, &busi, "registered").await;
-    let st = card_state(sys, &gw, CARD).await;
+    let st = card_state(&gw, CARD, false).await;
     assert_eq!(st["registration"]["confirmation"], "confirmed", "{st}");
-    gw.shutdown().await;
+    gw.stop().await;
 }
 
-#[tokio::test]
-async fn a_genuine_push_counts_only_after_23a23_agrees() {
-    let sys = Sys::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let gw = start(&sys, &dir, |_| {}).await;
-    genuine_push(&sys, gw).await;
-}
-
-#[tokio::test]
-async fn a_genuine_push_on_postgres_and_redis() {
-    let sys = Sys::start().await;
-    let Some(gw) = start_pg(&sys).await else {
-        return;
-    };
-    genuine_push(&sys, gw).await;
-}
-
-async fn genuine_push(sys: &Sys, gw: Running) {
-    sys.set_callback(&format!("{}/onelink/push", gw.base_url))
-        .await;
-    let busi = link(sys, &gw, json!({"msisdn": CARD})).await;
+async fn a_genuine_push_counts_only_after_23a23_agrees(sys: &Sys, gw: Gateway) {
+    sys.push_to(&gw).await;
+    let busi = link(&gw, &json!({"msisdn": CARD})).await;
     // 23A23 is down for one call (three attempts): the claim waits, unconfirmed.
-    sys.fault(IDENTITY_INFO, "http503", 3).await;
+    sys.fault(IDENTITY_INFO_PATH, "http503", 3).await;
     sys.complete(&busi, "pass").await;
-    eventually("the push", || async {
-        gw.state().unwrap().store.has_push(&busi).await.unwrap()
+    eventually_true("the push", DEADLINE, || async {
+        gw.run.state().unwrap().store.has_push(&busi).await.unwrap()
     })
     .await;
-    let st = card_state(sys, &gw, CARD).await;
+    let st = card_state(&gw, CARD, false).await;
     assert_eq!(
         (
             st["registered"].as_bool(),
@@ -243,75 +209,60 @@ async fn genuine_push(sys: &Sys, gw: Running) {
         (Some(false), Some("unconfirmed")),
         "{st}"
     );
-    // The queue retries with backoff; 23A23 then agrees.
-    wait_state(&gw, &busi, "registered").await;
-    let st = card_state(sys, &gw, CARD).await;
+    // The queue retries with backoff (2 s on the gateway's clock, moved here); 23A23 then
+    // agrees.
+    eventually_advancing(
+        &gw,
+        &format!("{busi} to become registered"),
+        chrono::Duration::milliseconds(500),
+        || async { state_of(&gw, &busi).await == "registered" },
+    )
+    .await;
+    let st = card_state(&gw, CARD, false).await;
     assert_eq!(st["registered"], true, "{st}");
-    gw.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn undefined_reg_status_is_settled_by_23a23_never_failed() {
     let sys = Sys::start().await;
-    let r = sys
-        .http
-        .post(format!(
-            "{}/_sandbox/onelink/cards/generate",
-            sys.sbx.base_url
-        ))
-        .json(&json!({"appid": ENTERPRISE, "count": 5}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let dir = tempfile::tempdir().unwrap();
-    let gw = start(&sys, &dir, |_| {}).await;
-    let push_url = format!("{}/onelink/push", gw.base_url);
+    sys.generate_cards(5).await;
+    let gw = sys.gateway(|_| {}).await;
     for (i, status) in ["2", "", " 1", "01", "成功"].into_iter().enumerate() {
         let card = format!("1440{:09}", 1000 + i);
-        let busi = link(&sys, &gw, json!({"msisdn": card})).await;
-        let (s, a) = push(
-            &sys.http,
-            &push_url,
-            &push_of(json!([{"regStatus": status, "busiSeq": busi, "msisdn": card}])),
+        let busi = link(&gw, &json!({"msisdn": card})).await;
+        push_acked(
+            &gw,
+            &json!({"regStatus": status, "busiSeq": busi, "msisdn": card}),
         )
         .await;
-        assert_eq!((s, a["status"].as_str()), (200, Some("0")), "{status:?}");
         let now = state_of(&gw, &busi).await;
         assert!(now == "unknown" || now == "pending", "{status:?}: {now}");
         // 23A23 says not registered: back to pending (the user may still finish), never failed.
         wait_state(&gw, &busi, "pending").await;
-        let st = card_state(&sys, &gw, &card).await;
+        let st = card_state(&gw, &card, false).await;
         assert_eq!(
             st["registration"]["confirmation"], "contradicted",
             "{status:?}: {st}"
         );
     }
-    gw.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn refresh_corrects_the_stored_state_in_both_directions() {
     let sys = Sys::start().await;
-    let dir = tempfile::tempdir().unwrap();
     // Confirmation off: a forged success for an issued registration is believed …
-    let gw = start(&sys, &dir, |c| c.confirm_pushes = false).await;
-    let push_url = format!("{}/onelink/push", gw.base_url);
-    let busi = link(&sys, &gw, json!({"msisdn": CARD})).await;
-    push(
-        &sys.http,
-        &push_url,
-        &push_of(json!([{"regStatus": "1", "busiSeq": busi, "msisdn": CARD}])),
+    let gw = sys.gateway(|c| c.confirm_pushes = false).await;
+    let busi = link(&gw, &json!({"msisdn": CARD})).await;
+    push_acked(
+        &gw,
+        &json!({"regStatus": "1", "busiSeq": busi, "msisdn": CARD}),
     )
     .await;
-    assert_eq!(card_state(&sys, &gw, CARD).await["registered"], true);
+    assert_eq!(card_state(&gw, CARD, false).await["registered"], true);
     // … until refresh asks OneLink, which says no: the stored state is taken back.
-    let live = get(
-        &sys.http,
-        format!("{}/v1/cards/msisdn/{CARD}?refresh=true", gw.base_url),
-    )
-    .await
-    .1;
+    let live = card_state(&gw, CARD, true).await;
     assert_eq!(
         (
             live["registered"].as_bool(),
@@ -320,15 +271,10 @@ async fn refresh_corrects_the_stored_state_in_both_directions() {
         (Some(false), Some("disputed")),
         "{live}"
     );
-    assert_eq!(card_state(&sys, &gw, CARD).await["registered"], false);
+    assert_eq!(card_state(&gw, CARD, false).await["registered"], false);
     // The other way: registered at OneLink, nothing pushed here yet.
     sys.complete(&busi, "pass").await;
-    let live = get(
-        &sys.http,
-        format!("{}/v1/cards/msisdn/{CARD}?refresh=true", gw.base_url),
-    )
-    .await
-    .1;
+    let live = card_state(&gw, CARD, true).await;
     assert_eq!(
         (
             live["registered"].as_bool(),
@@ -338,75 +284,86 @@ async fn refresh_corrects_the_stored_state_in_both_directions() {
         "{live}"
     );
     assert_eq!(live["registration"]["settledBy"], "refresh");
-    gw.shutdown().await;
+    gw.stop().await;
+}
+
+/// One refused link request: what the gateway must answer.
+struct Refusal {
+    name: &'static str,
+    /// A fault the sandbox is given first: endpoint, code, how many times.
+    fault: Option<(&'static str, &'static str, u32)>,
+    card: Value,
+    status: u16,
+    retry_after: &'static str,
+    code: &'static str,
+    message_has: &'static str,
+    hint_has: &'static str,
 }
 
 #[tokio::test]
 async fn onelink_refusals_read_as_what_they_are() {
     let sys = Sys::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let gw = start(&sys, &dir, |_| {}).await;
-    let regs = format!("{}/v1/registrations", gw.base_url);
-    link(&sys, &gw, json!({"msisdn": CARD})).await;
-    // 12012: a second link for the same card and urlType within a minute.
-    let r = sys
-        .http
-        .post(&regs)
-        .bearer_auth(API_KEY)
-        .json(&json!({"msisdn": CARD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 429);
-    assert_eq!(
-        r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
-        Some("60")
-    );
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "12012", "{v}");
-    assert!(
-        v["error"]["hint"].as_str().unwrap().contains("Retry-After"),
-        "{v}"
-    );
-
-    // 23A12 sent, answer lost: 502 that says the link may exist and when to ask again.
-    sys.fault("/v5/ec/secure/sim-real-name-reg", "http502", 1)
-        .await;
-    let r = sys
-        .http
-        .post(&regs)
-        .bearer_auth(API_KEY)
-        .json(&json!({"iccid": "89860424000000000003"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 502);
-    assert!(r.headers().get("retry-after").is_some());
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"]["code"], "link_answer_lost", "{v}");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("may exist"),
-        "{v}"
-    );
-    assert!(
-        v["error"]["hint"]
-            .as_str()
-            .unwrap()
-            .contains("ask again after 60 s"),
-        "{v}"
-    );
+    let gw = sys.gateway(|_| {}).await;
+    link(&gw, &json!({"msisdn": CARD})).await;
+    let cases = [
+        Refusal {
+            name: "12012: a second link for the same card and urlType within a minute",
+            fault: None,
+            card: json!({"msisdn": CARD}),
+            status: 429,
+            retry_after: "60",
+            code: "12012",
+            message_has: "",
+            hint_has: "Retry-After",
+        },
+        Refusal {
+            name: "23A12 sent, answer lost: the link may exist, and when to ask again",
+            fault: Some((REAL_NAME_REG_PATH, "http502", 1)),
+            card: json!({"iccid": "89860424000000000003"}),
+            status: 502,
+            retry_after: "60",
+            code: "link_answer_lost",
+            message_has: "may exist",
+            hint_has: "ask again after 60 s",
+        },
+    ];
+    for c in cases {
+        if let Some((endpoint, code, remaining)) = c.fault {
+            sys.fault(endpoint, code, remaining).await;
+        }
+        let r = gw
+            .http
+            .post(gw.url("/v1/registrations"))
+            .bearer_auth(API_KEY)
+            .json(&c.card)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), c.status, "{}", c.name);
+        assert_eq!(
+            r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+            Some(c.retry_after),
+            "{}",
+            c.name
+        );
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], c.code, "{}: {v}", c.name);
+        for (field, has) in [("message", c.message_has), ("hint", c.hint_has)] {
+            assert!(
+                v["error"][field].as_str().unwrap().contains(has),
+                "{}: {field} without {has:?}: {v}",
+                c.name
+            );
+        }
+    }
     // Reconciled: the card's push (for the busiSeq we never saw) takes the lost link over.
-    let (s, _) = push(
-        &sys.http,
-        &format!("{}/onelink/push", gw.base_url),
-        &push_of(json!([{"regStatus": "0", "regMsg": "实名信息核验不通过", "busiSeq": "LOSTLINK01", "iccid": "89860424000000000003"}])),
+    push_acked(
+        &gw,
+        &json!({"regStatus": "0", "regMsg": "实名信息核验不通过", "busiSeq": "LOSTLINK01", "iccid": "89860424000000000003"}),
     )
     .await;
-    assert_eq!(s, 200);
     let r = gw
+        .run
         .state()
         .unwrap()
         .store
@@ -418,7 +375,7 @@ async fn onelink_refusals_read_as_what_they_are() {
         (r.state.as_str(), r.card_field.as_str()),
         ("failed", "iccid")
     );
-    let (_, q) = get(&sys.http, format!("{}/v1/pushes/quarantine", gw.base_url)).await;
+    let (_, q) = gw.get("/v1/pushes/quarantine").await;
     assert_eq!(q["items"].as_array().unwrap().len(), 0, "{q}");
-    gw.shutdown().await;
+    gw.stop().await;
 }
