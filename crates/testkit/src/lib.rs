@@ -246,12 +246,7 @@ impl Gateway {
     ///
     /// When the shutdown has not finished within [`DEADLINE`].
     pub async fn stop(self) {
-        within(
-            "the gateway to shut down",
-            DEADLINE,
-            self.run.shutdown(),
-        )
-        .await;
+        within("the gateway to shut down", DEADLINE, self.run.shutdown()).await;
     }
 }
 

@@ -13,9 +13,7 @@ use crate::support::{link, redis, Sys};
 #[tokio::test]
 async fn verification_match_mismatch_errors_cap_and_audit() {
     let sys = Sys::start().await;
-    let gw = sys
-        .gateway(|c| c.limits.daily_cap_per_number = 3)
-        .await;
+    let gw = sys.gateway(|c| c.limits.daily_cap_per_number = 3).await;
 
     let (s, v, _) = sys.verify(&gw, "13800138000", "13800138000").await;
     assert_eq!(
@@ -114,7 +112,10 @@ async fn registration_link_page_push_and_stored_state() {
         .await;
     assert_eq!(s, 200, "{issued}");
     let busi = issued["busiSeq"].as_str().unwrap().to_owned();
-    assert!(issued["url"].as_str().unwrap().starts_with(&sys.sbx.base_url));
+    assert!(issued["url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&sys.sbx.base_url));
     let card = "/v1/cards/msisdn/1440000000001";
     let (_, st) = gw.get(card).await;
     assert_eq!(
@@ -222,9 +223,7 @@ async fn a_registration_without_push_is_reconciled_by_23a23() {
 #[tokio::test]
 async fn the_daily_cap_resets_with_the_china_day_on_the_gateway_clock() {
     let sys = Sys::start().await;
-    let gw = sys
-        .gateway(|c| c.limits.daily_cap_per_number = 1)
-        .await;
+    let gw = sys.gateway(|c| c.limits.daily_cap_per_number = 1).await;
     let (s, v, _) = sys.verify(&gw, "13800138000", "13800138000").await;
     assert_eq!(s, 200, "{v}");
     let (s, v, _) = sys.verify(&gw, "13800138000", "13800138000").await;
@@ -291,7 +290,10 @@ async fn two_instances_share_the_cap_and_the_onelink_token() {
     let mut passed = 0;
     let mut capped = 0;
     for (i, t) in tasks.into_iter().enumerate() {
-        match within(&format!("verification {i}"), DEADLINE, t).await.unwrap() {
+        match within(&format!("verification {i}"), DEADLINE, t)
+            .await
+            .unwrap()
+        {
             (200, v) if v["verified"] == true => passed += 1,
             (429, v) if v["error"]["code"] == "daily_cap" => capped += 1,
             other => panic!("unexpected {other:?}"),

@@ -51,9 +51,7 @@ fn assert_error_shape(what: &str, text: &str) {
 }
 
 fn push_body(busi_seq: &str, status: &str, msisdn: &str) -> Value {
-    push_of(
-        json!([{"regStatus": status, "regMsg": "ok", "busiSeq": busi_seq, "msisdn": msisdn}]),
-    )
+    push_of(json!([{"regStatus": status, "regMsg": "ok", "busiSeq": busi_seq, "msisdn": msisdn}]))
 }
 
 /// Post a push to `path` (no API key, as OneLink) and check that it is acknowledged.
@@ -186,10 +184,7 @@ async fn presign_is_signed_only_when_ours_and_fresh() {
         // A version the JSSDK does not write: a genuine preSign with digits or dots appended.
         ("a digit appended", format!("{pre}0")),
         ("a dot appended", format!("{pre}.")),
-        (
-            "version 2.0",
-            format!("{app_id}{msg}{}{uuid}2.0", now17()),
-        ),
+        ("version 2.0", format!("{app_id}{msg}{}{uuid}2.0", now17())),
     ] {
         let (s, body) = gw
             .post_anonymous("/v1/presign/sign", &json!({"preSign": bad}))
@@ -362,10 +357,7 @@ async fn request(
         r = r.header("authorization", a);
     }
     let r = r.json(body).send().await.unwrap();
-    (
-        r.status().as_u16(),
-        r.json().await.unwrap_or(Value::Null),
-    )
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]

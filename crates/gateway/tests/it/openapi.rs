@@ -3,7 +3,6 @@
 //! operation documents its answers and errors, and the document reads back as OpenAPI. The
 //! whole document is snapshotted, so a change to the API shows up in review.
 
-
 use serde_json::Value;
 use utoipa::OpenApi as _;
 

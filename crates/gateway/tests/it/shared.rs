@@ -1,6 +1,5 @@
 //! Shared state, run against both backends: memory and Redis.
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +23,10 @@ async fn reserve_is_exact_under_concurrency(s: &Shared) {
     }
     let mut granted = Vec::new();
     for (i, t) in tasks.into_iter().enumerate() {
-        if let Some(n) = within(&format!("reservation {i}"), DEADLINE, t).await.unwrap() {
+        if let Some(n) = within(&format!("reservation {i}"), DEADLINE, t)
+            .await
+            .unwrap()
+        {
             granted.push(n);
         }
     }

@@ -1,6 +1,5 @@
 //! One storage suite, run against every backend: SQLite and PostgreSQL.
 
-
 use cmcc_gateway::store::{
     Audit, ConfirmItem, Delivery, NewRegistration, PushIn, PushOutcome, PushPolicy, RegState,
     Registration, Store,
@@ -198,7 +197,10 @@ async fn registrations_lifecycle(s: &Store) {
 async fn pushes_are_idempotent(s: &Store) {
     insert(
         s,
-        &[("P1", "1440292201313", 1_000), ("P2", "1440292201313", 1_001)],
+        &[
+            ("P1", "1440292201313", 1_000),
+            ("P2", "1440292201313", 1_001),
+        ],
     )
     .await;
     let out = s
