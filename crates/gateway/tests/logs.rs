@@ -5,15 +5,17 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
-mod common;
+#[path = "it/support.rs"]
+#[allow(dead_code, reason = "this binary uses a part of the support module")]
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use cmcc_gateway::Running;
 use cmcc_sandbox::auth::tenant::DEMO_APP_ID;
-use common::system::*;
+use cmcc_testkit::{eventually_true, API_KEY, DEADLINE, DEMO_PASSWORD};
 use serde_json::json;
+use support::{link, Sys, PUSH};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -42,51 +44,35 @@ async fn no_secret_or_full_number_in_any_log_line() {
     .unwrap();
 
     let sys = Sys::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = sys.gateway_config(sqlite_url(&dir));
-    let gw = Running::start(cfg).await.unwrap();
-    sys.set_callback(&format!("{}/onelink/push", gw.base_url))
-        .await;
-    let base = gw.base_url.clone();
+    let gw = sys.gateway(|_| {}).await;
+    sys.push_to(&gw).await;
 
     let mut tokens = Vec::new();
-    let (_, _, (t, _)) = sys.verify(&base, "13800138000", "13800138000").await;
+    let (_, _, (t, _)) = sys.verify(&gw, "13800138000", "13800138000").await;
     tokens.push(t);
-    let (_, _, (t, ui)) = sys.verify(&base, "13800138000", "13900139000").await;
+    let (_, _, (t, ui)) = sys.verify(&gw, "13800138000", "13900139000").await;
     tokens.push(t.clone());
     // Spent token: an error path.
-    post(
-        &sys.http,
-        format!("{base}/v1/verify"),
-        json!({"phone": "13900139000", "token": t, "userInformation": ui}),
+    gw.post(
+        "/v1/verify",
+        &json!({"phone": "13900139000", "token": t, "userInformation": ui}),
     )
     .await;
     let u = sys.uaid_token("13800138000").await;
     tokens.push(u.clone());
-    post(&sys.http, format!("{base}/v1/uaid"), json!({"token": u})).await;
-    post(&sys.http, format!("{base}/v1/uaid"), json!({"token": u})).await;
-    let (_, link) = post(
-        &sys.http,
-        format!("{base}/v1/registrations"),
-        json!({"msisdn": "1440000000001"}),
-    )
-    .await;
-    let busi = link["busiSeq"].as_str().unwrap().to_owned();
+    gw.post("/v1/uaid", &json!({"token": u})).await;
+    gw.post("/v1/uaid", &json!({"token": u})).await;
+    let busi = link(&gw, &json!({"msisdn": "1440000000001"})).await;
     sys.complete(&busi, "pass").await;
-    let card = format!("{base}/v1/cards/msisdn/1440000000001");
-    eventually("the push", || async {
-        get(&sys.http, card.clone()).await.1["registered"] == true
+    let card = "/v1/cards/msisdn/1440000000001";
+    eventually_true("the push", DEADLINE, || async {
+        gw.get(card).await.1["registered"] == true
     })
     .await;
-    get(&sys.http, format!("{card}?refresh=true")).await;
-    post(
-        &sys.http,
-        format!("{base}/v1/registrations"),
-        json!({"msisdn": "1440000000005"}),
-    )
-    .await;
+    gw.get(&format!("{card}?refresh=true")).await;
+    gw.post("/v1/registrations", &json!({"msisdn": "1440000000005"}))
+        .await;
     // Malformed pushes quoting card numbers, and a forged one that is quarantined.
-    let push_url = format!("{base}/onelink/push");
     for body in [
         r#"{"status":"0","result":[{"regStatus":{},"busiSeq":"B","msisdn":"1440000001001"}]}"#,
         r#"{"status":"0","result":[{"regStatus":"1","busiSeq":"B","msisdn":"1440000001001""#,
@@ -94,8 +80,8 @@ async fn no_secret_or_full_number_in_any_log_line() {
         r#"not json 1440000001001"#,
         r#"{"status":"0","result":[{"regStatus":"1","busiSeq":"FORGED","msisdn":"1440000001002"}]}"#,
     ] {
-        sys.http
-            .post(&push_url)
+        gw.http
+            .post(gw.url(PUSH))
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -103,13 +89,13 @@ async fn no_secret_or_full_number_in_any_log_line() {
             .unwrap();
     }
     // Wrong API key.
-    sys.http
-        .get(format!("{base}/v1/registrations"))
+    gw.http
+        .get(gw.url("/v1/registrations"))
         .bearer_auth("not-the-key")
         .send()
         .await
         .unwrap();
-    gw.shutdown().await;
+    gw.stop().await;
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() > 20, "logging was captured:\n{logs}");
@@ -122,7 +108,7 @@ async fn no_secret_or_full_number_in_any_log_line() {
     let mut secrets = vec![
         ("appKey", app.cfg.app_key.clone()),
         ("API key", API_KEY.to_owned()),
-        ("OneLink password", ENTERPRISE_PW.to_owned()),
+        ("OneLink password", DEMO_PASSWORD.to_owned()),
         ("phone", "13800138000".to_owned()),
         ("phone", "13900139000".to_owned()),
         ("card", "1440000000001".to_owned()),

@@ -246,3 +246,54 @@ pub async fn within<T>(what: &str, within: Duration, fut: impl Future<Output = T
         Err(_) => panic!("timed out after {within:?}: {what}"),
     }
 }
+
+impl Gateway {
+    /// Shut the gateway down (graceful: in-flight requests are answered, writers flushed), with
+    /// a deadline, then remove its folder.
+    ///
+    /// # Panics
+    ///
+    /// When the shutdown has not finished within [`DEADLINE`].
+    pub async fn stop(self) {
+        within("the gateway to shut down", DEADLINE, self.run.shutdown()).await;
+    }
+}
+
+/// How many requests for `path` (a carrier endpoint: [`path`] or cmcc-proto's `*_PATH`
+/// constants) the sandbox's journal holds, to tell whether a carrier was called.
+#[must_use]
+pub fn journal_count(sandbox: &Sandbox, path: &str) -> usize {
+    sandbox
+        .sandbox
+        .core
+        .journal
+        .recent(usize::MAX, None)
+        .iter()
+        .filter(|e| e.path == path)
+        .count()
+}
+
+/// `POST body` to the sandbox's OneLink admin API, at `path` below its prefix (`/faults`,
+/// `/enterprises`, `/cards/generate`, `/registrations/{busiSeq}/complete`, …), and its answer.
+///
+/// # Panics
+///
+/// When the sandbox does not answer 2xx (the answer is in the message).
+pub async fn onelink_admin(
+    http: &reqwest::Client,
+    sandbox: &Sandbox,
+    path: &str,
+    body: &Value,
+) -> Value {
+    let url = format!(
+        "{}{}{path}",
+        sandbox.base_url,
+        cmcc_sandbox::onelink::ADMIN_PREFIX
+    );
+    let (status, answer) = post_json(http, &url, body).await;
+    assert!(
+        (200..300).contains(&status),
+        "POST {url}: {status} {answer}"
+    );
+    answer
+}

@@ -3,19 +3,15 @@
 //! tampered with), the same `webhook-id` on every retry, the delivery log, redelivery on
 //! request, and forwarding only after 23A23 confirmed the push.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
-
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode};
-use cmcc_gateway::Running;
+use cmcc_proto::wire::onelink::IDENTITY_INFO_PATH;
 use cmcc_proto::Secret;
-use common::system::*;
+use cmcc_testkit::{eventually_true, DEADLINE};
 use serde_json::{json, Value};
+
+use crate::support::{eventually_advancing, link, metrics, python, python_has, Sys};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -50,16 +46,7 @@ async fn receiver() -> (String, Seen) {
 /// is not installed outside CI (the test then skips that part).
 fn python_verifies(headers: &HeaderMap, body: &str) -> Option<bool> {
     const SCRIPT: &str = "import json, sys\nfrom standardwebhooks.webhooks import Webhook\nh = json.loads(sys.argv[2])\ntry:\n    Webhook(sys.argv[1]).verify(sys.stdin.read(), h)\n    print('verified')\nexcept Exception as e:\n    print('rejected', type(e).__name__)\n";
-    let probe = Command::new("python3")
-        .args(["-c", "import standardwebhooks"])
-        .stderr(Stdio::null())
-        .status();
-    if !probe.is_ok_and(|s| s.success()) {
-        assert!(
-            !common::in_ci(),
-            "CI=true but python3 -m pip install standardwebhooks is missing"
-        );
-        eprintln!("SKIPPED: the standardwebhooks Python package is not installed");
+    if !python_has("standardwebhooks", "standardwebhooks") {
         return None;
     }
     let h: serde_json::Map<String, Value> =
@@ -67,21 +54,14 @@ fn python_verifies(headers: &HeaderMap, body: &str) -> Option<bool> {
             .iter()
             .map(|k| ((*k).to_owned(), json!(headers[*k].to_str().unwrap())))
             .collect();
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT, SECRET, &Value::Object(h).to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let h = Value::Object(h).to_string();
+    let out = python(&["-c", SCRIPT, SECRET, h.as_str()], body.as_bytes()).unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{text}");
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(text.trim() == "verified")
 }
 
@@ -89,26 +69,20 @@ fn python_verifies(headers: &HeaderMap, body: &str) -> Option<bool> {
 async fn webhooks_are_signed_retried_logged_and_redelivered() {
     let sys = Sys::start().await;
     let (hook_url, seen) = receiver().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = sys.gateway_config(sqlite_url(&dir));
-    cfg.forward_url = Some(hook_url);
-    cfg.webhook_secret = Some(Secret::new(SECRET));
-    cfg.webhook_retry_secs = vec![1, 1];
-    let gw = Running::start(cfg).await.unwrap();
-    sys.set_callback(&format!("{}/onelink/push", gw.base_url))
+    let gw = sys
+        .gateway(|cfg| {
+            cfg.forward_url = Some(hook_url);
+            cfg.webhook_secret = Some(Secret::new(SECRET));
+            cfg.webhook_retry_secs = vec![1, 1];
+        })
         .await;
-    let (_, link) = post(
-        &sys.http,
-        format!("{}/v1/registrations", gw.base_url),
-        json!({"msisdn": "1440000000001"}),
-    )
-    .await;
-    let busi = link["busiSeq"].as_str().unwrap().to_owned();
+    sys.push_to(&gw).await;
+    let busi = link(&gw, &json!({"msisdn": "1440000000001"})).await;
     // Confirmation is held back (23A23 down for one call): nothing is forwarded meanwhile.
-    sys.fault(IDENTITY_INFO, "http503", 3).await;
+    sys.fault(IDENTITY_INFO_PATH, "http503", 3).await;
     sys.complete(&busi, "pass").await;
-    eventually("the push", || async {
-        gw.state().unwrap().store.has_push(&busi).await.unwrap()
+    eventually_true("the push", DEADLINE, || async {
+        gw.run.state().unwrap().store.has_push(&busi).await.unwrap()
     })
     .await;
     assert!(
@@ -116,9 +90,14 @@ async fn webhooks_are_signed_retried_logged_and_redelivered() {
         "no webhook before 23A23 agreed"
     );
 
-    eventually("the retried delivery", || async {
-        seen.lock().await.len() >= 2
-    })
+    // The confirmation's back-off and the webhook's retry delay are both on the gateway's
+    // clock: moved here rather than waited for.
+    eventually_advancing(
+        &gw,
+        "the retried delivery",
+        chrono::Duration::milliseconds(250),
+        || async { seen.lock().await.len() >= 2 },
+    )
     .await;
     let got = seen.lock().await.clone();
     let (h1, b1) = &got[0];
@@ -151,14 +130,12 @@ async fn webhooks_are_signed_retried_logged_and_redelivered() {
 
     // The delivery log.
     let id = h2["webhook-id"].to_str().unwrap().to_owned();
-    eventually("the delivery log", || async {
-        get(&sys.http, format!("{}/v1/events/{id}", gw.base_url))
-            .await
-            .1["status"]
-            == "delivered"
+    let event = format!("/v1/events/{id}");
+    eventually_true("the delivery log", DEADLINE, || async {
+        gw.get(&event).await.1["status"] == "delivered"
     })
     .await;
-    let (_, e) = get(&sys.http, format!("{}/v1/events/{id}", gw.base_url)).await;
+    let (_, e) = gw.get(&event).await;
     let statuses: Vec<i64> = e["deliveries"]
         .as_array()
         .unwrap()
@@ -168,46 +145,24 @@ async fn webhooks_are_signed_retried_logged_and_redelivered() {
     assert_eq!(statuses, [503, 200], "{e}");
     assert_eq!(e["deliveries"][1]["answer"], "thanks");
     assert!(e["deliveries"][0]["latencyMs"].as_i64().is_some());
-    let (_, list) = get(
-        &sys.http,
-        format!("{}/v1/events?busiSeq={busi}", gw.base_url),
-    )
-    .await;
+    let (_, list) = gw.get(&format!("/v1/events?busiSeq={busi}")).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 
     // Redelivered on request, with the same id.
-    let (s, r) = post(
-        &sys.http,
-        format!("{}/v1/events/{id}/redeliver", gw.base_url),
-        json!({}),
-    )
-    .await;
+    let (s, r) = gw.post(&format!("{event}/redeliver"), &json!({})).await;
     assert_eq!((s, r["queued"].as_bool()), (202, Some(true)), "{r}");
-    eventually("the redelivery", || async { seen.lock().await.len() >= 3 }).await;
+    eventually_true("the redelivery", DEADLINE, || async {
+        seen.lock().await.len() >= 3
+    })
+    .await;
     let got = seen.lock().await.clone();
     assert_eq!(got[2].0["webhook-id"].to_str().unwrap(), id);
     if let Some(ok) = python_verifies(&got[2].0, &got[2].1) {
         assert!(ok);
     }
-    let (s, _) = post(
-        &sys.http,
-        format!("{}/v1/events/msg_nope/redeliver", gw.base_url),
-        json!({}),
-    )
-    .await;
+    let (s, _) = gw.post("/v1/events/msg_nope/redeliver", &json!({})).await;
     assert_eq!(s, 404);
-    let metrics = sys
-        .http
-        .get(format!("{}/metrics", gw.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("cmcc_webhook_deliveries_total"),
-        "{metrics}"
-    );
-    gw.shutdown().await;
+    let text = metrics(&gw).await;
+    assert!(text.contains("cmcc_webhook_deliveries_total"), "{text}");
+    gw.stop().await;
 }

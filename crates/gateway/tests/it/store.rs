@@ -1,16 +1,11 @@
 //! One storage suite, run against every backend: SQLite and PostgreSQL.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "suite helpers fail the test loudly on any unexpected error"
-)]
-
-mod common;
-
 use cmcc_gateway::store::{
-    Audit, Delivery, NewRegistration, PushIn, PushOutcome, PushPolicy, RegState, Store,
+    Audit, ConfirmItem, Delivery, NewRegistration, PushIn, PushOutcome, PushPolicy, RegState,
+    Registration, Store,
 };
 use cmcc_proto::wire::onelink::PushClaim;
+use cmcc_testkit::{within, DEADLINE};
 
 const FORWARD: PushPolicy = PushPolicy {
     forward: true,
@@ -60,20 +55,46 @@ fn card_push(busi_seq: &str, status: &str, card: &str, at: i64) -> PushIn {
     }
 }
 
+/// Store these registrations: (busiSeq, card, created at).
+async fn insert(s: &Store, regs: &[(&str, &str, i64)]) {
+    for &(busi, card, at) in regs {
+        s.insert_registration(&reg(busi, card, at)).await.unwrap();
+    }
+}
+
+/// Apply one push: its outcome.
+async fn apply_one(s: &Store, p: PushIn, policy: PushPolicy) -> PushOutcome {
+    let out = s.apply_pushes(&[p], policy).await.unwrap();
+    assert_eq!(out.len(), 1, "one outcome per push: {out:?}");
+    out[0]
+}
+
+/// The state of registration `busi`, which must exist.
+async fn state(s: &Store, busi: &str) -> String {
+    s.registration(busi).await.unwrap().unwrap().state
+}
+
+/// The confirmation row of `busi` among `items`.
+fn by_busi<'a>(items: &'a [ConfirmItem], busi: &str) -> &'a ConfirmItem {
+    items.iter().find(|i| i.busi_seq == busi).unwrap()
+}
+
+fn busi_seqs(rs: &[Registration]) -> Vec<&str> {
+    rs.iter().map(|r| r.busi_seq.as_str()).collect()
+}
+
 async fn registrations_lifecycle(s: &Store) {
-    s.insert_registration(&reg("B1", "1440000000001", 1_000))
-        .await
-        .unwrap();
-    s.insert_registration(&reg("B2", "1440000000001", 2_000))
-        .await
-        .unwrap();
-    s.insert_registration(&reg("B3", "1440000000002", 3_000))
-        .await
-        .unwrap();
-    // Inserting the same busiSeq again changes nothing.
-    s.insert_registration(&reg("B1", "9999", 9_000))
-        .await
-        .unwrap();
+    insert(
+        s,
+        &[
+            ("B1", "1440000000001", 1_000),
+            ("B2", "1440000000001", 2_000),
+            ("B3", "1440000000002", 3_000),
+            // Inserting the same busiSeq again changes nothing.
+            ("B1", "9999", 9_000),
+        ],
+    )
+    .await;
     let b1 = s.registration("B1").await.unwrap().unwrap();
     assert_eq!(
         (b1.card_value.as_str(), b1.state.as_str(), b1.created_at),
@@ -95,48 +116,50 @@ async fn registrations_lifecycle(s: &Store) {
         .is_none());
 
     let all = s.list(None, 0, i64::MAX, 10).await.unwrap();
-    assert_eq!(
-        all.iter().map(|r| r.busi_seq.as_str()).collect::<Vec<_>>(),
-        ["B3", "B2", "B1"]
-    );
+    assert_eq!(busi_seqs(&all), ["B3", "B2", "B1"]);
     let window = s
         .list(Some(RegState::Pending), 1_500, 3_000, 10)
         .await
         .unwrap();
-    assert_eq!(
-        window
-            .iter()
-            .map(|r| r.busi_seq.as_str())
-            .collect::<Vec<_>>(),
-        ["B2"]
-    );
+    assert_eq!(busi_seqs(&window), ["B2"]);
     assert_eq!(s.list(None, 0, i64::MAX, 1).await.unwrap().len(), 1);
 
     let old = s.pending_before(2_500, 10).await.unwrap();
-    assert_eq!(
-        old.iter().map(|r| r.busi_seq.as_str()).collect::<Vec<_>>(),
-        ["B1", "B2"]
-    );
-    assert_eq!(
-        s.settle_by_23a23("B1", true, "reconcile", false, 5_000)
-            .await
-            .unwrap(),
-        Some(RegState::Registered)
-    );
-    assert_eq!(
-        s.settle_by_23a23("B1", true, "reconcile", false, 6_000)
-            .await
-            .unwrap(),
-        None,
-        "already registered: nothing changes"
-    );
-    assert_eq!(
-        s.settle_by_23a23("B2", false, "refresh", false, 6_000)
-            .await
-            .unwrap(),
-        None,
-        "pending and not registered: still pending"
-    );
+    assert_eq!(busi_seqs(&old), ["B1", "B2"]);
+    for (busi, registered, by, at, want, why) in [
+        (
+            "B1",
+            true,
+            "reconcile",
+            5_000,
+            Some(RegState::Registered),
+            "pending and registered: registered",
+        ),
+        (
+            "B1",
+            true,
+            "reconcile",
+            6_000,
+            None,
+            "already registered: nothing changes",
+        ),
+        (
+            "B2",
+            false,
+            "refresh",
+            6_000,
+            None,
+            "pending and not registered: still pending",
+        ),
+    ] {
+        assert_eq!(
+            s.settle_by_23a23(busi, registered, by, false, at)
+                .await
+                .unwrap(),
+            want,
+            "{busi} at {at}: {why}"
+        );
+    }
     let b1 = s.registration("B1").await.unwrap().unwrap();
     assert_eq!(
         (
@@ -172,12 +195,14 @@ async fn registrations_lifecycle(s: &Store) {
 }
 
 async fn pushes_are_idempotent(s: &Store) {
-    s.insert_registration(&reg("P1", "1440292201313", 1_000))
-        .await
-        .unwrap();
-    s.insert_registration(&reg("P2", "1440292201313", 1_001))
-        .await
-        .unwrap();
+    insert(
+        s,
+        &[
+            ("P1", "1440292201313", 1_000),
+            ("P2", "1440292201313", 1_001),
+        ],
+    )
+    .await;
     let out = s
         .apply_pushes(
             &[
@@ -207,26 +232,22 @@ async fn pushes_are_idempotent(s: &Store) {
         ),
         ("registered", Some("1"), Some("push"), Some("not_checked"))
     );
-    let p2 = s.registration("P2").await.unwrap().unwrap();
-    assert_eq!(p2.state, "failed");
-    // A resend in a later batch changes nothing either.
-    assert_eq!(
-        s.apply_pushes(&[push("P1", "1", 3_000)], FORWARD)
-            .await
-            .unwrap(),
-        [PushOutcome::Duplicate]
-    );
-    // Only 23A23 takes back a registered card: a failure push for it is quarantined.
-    assert_eq!(
-        s.apply_pushes(&[push("P1", "0", 3_001)], FORWARD)
-            .await
-            .unwrap(),
-        [PushOutcome::Quarantined("contradicts_registered")]
-    );
-    assert_eq!(
-        s.registration("P1").await.unwrap().unwrap().state,
-        "registered"
-    );
+    assert_eq!(state(s, "P2").await, "failed");
+    for (p, want, why) in [
+        (
+            push("P1", "1", 3_000),
+            PushOutcome::Duplicate,
+            "a resend in a later batch changes nothing either",
+        ),
+        (
+            push("P1", "0", 3_001),
+            PushOutcome::Quarantined("contradicts_registered"),
+            "only 23A23 takes back a registered card: a failure push for it is quarantined",
+        ),
+    ] {
+        assert_eq!(apply_one(s, p, FORWARD).await, want, "{why}");
+    }
+    assert_eq!(state(s, "P1").await, "registered");
     assert_eq!(s.push_count().await.unwrap(), 3);
     assert!(s.has_push("P2").await.unwrap());
     assert_eq!(
@@ -244,9 +265,7 @@ async fn pushes_are_idempotent(s: &Store) {
 
 /// A flood of forged pushes cannot grow the quarantine past its bound: the oldest go.
 async fn quarantine_is_bounded(s: &Store) {
-    s.insert_registration(&reg("QB", "1440000000001", 1_000))
-        .await
-        .unwrap();
+    insert(s, &[("QB", "1440000000001", 1_000)]).await;
     let flood: Vec<PushIn> = (0..7)
         .map(|i| card_push(&format!("FLOOD{i}"), "1", "1440000000001", 2_000 + i))
         .collect();
@@ -265,9 +284,7 @@ async fn quarantine_is_bounded(s: &Store) {
     assert_eq!(kept, ["FLOOD6", "FLOOD5", "FLOOD4"]);
     assert_eq!(s.trim_quarantine(3).await.unwrap(), 0);
     // Applied pushes are never dropped.
-    s.apply_pushes(&[card_push("QB", "1", "1440000000001", 9_000)], CONFIRM)
-        .await
-        .unwrap();
+    apply_one(s, card_push("QB", "1", "1440000000001", 9_000), CONFIRM).await;
     assert_eq!(s.trim_quarantine(0).await.unwrap(), 3);
     assert!(s.quarantine(0, 100).await.unwrap().is_empty());
     assert!(s.has_push("QB").await.unwrap());
@@ -275,9 +292,7 @@ async fn quarantine_is_bounded(s: &Store) {
 
 /// Forged pushes: none of them changes a card state; all are kept in the quarantine.
 async fn forged_pushes_are_quarantined(s: &Store) {
-    s.insert_registration(&reg("F1", "1440000000001", 1_000))
-        .await
-        .unwrap();
+    insert(s, &[("F1", "1440000000001", 1_000)]).await;
     let out = s
         .apply_pushes(
             &[
@@ -301,65 +316,61 @@ async fn forged_pushes_are_quarantined(s: &Store) {
         ]
     );
     assert!(s.registration("NOT-OURS").await.unwrap().is_none());
-    let f1 = s.registration("F1").await.unwrap().unwrap();
-    assert_eq!(f1.state, "pending");
+    assert_eq!(state(s, "F1").await, "pending");
     assert_eq!(s.confirm_open().await.unwrap(), 0);
     assert_eq!(s.outbox_pending().await.unwrap(), 0);
     let q = s.quarantine(0, 10).await.unwrap();
     let mut reasons: Vec<&str> = q.iter().filter_map(|q| q.reason.as_deref()).collect();
     reasons.sort_unstable();
     assert_eq!(reasons, ["card_mismatch", "no_card", "not_issued"]);
-    // The forged copy does not shadow the genuine push that follows: it is applied.
-    assert_eq!(
-        s.apply_pushes(&[card_push("F1", "1", "1440000000001", 3_000)], CONFIRM)
-            .await
-            .unwrap(),
-        [PushOutcome::Applied]
-    );
-    assert_eq!(
-        s.registration("F1").await.unwrap().unwrap().state,
-        "unconfirmed"
-    );
-    // Adoption is opt-in, and adopted claims start unconfirmed.
     let adopt = PushPolicy {
         adopt: true,
         ..CONFIRM
     };
-    assert_eq!(
-        s.apply_pushes(
-            &[card_push("ELSEWHERE", "1", "1440000000007", 4_000)],
-            adopt
-        )
-        .await
-        .unwrap(),
-        [PushOutcome::Adopted]
-    );
-    assert_eq!(
-        s.registration("ELSEWHERE").await.unwrap().unwrap().state,
-        "unconfirmed"
-    );
-    // Even when adopting, a record without a usable card is never a registration: here the
-    // card check is the only defence (no issued registration to mismatch).
-    assert_eq!(
-        s.apply_pushes(&[card_push("NOCARD", "1", "", 4_001)], adopt)
-            .await
-            .unwrap(),
-        [PushOutcome::Quarantined("no_card")]
-    );
-    assert!(s.registration("NOCARD").await.unwrap().is_none());
+    for (why, p, policy, want, then) in [
+        (
+            "the forged copy does not shadow the genuine push that follows: it is applied",
+            card_push("F1", "1", "1440000000001", 3_000),
+            CONFIRM,
+            PushOutcome::Applied,
+            Some("unconfirmed"),
+        ),
+        (
+            "adoption is opt-in, and adopted claims start unconfirmed",
+            card_push("ELSEWHERE", "1", "1440000000007", 4_000),
+            adopt,
+            PushOutcome::Adopted,
+            Some("unconfirmed"),
+        ),
+        (
+            // Here the card check is the only defence (no issued registration to mismatch).
+            "even when adopting, a record without a usable card is never a registration",
+            card_push("NOCARD", "1", "", 4_001),
+            adopt,
+            PushOutcome::Quarantined("no_card"),
+            None,
+        ),
+    ] {
+        let busi = p.busi_seq.clone();
+        assert_eq!(apply_one(s, p, policy).await, want, "{why}");
+        let now = s.registration(&busi).await.unwrap().map(|r| r.state);
+        assert_eq!(now.as_deref(), then, "{why}");
+    }
     assert_eq!(s.confirm_open().await.unwrap(), 2);
 }
 
 /// Success claims wait in the confirmation queue; a lease is exclusive and only its holder
 /// closes the row; 23A23's answer decides.
 async fn confirmation_queue_is_exactly_once(s: &Store) {
-    for (b, card) in [
-        ("K1", "1440000000001"),
-        ("K2", "1440000000002"),
-        ("K3", "1440000000003"),
-    ] {
-        s.insert_registration(&reg(b, card, 1_000)).await.unwrap();
-    }
+    insert(
+        s,
+        &[
+            ("K1", "1440000000001", 1_000),
+            ("K2", "1440000000002", 1_000),
+            ("K3", "1440000000003", 1_000),
+        ],
+    )
+    .await;
     s.apply_pushes(
         &[
             card_push("K1", "1", "1440000000001", 2_000),
@@ -370,10 +381,7 @@ async fn confirmation_queue_is_exactly_once(s: &Store) {
     )
     .await
     .unwrap();
-    assert_eq!(
-        s.registration("K3").await.unwrap().unwrap().state,
-        "unknown"
-    );
+    assert_eq!(state(s, "K3").await, "unknown");
     assert_eq!(
         s.outbox_pending().await.unwrap(),
         0,
@@ -391,41 +399,56 @@ async fn confirmation_queue_is_exactly_once(s: &Store) {
     // A's lease runs out; B takes K1..K3 over. A can no longer close them.
     let b = s.confirm_claim("B", 40_000, 30_000, 10).await.unwrap();
     assert_eq!(b.len(), 3);
-    assert_eq!(
-        s.confirm_done(&a[0], "A", true, true, 40_001)
-            .await
-            .unwrap(),
-        None
-    );
-    let by_busi = |items: &[cmcc_gateway::store::ConfirmItem], busi: &str| {
-        items.iter().find(|i| i.busi_seq == busi).unwrap().clone()
-    };
-    assert_eq!(
-        s.confirm_done(&by_busi(&b, "K1"), "B", true, true, 40_002)
-            .await
-            .unwrap(),
-        Some(RegState::Registered)
-    );
-    assert_eq!(
-        s.confirm_done(&by_busi(&b, "K2"), "B", false, true, 40_003)
-            .await
-            .unwrap(),
-        Some(RegState::Disputed)
-    );
-    assert_eq!(
-        s.confirm_done(&by_busi(&b, "K3"), "B", false, true, 40_004)
-            .await
-            .unwrap(),
-        Some(RegState::Pending),
-        "an unreadable regStatus OneLink does not back is still pending, never failed"
-    );
-    // Closing again (a retry after a crash) does nothing.
-    assert_eq!(
-        s.confirm_done(&by_busi(&b, "K1"), "B", true, true, 40_005)
-            .await
-            .unwrap(),
-        None
-    );
+    for (why, item, owner, registered, at, want) in [
+        (
+            "A's lease ran out: A can no longer close its row",
+            &a[0],
+            "A",
+            true,
+            40_001,
+            None,
+        ),
+        (
+            "K1: 23A23 says registered",
+            by_busi(&b, "K1"),
+            "B",
+            true,
+            40_002,
+            Some(RegState::Registered),
+        ),
+        (
+            "K2: 23A23 says not registered",
+            by_busi(&b, "K2"),
+            "B",
+            false,
+            40_003,
+            Some(RegState::Disputed),
+        ),
+        (
+            "an unreadable regStatus OneLink does not back is still pending, never failed",
+            by_busi(&b, "K3"),
+            "B",
+            false,
+            40_004,
+            Some(RegState::Pending),
+        ),
+        (
+            "closing again (a retry after a crash) does nothing",
+            by_busi(&b, "K1"),
+            "B",
+            true,
+            40_005,
+            None,
+        ),
+    ] {
+        assert_eq!(
+            s.confirm_done(item, owner, registered, true, at)
+                .await
+                .unwrap(),
+            want,
+            "{why}"
+        );
+    }
     for busi in ["K1", "K2", "K3"] {
         assert_eq!(s.confirm_closed(busi).await.unwrap(), 1, "{busi}");
     }
@@ -452,12 +475,8 @@ async fn confirmation_queue_is_exactly_once(s: &Store) {
         .collect();
     assert_eq!(types, ["registration.disputed", "registration.registered"]);
     // A retry waits, and only the holder can postpone it.
-    s.insert_registration(&reg("K4", "1440000000004", 1_000))
-        .await
-        .unwrap();
-    s.apply_pushes(&[card_push("K4", "1", "1440000000004", 50_000)], CONFIRM)
-        .await
-        .unwrap();
+    insert(s, &[("K4", "1440000000004", 1_000)]).await;
+    apply_one(s, card_push("K4", "1", "1440000000004", 50_000), CONFIRM).await;
     let c = s.confirm_claim("A", 50_001, 30_000, 10).await.unwrap();
     s.confirm_retry(&c[0], "A", 60_000, "13000").await.unwrap();
     assert!(s
@@ -470,9 +489,7 @@ async fn confirmation_queue_is_exactly_once(s: &Store) {
 }
 
 async fn concurrent_duplicates_store_once(s: &Store) {
-    s.insert_registration(&reg("C1", "1440292201313", 1_000))
-        .await
-        .unwrap();
+    insert(s, &[("C1", "1440292201313", 1_000)]).await;
     let mut tasks = Vec::new();
     for i in 0..40 {
         let s = s.clone();
@@ -482,9 +499,12 @@ async fn concurrent_duplicates_store_once(s: &Store) {
         }));
     }
     let mut stored = 0;
-    for t in tasks {
+    for (i, t) in tasks.into_iter().enumerate() {
         // Exactly one Applied, every other call Duplicate, none lost.
-        let out = t.await.unwrap().unwrap();
+        let out = within(&format!("push writer {i}"), DEADLINE, t)
+            .await
+            .unwrap()
+            .unwrap();
         stored += out.iter().filter(|o| **o == PushOutcome::Applied).count();
     }
     assert_eq!(stored, 1);
@@ -497,11 +517,11 @@ async fn concurrent_duplicates_store_once(s: &Store) {
 }
 
 async fn events_lease_retry_and_redeliver(s: &Store) {
-    for b in ["O1", "O2"] {
-        s.insert_registration(&reg(b, "1440292201313", 50))
-            .await
-            .unwrap();
-    }
+    insert(
+        s,
+        &[("O1", "1440292201313", 50), ("O2", "1440292201313", 50)],
+    )
+    .await;
     s.apply_pushes(&[push("O1", "1", 100), push("O2", "0", 100)], FORWARD)
         .await
         .unwrap();
@@ -593,7 +613,7 @@ macro_rules! suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let (s, _dir) = crate::common::sqlite().await;
+                    let (s, _dir) = crate::support::sqlite().await;
                     s.ping().await.unwrap();
                     super::$name(&s).await;
                 }
@@ -603,7 +623,7 @@ macro_rules! suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(s) = crate::common::postgres().await else { return };
+                    let Some(s) = crate::support::postgres().await else { return };
                     s.ping().await.unwrap();
                     super::$name(&s).await;
                 }

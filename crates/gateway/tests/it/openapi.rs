@@ -3,10 +3,10 @@
 //! operation documents its answers and errors, and the document reads back as OpenAPI. The
 //! whole document is snapshotted, so a change to the API shows up in review.
 
-#![allow(clippy::unwrap_used, reason = "tests")]
-
 use serde_json::Value;
 use utoipa::OpenApi as _;
+
+use crate::support::{python, python_has};
 
 fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
@@ -107,46 +107,12 @@ fn the_document_is_complete_valid_and_snapshotted() {
 /// as OpenAPI 3.1. Skipped with a notice where the package is missing, never when `CI=true`.
 #[test]
 fn an_independent_validator_accepts_the_document() {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-
     const SCRIPT: &str = "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(sys.stdin))\nprint('valid')\n";
-    let probe = Command::new("python3")
-        .args(["-c", "import openapi_spec_validator"])
-        .stderr(Stdio::null())
-        .status();
-    if !probe.is_ok_and(|s| s.success()) {
-        assert!(
-            !std::env::var("CI").is_ok_and(|v| v == "true"),
-            "CI=true but the openapi-spec-validator Python package is missing (./dev test installs it)"
-        );
-        eprintln!("SKIPPED: the openapi-spec-validator Python package is not installed");
+    if !python_has("openapi_spec_validator", "openapi-spec-validator") {
         return;
     }
     let doc = serde_json::to_string(&cmcc_gateway::openapi::ApiDoc::openapi()).unwrap();
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.as_bytes())
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("openapi-spec-validator did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = python(&["-c", SCRIPT], doc.as_bytes()).unwrap();
     assert!(
         out.status.success(),
         "openapi-spec-validator rejects the document: {}",

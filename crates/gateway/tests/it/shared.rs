@@ -1,12 +1,5 @@
 //! Shared state, run against both backends: memory and Redis.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "suite helpers fail the test loudly on any unexpected error"
-)]
-
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,24 +7,26 @@ use chrono::Utc;
 use cmcc_client::onelink::{CachedToken, TokenStore};
 use cmcc_gateway::shared::{Shared, SharedTokenStore};
 use cmcc_proto::Secret;
+use cmcc_testkit::{within, DEADLINE};
+
+const CAP_KEY: &str = "cap:app:13800000000:2026-11-22";
 
 async fn reserve_is_exact_under_concurrency(s: &Shared) {
     let mut tasks = Vec::new();
     for _ in 0..200 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.reserve(
-                "cap:app:13800000000:2026-11-22",
-                10,
-                Duration::from_secs(60),
-            )
-            .await
-            .unwrap()
+            s.reserve(CAP_KEY, 10, Duration::from_secs(60))
+                .await
+                .unwrap()
         }));
     }
     let mut granted = Vec::new();
-    for t in tasks {
-        if let Some(n) = t.await.unwrap() {
+    for (i, t) in tasks.into_iter().enumerate() {
+        if let Some(n) = within(&format!("reservation {i}"), DEADLINE, t)
+            .await
+            .unwrap()
+        {
             granted.push(n);
         }
     }
@@ -41,70 +36,41 @@ async fn reserve_is_exact_under_concurrency(s: &Shared) {
         (1..=10).collect::<Vec<_>>(),
         "exactly 10 units, each handed out once"
     );
-    assert_eq!(s.count("cap:app:13800000000:2026-11-22").await.unwrap(), 10);
-    s.release("cap:app:13800000000:2026-11-22").await.unwrap();
-    assert_eq!(s.count("cap:app:13800000000:2026-11-22").await.unwrap(), 9);
-    assert_eq!(
-        s.reserve(
-            "cap:app:13800000000:2026-11-22",
-            10,
-            Duration::from_secs(60)
-        )
-        .await
-        .unwrap(),
-        Some(10)
-    );
-    assert_eq!(
-        s.reserve(
-            "cap:app:13800000000:2026-11-22",
-            10,
-            Duration::from_secs(60)
-        )
-        .await
-        .unwrap(),
-        None
-    );
+    assert_eq!(s.count(CAP_KEY).await.unwrap(), 10);
+    s.release(CAP_KEY).await.unwrap();
+    assert_eq!(s.count(CAP_KEY).await.unwrap(), 9);
+    // The released unit is handed out again, once.
+    for (n, want) in [(1, Some(10)), (2, None)] {
+        assert_eq!(
+            s.reserve(CAP_KEY, 10, Duration::from_secs(60))
+                .await
+                .unwrap(),
+            want,
+            "reservation {n} after the release"
+        );
+    }
     // Releasing an unknown key does not go negative.
     s.release("cap:none").await.unwrap();
     assert_eq!(s.count("cap:none").await.unwrap(), 0);
 }
 
+/// The window is real time on both backends (a std `Instant` in memory, a key TTL in Redis),
+/// so a paused tokio clock would not move it: this one test sleeps for real.
 async fn window_expires(s: &Shared) {
-    assert_eq!(
-        s.reserve("ip:10.0.0.1", 1, Duration::from_millis(150))
-            .await
-            .unwrap(),
-        Some(1)
-    );
-    assert_eq!(
-        s.reserve("ip:10.0.0.1", 1, Duration::from_millis(150))
-            .await
-            .unwrap(),
-        None
-    );
+    let reserve = || s.reserve("ip:10.0.0.1", 1, Duration::from_millis(150));
+    for (when, want) in [("first", Some(1)), ("second, same window", None)] {
+        assert_eq!(reserve().await.unwrap(), want, "{when}");
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        s.reserve("ip:10.0.0.1", 1, Duration::from_millis(150))
-            .await
-            .unwrap(),
-        Some(1)
-    );
+    assert_eq!(reserve().await.unwrap(), Some(1), "after the window");
 }
 
 async fn set_once_marks(s: &Shared) {
-    assert!(s
-        .set_once("once:B1", Duration::from_secs(60))
-        .await
-        .unwrap());
-    assert!(!s
-        .set_once("once:B1", Duration::from_secs(60))
-        .await
-        .unwrap());
+    let set = || s.set_once("once:B1", Duration::from_secs(60));
+    assert!(set().await.unwrap());
+    assert!(!set().await.unwrap());
     s.delete("once:B1").await.unwrap();
-    assert!(s
-        .set_once("once:B1", Duration::from_secs(60))
-        .await
-        .unwrap());
+    assert!(set().await.unwrap());
 }
 
 async fn token_store_compare_and_delete(s: &Shared) {
@@ -140,7 +106,7 @@ macro_rules! suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(s) = crate::common::redis().await else { return };
+                    let Some(s) = crate::support::redis().await else { return };
                     super::$name(&s).await;
                 }
             )*
@@ -157,7 +123,7 @@ suite!(
 
 #[tokio::test]
 async fn redis_refresh_lock_is_exclusive_across_instances() {
-    let Some(a) = common::redis().await else {
+    let Some(a) = crate::support::redis().await else {
         return;
     };
     // A second instance on the same prefix: a second connection, as another process would have.

@@ -2,101 +2,77 @@
 //! push receiver's contract, limits, operations endpoints. (Flows against the sandbox are in
 //! `flows.rs`.)
 
-#![expect(clippy::unwrap_used, reason = "tests")]
+use std::sync::{Arc, Mutex};
 
-mod common;
-
-use cmcc_gateway::config::{OneLinkSection, PassportSection};
+use cmcc_gateway::config::PassportSection;
 use cmcc_gateway::store::{NewRegistration, RegState};
-use cmcc_gateway::{Config, Running};
+use cmcc_gateway::Config;
 use cmcc_proto::crypto::SignAlg;
-use cmcc_proto::{PrivateKey, Secret, Timestamp17};
+use cmcc_proto::{PrivateKey, Timestamp17};
+use cmcc_testkit::{eventually, get_json, within, Gateway, API_KEY, DEADLINE};
 use serde_json::{json, Value};
 
-const APP_ID: &str = "300011000001";
-const API_KEY: &str = "k-test-0123456789";
-
-struct Gw {
-    run: Running,
-    http: reqwest::Client,
-    key: PrivateKey,
-    _dir: tempfile::TempDir,
-}
-
-impl Gw {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.run.base_url)
-    }
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(API_KEY)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
-    async fn post_raw(&self, path: &str, ctype: &str, body: Vec<u8>) -> (u16, String) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .header("content-type", ctype)
-            .header("authorization", format!("Bearer {API_KEY}"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-}
+use crate::support::{metrics, push_of, PUSH};
 
 /// A gateway on a fresh SQLite file whose carriers are unreachable (nothing here may need them).
-async fn gateway(tune: impl FnOnce(&mut Config)) -> Gw {
-    let dir = tempfile::tempdir().unwrap();
-    let key = PrivateKey::generate(1024).unwrap();
-    let platform = PrivateKey::generate(1024).unwrap();
-    let mut cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!("sqlite:{}", dir.path().join("gw.db").display()),
-        api_keys: vec![Secret::new(API_KEY)],
-        ..Config::default()
-    };
-    cfg.passport = Some(PassportSection {
-        base_url: "http://127.0.0.1:9".into(),
-        app_id: APP_ID.into(),
-        app_key: Some(Secret::new("appkey-secret-value")),
-        app_key_file: None,
-        private_key: Some(Secret::new(key.to_base64().unwrap())),
-        private_key_file: None,
-        platform_public_key: Some(platform.public_key().unwrap().to_base64().unwrap()),
-        platform_public_key_file: None,
-        headers: Default::default(),
-    });
-    cfg.onelink = Some(OneLinkSection {
-        base_url: "http://127.0.0.1:9".into(),
-        appid: "100000000000000001".into(),
-        password: Some(Secret::new("pw")),
-        password_file: None,
-    });
-    tune(&mut cfg);
-    let run = Running::start(cfg).await.unwrap();
-    Gw {
-        run,
-        http: reqwest::Client::new(),
-        key,
-        _dir: dir,
+async fn gateway(tune: impl FnOnce(&mut Config)) -> Gateway {
+    cmcc_testkit::spawn_gateway(None, tune).await
+}
+
+/// The passport section the gateway runs with: the appId and keys a business holds.
+fn passport(gw: &Gateway) -> &PassportSection {
+    gw.run.state().unwrap().cfg.passport.as_ref().unwrap()
+}
+
+/// `POST path` with the API key and a body of this content type: status and answer text.
+async fn post_raw(gw: &Gateway, path: &str, ctype: &str, body: Vec<u8>) -> (u16, String) {
+    let r = gw
+        .http
+        .post(gw.url(path))
+        .header("content-type", ctype)
+        .bearer_auth(API_KEY)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// `text` is the one error shape, `{"error": {"code", "message", …}}` with both non-empty.
+fn assert_error_shape(what: &str, text: &str) {
+    let v: Value =
+        serde_json::from_str(text).unwrap_or_else(|_| panic!("{what}: not JSON: {text}"));
+    for field in ["code", "message"] {
+        assert!(
+            v["error"][field].as_str().is_some_and(|c| !c.is_empty()),
+            "{what}: no error.{field}: {text}"
+        );
+    }
+}
+
+fn push_body(busi_seq: &str, status: &str, msisdn: &str) -> Value {
+    push_of(json!([{"regStatus": status, "regMsg": "ok", "busiSeq": busi_seq, "msisdn": msisdn}]))
+}
+
+/// Post a push to `path` (no API key, as OneLink) and check that it is acknowledged.
+async fn push_acked(gw: &Gateway, path: &str, body: &Value) {
+    let (s, answer) = gw.post_anonymous(path, body).await;
+    assert_eq!(
+        (s, answer["status"].as_str()),
+        (200, Some("0")),
+        "{path} {body}: {answer}"
+    );
+}
+
+fn issued(busi_seq: &str, msisdn: &str) -> NewRegistration {
+    NewRegistration {
+        busi_seq: busi_seq.into(),
+        card_field: "msisdn".into(),
+        card_value: msisdn.into(),
+        url_type: 6,
+        url: "https://example.invalid/reg".into(),
+        created_at: chrono::Utc::now().timestamp_millis(),
+        state: RegState::Pending,
     }
 }
 
@@ -109,26 +85,10 @@ async fn operations_endpoints_answer() {
     let gw = gateway(|_| {}).await;
     let r = gw.http.get(gw.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let r: Value = gw
-        .http
-        .get(gw.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, r) = get_json(&gw.http, &gw.url("/readyz")).await;
     assert_eq!(r["store"]["backend"], "sqlite");
     assert_eq!(r["store"]["ok"], true);
-    let doc: Value = gw
-        .http
-        .get(gw.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = get_json(&gw.http, &gw.url("/openapi.json")).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for p in [
         "/v1/presign/sign",
@@ -143,18 +103,10 @@ async fn operations_endpoints_answer() {
             "{p} missing from /openapi.json"
         );
     }
-    gw.post("/v1/verify", &json!({})).await;
-    let text = gw
-        .http
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    gw.post_anonymous("/v1/verify", &json!({})).await;
+    let text = metrics(&gw).await;
     assert!(text.contains("cmcc_http_requests_total"), "{text}");
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 /// A person opening the gateway's address gets a page (not a 404): the API document, health,
@@ -195,77 +147,93 @@ async fn the_root_is_an_index_page_with_an_icon() {
         (status, v["error"]["code"].as_str()),
         (404, Some("not_found"))
     );
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn presign_is_signed_only_when_ours_and_fresh() {
     let gw = gateway(|_| {}).await;
+    let app_id = passport(&gw).app_id.clone();
+    let public = PrivateKey::parse(passport(&gw).private_key.as_ref().unwrap().expose())
+        .unwrap()
+        .public_key()
+        .unwrap();
     let msg = "0123456789abcdef0123456789abcdef";
     let uuid = "fedcba9876543210fedcba9876543210";
-    let pre = format!("{APP_ID}{msg}{}{uuid}1.0", now17());
-    let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": pre})).await;
+    let pre = format!("{app_id}{msg}{}{uuid}1.0", now17());
+    let (s, body) = gw
+        .post_anonymous("/v1/presign/sign", &json!({"preSign": pre}))
+        .await;
     assert_eq!(s, 200, "{body}");
     let sign = body["sign"].as_str().unwrap();
-    let public = gw.key.public_key().unwrap();
     assert!(public
         .verify(SignAlg::Md5WithRsa, pre.as_bytes(), sign)
         .unwrap());
 
-    // Someone else's appId, arbitrary bytes, a stale timestamp, a version the JSSDK does not
-    // write (a genuine preSign with digits or dots appended): refused, nothing signed.
-    let other = format!("999999999999{msg}{}{uuid}1.0", now17());
-    let stale = format!("{APP_ID}{msg}20200101000000000{uuid}1.0");
-    let longer = format!("{pre}0");
-    let dotted = format!("{pre}.");
-    let two = format!("{APP_ID}{msg}{}{uuid}2.0", now17());
-    for bad in [
-        other.as_str(),
-        "please sign me",
-        stale.as_str(),
-        longer.as_str(),
-        dotted.as_str(),
-        two.as_str(),
+    // Refused, nothing signed.
+    for (what, bad) in [
+        (
+            "someone else's appId",
+            format!("999999999999{msg}{}{uuid}1.0", now17()),
+        ),
+        ("arbitrary bytes", "please sign me".to_owned()),
+        (
+            "a stale timestamp",
+            format!("{app_id}{msg}20200101000000000{uuid}1.0"),
+        ),
+        // A version the JSSDK does not write: a genuine preSign with digits or dots appended.
+        ("a digit appended", format!("{pre}0")),
+        ("a dot appended", format!("{pre}.")),
+        ("version 2.0", format!("{app_id}{msg}{}{uuid}2.0", now17())),
     ] {
-        let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": bad})).await;
-        assert_eq!(s, 400, "{bad}: {body}");
-        assert!(body["error"]["message"].as_str().unwrap().len() > 5);
-        assert!(body.get("sign").is_none());
+        let (s, body) = gw
+            .post_anonymous("/v1/presign/sign", &json!({"preSign": bad}))
+            .await;
+        assert_eq!(s, 400, "{what}: {bad}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().len() > 5,
+            "{what}: {body}"
+        );
+        assert!(body.get("sign").is_none(), "{what}: {body}");
     }
-    gw.run.shutdown().await;
+    gw.stop().await;
     // The list is configurable.
     let gw = gateway(|c| c.presign_versions = vec!["1.0".into(), "2.0".into()]).await;
-    let two = format!("{APP_ID}{msg}{}{uuid}2.0", now17());
-    let (s, body) = gw.post("/v1/presign/sign", &json!({"preSign": two})).await;
+    let two = format!("{}{msg}{}{uuid}2.0", passport(&gw).app_id, now17());
+    let (s, body) = gw
+        .post_anonymous("/v1/presign/sign", &json!({"preSign": two}))
+        .await;
     assert_eq!(s, 200, "{body}");
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn token_sign_checks_its_fields() {
     let gw = gateway(|_| {}).await;
+    let app_id = passport(&gw).app_id.clone();
+    let app_key = passport(&gw).app_key.as_ref().unwrap().expose().to_owned();
     let ts = now17();
     let trace = "0123456789abcdef0123456789abcdef";
     let (s, body) = gw
-        .post(
+        .post_anonymous(
             "/v1/token-sign",
             &json!({"businessType": "5", "traceId": trace, "timestamp": ts}),
         )
         .await;
     assert_eq!(s, 200, "{body}");
-    assert_eq!(body["appId"], APP_ID);
+    assert_eq!(body["appId"], app_id.as_str());
     let expected = cmcc_proto::sign::Md5SignInput {
-        app_id: APP_ID,
+        app_id: &app_id,
         business_type: "5",
         msg_id: trace,
         timestamp: &ts,
         trace_id: trace,
         version: "1.0",
-        app_key: "appkey-secret-value",
+        app_key: &app_key,
     }
     .sign();
     assert_eq!(body["sign"], expected.as_str());
-    assert!(!body.to_string().contains("appkey-secret-value"));
+    assert!(!body.to_string().contains(&app_key));
 
     for (bad, why) in [
         (
@@ -285,54 +253,76 @@ async fn token_sign_checks_its_fields() {
             "timestamp",
         ),
     ] {
-        let (s, body) = gw.post("/v1/token-sign", &bad).await;
+        let (s, body) = gw.post_anonymous("/v1/token-sign", &bad).await;
         assert_eq!(s, 400, "{why}: {body}");
         assert!(
             body["error"]["message"].as_str().unwrap().contains(why),
             "{why}: {body}"
         );
     }
-    gw.run.shutdown().await;
+    gw.stop().await;
+}
+
+/// A body a route cannot take, and the status that says why.
+struct BadBody {
+    name: &'static str,
+    ctype: &'static str,
+    body: Vec<u8>,
+    want: u16,
 }
 
 #[tokio::test]
 async fn malformed_and_oversized_bodies_get_a_clear_4xx_on_every_route() {
     let gw = gateway(|c| c.limits.max_body_bytes = 4096).await;
-    let routes = [
+    let big = format!("{{\"token\":\"{}\"}}", "a".repeat(10_000)).into_bytes();
+    let json = "application/json";
+    let cases = [
+        BadBody {
+            name: "not JSON",
+            ctype: json,
+            body: b"{not json".to_vec(),
+            want: 400,
+        },
+        BadBody {
+            name: "an array",
+            ctype: json,
+            body: b"[1,2,3]".to_vec(),
+            want: 422,
+        },
+        BadBody {
+            name: "an unexpected field",
+            ctype: json,
+            body: b"{\"unexpected\":1}".to_vec(),
+            want: 422,
+        },
+        BadBody {
+            name: "not a JSON content type",
+            ctype: "text/plain",
+            body: b"{}".to_vec(),
+            want: 415,
+        },
+        BadBody {
+            name: "over max_body_bytes",
+            ctype: json,
+            body: big.clone(),
+            want: 413,
+        },
+    ];
+    for route in [
         "/v1/presign/sign",
         "/v1/token-sign",
         "/v1/verify",
         "/v1/uaid",
         "/v1/registrations",
-    ];
-    let big = format!("{{\"token\":\"{}\"}}", "a".repeat(10_000)).into_bytes();
-    for route in routes {
-        for (ctype, body, want) in [
-            ("application/json", b"{not json".to_vec(), 400),
-            ("application/json", b"[1,2,3]".to_vec(), 422),
-            ("application/json", b"{\"unexpected\":1}".to_vec(), 422),
-            ("text/plain", b"{}".to_vec(), 415),
-            ("application/json", big.clone(), 413),
-        ] {
-            let (s, text) = gw.post_raw(route, ctype, body).await;
-            assert_eq!(s, want, "{route} {ctype}: {text}");
-            let v: Value =
-                serde_json::from_str(&text).unwrap_or_else(|_| panic!("{route}: not JSON: {text}"));
-            assert!(
-                v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()),
-                "{route}: {text}"
-            );
-            assert!(
-                v["error"]["message"]
-                    .as_str()
-                    .is_some_and(|c| !c.is_empty()),
-                "{route}: {text}"
-            );
+    ] {
+        for c in &cases {
+            let what = format!("{route}, {}", c.name);
+            let (s, text) = post_raw(&gw, route, c.ctype, c.body.clone()).await;
+            assert_eq!(s, c.want, "{what} ({}): {text}", c.ctype);
+            assert_error_shape(&what, &text);
         }
     }
-    let (s, text) = gw
-        .post_raw("/onelink/push", "application/json", big.clone())
-        .await;
+    let (s, text) = post_raw(&gw, PUSH, json, big).await;
     assert_eq!(s, 413, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_ne!(
@@ -341,7 +331,7 @@ async fn malformed_and_oversized_bodies_get_a_clear_4xx_on_every_route() {
     );
     // Field-level problems are named.
     let (s, body) = gw
-        .post(
+        .post_anonymous(
             "/v1/verify",
             &json!({"phone": "12", "token": "t", "userInformation": "u"}),
         )
@@ -351,63 +341,62 @@ async fn malformed_and_oversized_bodies_get_a_clear_4xx_on_every_route() {
         body["error"]["message"].as_str().unwrap().contains("phone"),
         "{body}"
     );
-    gw.run.shutdown().await;
+    gw.stop().await;
+}
+
+/// `method path` with this `authorization` header (or none) and a JSON body: status and answer.
+async fn request(
+    gw: &Gateway,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let mut r = gw.http.request(method.parse().unwrap(), gw.url(path));
+    if let Some(a) = authorization {
+        r = r.header("authorization", a);
+    }
+    let r = r.json(body).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]
 async fn server_routes_need_an_api_key() {
     let gw = gateway(|_| {}).await;
+    let bearer = format!("Bearer {API_KEY}");
     for (method, path) in [
         ("POST", "/v1/registrations"),
         ("GET", "/v1/registrations"),
         ("GET", "/v1/cards/msisdn/1440000000001"),
     ] {
-        for auth in [None, Some("Bearer wrong"), Some("k-test-0123456789")] {
-            let mut r = gw.http.request(method.parse().unwrap(), gw.url(path));
-            if let Some(a) = auth {
-                r = r.header("authorization", a);
-            }
-            let r = r.json(&json!({})).send().await.unwrap();
-            assert_eq!(r.status(), 401, "{method} {path} with {auth:?}");
-            let v: Value = r.json().await.unwrap();
-            assert_eq!(v["error"]["code"], "unauthorized");
+        for auth in [None, Some("Bearer wrong"), Some(API_KEY)] {
+            let (s, v) = request(&gw, method, path, auth, &json!({})).await;
+            assert_eq!(s, 401, "{method} {path} with {auth:?}");
+            assert_eq!(
+                v["error"]["code"], "unauthorized",
+                "{method} {path} with {auth:?}"
+            );
         }
     }
     // With the key, input checking happens (no carrier needed for these).
-    let r = gw
-        .http
-        .post(gw.url("/v1/registrations"))
-        .bearer_auth(API_KEY)
-        .json(&json!({"msisdn": "1440000000001", "iccid": "89860000000000000001"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = gw
-        .http
-        .get(gw.url("/v1/registrations?state=weird"))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = gw
-        .http
-        .get(gw.url("/v1/cards/phone/123"))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = gw
-        .http
-        .get(gw.url("/v1/registrations"))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    gw.run.shutdown().await;
+    for (method, path, body, want) in [
+        (
+            "POST",
+            "/v1/registrations",
+            Some(json!({"msisdn": "1440000000001", "iccid": "89860000000000000001"})),
+            400,
+        ),
+        ("GET", "/v1/registrations?state=weird", None, 400),
+        ("GET", "/v1/cards/phone/123", None, 400),
+        ("GET", "/v1/registrations", None, 200),
+    ] {
+        let (s, v) = match &body {
+            Some(body) => request(&gw, method, path, Some(&bearer), body).await,
+            None => gw.get(path).await,
+        };
+        assert_eq!(s, want, "{method} {path} with the key: {v}");
+    }
+    gw.stop().await;
 }
 
 #[tokio::test]
@@ -415,28 +404,12 @@ async fn per_ip_limit_applies_to_browser_routes() {
     let gw = gateway(|c| c.limits.per_ip_per_minute = 3).await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(gw.post("/v1/uaid", &json!({"token": ""})).await.0);
+        statuses.push(gw.post_anonymous("/v1/uaid", &json!({"token": ""})).await.0);
     }
     assert_eq!(statuses, [400, 400, 400, 429, 429]);
-    let (_, body) = gw.post("/v1/uaid", &json!({"token": ""})).await;
+    let (_, body) = gw.post_anonymous("/v1/uaid", &json!({"token": ""})).await;
     assert_eq!(body["error"]["code"], "rate_limited");
-    gw.run.shutdown().await;
-}
-
-fn push_body(busi_seq: &str, status: &str, msisdn: &str) -> Value {
-    json!({"status": "0", "message": "正确", "result": [{"regStatus": status, "regMsg": "ok", "busiSeq": busi_seq, "msisdn": msisdn}]})
-}
-
-fn issued(busi_seq: &str, msisdn: &str) -> NewRegistration {
-    NewRegistration {
-        busi_seq: busi_seq.into(),
-        card_field: "msisdn".into(),
-        card_value: msisdn.into(),
-        url_type: 6,
-        url: "https://example.invalid/reg".into(),
-        created_at: chrono::Utc::now().timestamp_millis(),
-        state: RegState::Pending,
-    }
+    gw.stop().await;
 }
 
 #[tokio::test]
@@ -448,10 +421,7 @@ async fn push_receiver_stores_once_and_settles_only_what_it_issued() {
         .insert_registration(&issued("BS0001", "1440000000001"))
         .await
         .unwrap();
-    let (s, answer) = gw
-        .post("/onelink/push", &push_body("BS0001", "1", "1440000000001"))
-        .await;
-    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    push_acked(&gw, PUSH, &push_body("BS0001", "1", "1440000000001")).await;
     let r = st.store.registration("BS0001").await.unwrap().unwrap();
     assert_eq!(
         (
@@ -464,13 +434,7 @@ async fn push_receiver_stores_once_and_settles_only_what_it_issued() {
 
     // A resend changes nothing and is answered ok; a contradicting push is quarantined.
     for status in ["1", "0"] {
-        let (s, answer) = gw
-            .post(
-                "/onelink/push",
-                &push_body("BS0001", status, "1440000000001"),
-            )
-            .await;
-        assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+        push_acked(&gw, PUSH, &push_body("BS0001", status, "1440000000001")).await;
     }
     assert_eq!(st.store.push_count().await.unwrap(), 2);
     assert_eq!(
@@ -484,10 +448,7 @@ async fn push_receiver_stores_once_and_settles_only_what_it_issued() {
     );
 
     // A push for a registration this gateway never issued: acknowledged, quarantined, no card.
-    let (s, answer) = gw
-        .post("/onelink/push", &push_body("BS0002", "1", "1440000000002"))
-        .await;
-    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    push_acked(&gw, PUSH, &push_body("BS0002", "1", "1440000000002")).await;
     assert!(st.store.registration("BS0002").await.unwrap().is_none());
     let (s, q) = gw.get("/v1/pushes/quarantine").await;
     assert_eq!(s, 200, "{q}");
@@ -510,23 +471,34 @@ async fn push_receiver_stores_once_and_settles_only_what_it_issued() {
         b"{\"status\":\"0\"}",
         b"{\"result\":[{\"regStatus\":\"1\"}]}",
     ] {
-        let (s, text) = gw
-            .post_raw("/onelink/push", "application/json", bad.to_vec())
-            .await;
+        let (s, text) = post_raw(&gw, PUSH, "application/json", bad.to_vec()).await;
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_ne!(v["status"], "0", "{s} {text}");
         assert!((400..500).contains(&s), "{s} {text}");
     }
     assert_eq!(st.store.push_count().await.unwrap(), 3);
     drop(st);
-    gw.run.shutdown().await;
+    gw.stop().await;
+}
+
+/// A push to the receiver with one forwarding header: the status.
+async fn push_via(gw: &Gateway, header: &str, value: &str, busi_seq: &str) -> u16 {
+    gw.http
+        .post(gw.url(PUSH))
+        .header(header, value)
+        .json(&push_body(busi_seq, "1", "1440000000001"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
 async fn push_allowed_cidrs_refuse_others_and_trust_only_listed_proxies() {
     let gw = gateway(|c| c.push_allowed_cidrs = vec!["10.0.0.0/8".into()]).await;
     let (s, answer) = gw
-        .post("/onelink/push", &push_body("BS0200", "1", "1440000000001"))
+        .post_anonymous(PUSH, &push_body("BS0200", "1", "1440000000001"))
         .await;
     assert_eq!(s, 403, "{answer}");
     assert!(
@@ -534,17 +506,12 @@ async fn push_allowed_cidrs_refuse_others_and_trust_only_listed_proxies() {
         "{answer}"
     );
     // A forwarding header from an untrusted peer is ignored.
-    let r = gw
-        .http
-        .post(gw.url("/onelink/push"))
-        .header("x-forwarded-for", "10.1.2.3")
-        .json(&push_body("BS0201", "1", "1440000000001"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(
+        push_via(&gw, "x-forwarded-for", "10.1.2.3", "BS0201").await,
+        403
+    );
     assert_eq!(gw.run.state().unwrap().store.push_count().await.unwrap(), 0);
-    gw.run.shutdown().await;
+    gw.stop().await;
 
     // Behind a trusted proxy (the test client, 127.0.0.1) the right-most untrusted hop counts.
     let gw = gateway(|c| {
@@ -558,15 +525,11 @@ async fn push_allowed_cidrs_refuse_others_and_trust_only_listed_proxies() {
         ("10.9.9.9, 203.0.113.5", 403),
         ("203.0.113.5, 10.1.2.3", 200),
     ] {
-        let r = gw
-            .http
-            .post(gw.url("/onelink/push"))
-            .header("x-forwarded-for", xff)
-            .json(&push_body("BS0202", "1", "1440000000001"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), want, "{xff}");
+        assert_eq!(
+            push_via(&gw, "x-forwarded-for", xff, "BS0202").await,
+            want,
+            "{xff}"
+        );
     }
     // The per-IP limit counts clients, not the proxy.
     let mut statuses = Vec::new();
@@ -587,32 +550,12 @@ async fn push_allowed_cidrs_refuse_others_and_trust_only_listed_proxies() {
         statuses.push(r.status().as_u16());
     }
     assert_eq!(statuses, [400, 400, 429, 400]);
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn every_error_is_one_json_shape() {
     let gw = gateway(|_| {}).await;
-    let check = |what: &str, status: u16, want: u16, ctype: Option<String>, text: &str| {
-        assert_eq!(status, want, "{what}: {text}");
-        assert!(
-            ctype
-                .as_deref()
-                .is_some_and(|c| c.starts_with("application/json")),
-            "{what}: {ctype:?}"
-        );
-        let v: Value = serde_json::from_str(text).unwrap_or_else(|_| panic!("{what}: {text}"));
-        assert!(
-            v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()),
-            "{what}: {text}"
-        );
-        assert!(
-            v["error"]["message"]
-                .as_str()
-                .is_some_and(|c| !c.is_empty()),
-            "{what}: {text}"
-        );
-    };
     for (method, path, want) in [
         ("GET", "/v1/registrations?limit=abc", 400),
         ("GET", "/v1/registrations?since=yesterday", 400),
@@ -625,6 +568,7 @@ async fn every_error_is_one_json_shape() {
         ("GET", "/v1/events/msg_unknown", 404),
         ("POST", "/v1/events/msg_unknown/redeliver", 409),
     ] {
+        let what = format!("{method} {path}");
         let r = gw
             .http
             .request(method.parse().unwrap(), gw.url(path))
@@ -639,9 +583,16 @@ async fn every_error_is_one_json_shape() {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let text = r.text().await.unwrap();
-        check(&format!("{method} {path}"), status, want, ctype, &text);
+        assert_eq!(status, want, "{what}: {text}");
+        assert!(
+            ctype
+                .as_deref()
+                .is_some_and(|c| c.starts_with("application/json")),
+            "{what}: {ctype:?}"
+        );
+        assert_error_shape(&what, &text);
     }
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
@@ -667,31 +618,33 @@ async fn bearer_is_parsed_strictly() {
             .unwrap();
         assert_eq!(r.status().as_u16(), want, "{header:?}");
     }
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn push_path_is_configurable() {
     let gw = gateway(|c| c.push_path = "/hooks/cmcc".into()).await;
-    let (s, answer) = gw
-        .post("/hooks/cmcc", &push_body("BS0100", "1", "1440000000003"))
-        .await;
-    assert_eq!((s, answer["status"].as_str()), (200, Some("0")));
+    push_acked(
+        &gw,
+        "/hooks/cmcc",
+        &push_body("BS0100", "1", "1440000000003"),
+    )
+    .await;
     let (s, _) = gw
-        .post("/onelink/push", &push_body("BS0101", "1", "1440000000003"))
+        .post_anonymous(PUSH, &push_body("BS0101", "1", "1440000000003"))
         .await;
     assert_eq!(s, 404);
-    gw.run.shutdown().await;
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn graceful_shutdown_answers_in_flight_pushes_and_keeps_every_acknowledged_one() {
     let gw = gateway(|_| {}).await;
     let db = gw.run.state().unwrap().cfg.database_url.clone();
-    let acked: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut senders = Vec::new();
     for w in 0..8 {
-        let (http, url, acked) = (gw.http.clone(), gw.url("/onelink/push"), acked.clone());
+        let (http, url, acked) = (gw.http.clone(), gw.url(PUSH), acked.clone());
         senders.push(tokio::spawn(async move {
             for n in 0..10_000 {
                 let busi = format!("GS{w}{n:05}");
@@ -710,13 +663,28 @@ async fn graceful_shutdown_answers_in_flight_pushes_and_keeps_every_acknowledged
             }
         }));
     }
-    while acked.lock().unwrap().len() < 100 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    let Gw { run, _dir, .. } = gw;
-    run.shutdown().await;
-    for s in senders {
-        s.await.unwrap();
+    // Senders stop at their first failure: if all of them have stopped short of 100
+    // acknowledgements, say so now rather than at the deadline.
+    eventually("100 acknowledged pushes", DEADLINE, || {
+        let n = acked.lock().unwrap().len();
+        let stopped = senders.iter().all(tokio::task::JoinHandle::is_finished);
+        assert!(
+            n >= 100 || !stopped,
+            "every sender stopped after {n} acknowledged pushes"
+        );
+        async move { (n >= 100).then_some(()) }
+    })
+    .await;
+    // Shut down while the senders are still sending; the folder (the SQLite file) stays.
+    within("the gateway to shut down", DEADLINE, gw.run.shutdown()).await;
+    for (w, s) in senders.into_iter().enumerate() {
+        within(
+            &format!("sender {w} to stop after the shutdown"),
+            DEADLINE,
+            s,
+        )
+        .await
+        .unwrap();
     }
     let acked = acked.lock().unwrap().clone();
     let store = cmcc_gateway::store::Store::connect(&db).await.unwrap();
@@ -728,56 +696,78 @@ async fn graceful_shutdown_answers_in_flight_pushes_and_keeps_every_acknowledged
     }
     assert!(store.push_count().await.unwrap() >= i64::try_from(acked.len()).unwrap());
     store.close().await;
-    drop(_dir);
+    drop(gw.dir);
+}
+
+/// One CORS preflight and the `access-control-allow-origin` it must get.
+struct Preflight {
+    name: &'static str,
+    path: &'static str,
+    origin: &'static str,
+    request_headers: Option<&'static str>,
+    want: Option<&'static str>,
 }
 
 #[tokio::test]
 async fn browser_routes_answer_cors_only_for_listed_origins() {
     let gw = gateway(|c| c.cors_origins = vec!["https://shop.example/".into()]).await;
-    let preflight = |origin: &'static str| {
-        gw.http
-            .request(reqwest::Method::OPTIONS, gw.url("/v1/verify"))
-            .header("origin", origin)
-            .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type")
-            .send()
-    };
-    let ok = preflight("https://shop.example").await.unwrap();
-    assert_eq!(
-        ok.headers()
-            .get("access-control-allow-origin")
-            .and_then(|v| v.to_str().ok()),
-        Some("https://shop.example"),
-        "a listed origin (configured with a trailing slash) is allowed"
-    );
-    let other = preflight("https://evil.example").await.unwrap();
-    assert!(other.headers().get("access-control-allow-origin").is_none());
-    // Server routes are not for browsers.
-    let r = gw
-        .http
-        .request(reqwest::Method::OPTIONS, gw.url("/v1/registrations"))
-        .header("origin", "https://shop.example")
-        .header("access-control-request-method", "POST")
-        .send()
-        .await
-        .unwrap();
-    assert!(r.headers().get("access-control-allow-origin").is_none());
-    gw.run.shutdown().await;
+    for c in [
+        Preflight {
+            name: "a listed origin (configured with a trailing slash) is allowed",
+            path: "/v1/verify",
+            origin: "https://shop.example",
+            request_headers: Some("content-type"),
+            want: Some("https://shop.example"),
+        },
+        Preflight {
+            name: "another origin is not",
+            path: "/v1/verify",
+            origin: "https://evil.example",
+            request_headers: Some("content-type"),
+            want: None,
+        },
+        Preflight {
+            name: "server routes are not for browsers",
+            path: "/v1/registrations",
+            origin: "https://shop.example",
+            request_headers: None,
+            want: None,
+        },
+    ] {
+        let mut r = gw
+            .http
+            .request(reqwest::Method::OPTIONS, gw.url(c.path))
+            .header("origin", c.origin)
+            .header("access-control-request-method", "POST");
+        if let Some(h) = c.request_headers {
+            r = r.header("access-control-request-headers", h);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(
+            r.headers()
+                .get("access-control-allow-origin")
+                .and_then(|v| v.to_str().ok()),
+            c.want,
+            "{}",
+            c.name
+        );
+    }
+    gw.stop().await;
 }
 
 #[tokio::test]
 async fn a_push_flood_cannot_grow_the_quarantine_past_its_bound() {
     let gw = gateway(|c| c.quarantine_max_rows = 2).await;
+    let clock = gw.run.state().unwrap().clock.clone();
     for i in 0..4 {
-        let (s, a) = gw
-            .post(
-                "/onelink/push",
-                &push_body(&format!("FLOOD{i}"), "1", "1440000000001"),
-            )
-            .await;
-        assert_eq!((s, a["status"].as_str()), (200, Some("0")), "{a}");
-        // Distinct receive times, so "oldest" is well defined.
-        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        push_acked(
+            &gw,
+            PUSH,
+            &push_body(&format!("FLOOD{i}"), "1", "1440000000001"),
+        )
+        .await;
+        // Distinct receive times (the gateway's clock), so "oldest" is well defined.
+        clock.advance(chrono::Duration::milliseconds(3));
     }
     let (s, q) = gw.get("/v1/pushes/quarantine").await;
     assert_eq!(s, 200, "{q}");
@@ -789,17 +779,10 @@ async fn a_push_flood_cannot_grow_the_quarantine_past_its_bound() {
         .collect();
     kept.sort_unstable();
     assert_eq!(kept, ["FLOOD2", "FLOOD3"], "{q}");
-    let metrics = gw
-        .http
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&gw).await;
     assert!(
-        metrics.contains("cmcc_pushes_quarantine_dropped_total"),
-        "{metrics}"
+        text.contains("cmcc_pushes_quarantine_dropped_total"),
+        "{text}"
     );
+    gw.stop().await;
 }
