@@ -1,5 +1,4 @@
 //! The OneLink API over real HTTP: token, 23A12, 23A23, 23A10, every rule and magic card.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use cmcc_sandbox::onelink::config::{
     OldTokenPolicy, DEMO_APPID, DEMO_PASSWORD, OTHER_APPID, OTHER_PASSWORD,

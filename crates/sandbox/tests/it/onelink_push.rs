@@ -1,7 +1,6 @@
 //! The registration page and the result push over real HTTP: the form drives a registration
 //! through to the push at a local receiver; slow, refusing, non-JSON and dead receivers; the
 //! delivery log and manual redeliver.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::sync::Arc;
 use std::time::Duration;

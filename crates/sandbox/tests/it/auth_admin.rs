@@ -1,11 +1,7 @@
 //! The admin API, console pages, faults, reset, the state file, CORS and robustness against
 //! bad input.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
+use crate::support::auth::*;
 use cmcc_proto::wire::passport as wire;
 use cmcc_sandbox::SandboxConfig;
 use serde_json::json;

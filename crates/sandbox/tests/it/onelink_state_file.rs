@@ -1,7 +1,6 @@
 //! OneLink state survives a restart on the same state file: the inventory (a card registered
 //! before the stop), tokens, a registration left pending (completed after the restart), and a
 //! push that was on the wire when the sandbox stopped (delivered after the restart).
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,11 +1,7 @@
 //! Fields read through the shared wire types: the mini-program's `userInformation`, the typed
 //! getConnection, and the echo of msgId/appId written with seed 004's trailing-space keys.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
+use crate::support::auth::*;
 use cmcc_proto::wire::passport::{self as wire, GetConnectionResponse};
 use serde_json::json;
 

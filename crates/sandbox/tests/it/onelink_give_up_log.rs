@@ -1,6 +1,5 @@
 //! After the last resend the sandbox logs an ERROR naming the push's busiSeq and its card,
 //! masked (seed 000: "记录错误日志").
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::io::Write;
 use std::sync::Arc;

@@ -1,8 +1,6 @@
 //! Helpers of the auth-platform HTTP tests: a running sandbox and requests built the way a
 //! real client builds them.
 
-#![allow(dead_code, reason = "each test file uses a part of the helpers")]
-
 use chrono::Utc;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::ids::{Phone, Secret};

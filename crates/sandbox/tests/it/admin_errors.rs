@@ -1,7 +1,5 @@
 //! Admin refusals are JSON `{"error"}` with a 4xx status — unreadable bodies and queries too.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
 use cmcc_sandbox::{Running, SandboxConfig};
 use serde_json::Value;
 

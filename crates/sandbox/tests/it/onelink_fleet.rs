@@ -1,6 +1,5 @@
 //! The OneLink fleet APIs over real HTTP: each one's answers and refusals, the change window,
 //! batch jobs that finish later on the virtual clock, and the card life surviving a restart.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use cmcc_proto::endpoint::Endpoint;
 use cmcc_proto::wire::onelink as wire;

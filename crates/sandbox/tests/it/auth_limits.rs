@@ -2,14 +2,10 @@
 //! at a limit of 1, exactly one of many requests arriving together is billed, and a request that
 //! is not billed gives its unit back.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_common::{verify_request, Creds, Sbx};
+use crate::support::auth::{verify_request, Creds, Sbx};
 use serde_json::json;
 
 const ROUNDS: usize = 8;

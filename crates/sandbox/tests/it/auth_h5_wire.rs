@@ -2,11 +2,7 @@
 //! then the `{header, body}` POST of getToken.htm, answered `{header:{resultCode}, body:{token,
 //! resultDesc}}`; the token is bound to the image's userInformation.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
+use crate::support::auth::*;
 use cmcc_proto::wire::passport::{self as wire, H5TokenAnswer, H5TokenEnvelope};
 use serde_json::json;
 

@@ -1,13 +1,9 @@
 //! In-process HTTP tests of the auth platform: every endpoint and every result code of seeds
 //! 001, 002 and 004.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
 use std::collections::BTreeSet;
 
-use auth_common::*;
+use crate::support::auth::*;
 use cmcc_proto::wire::passport as wire;
 use cmcc_sandbox::auth::tenant::Product;
 use serde_json::json;
@@ -368,7 +364,7 @@ async fn every_result_code_is_reachable() {
         "imei fault",
     );
 
-    // Every auth-platform code of the seeds except 500, the JSSDK's wrapper (tests/auth_jssdk.rs).
+    // Every auth-platform code of the seeds except 500, the JSSDK's wrapper (module auth_jssdk).
     let missing: Vec<_> = cmcc_proto::codes::passport_codes()
         .filter(|c| *c != "500" && !seen.0.contains(*c))
         .collect();

@@ -1,11 +1,7 @@
 //! The SDK (`cmcc-client`) against the sandbox: both sides built on `cmcc-proto` agree, and
 //! pointing the SDK at the sandbox is only a base-URL change.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
+use crate::support::auth::*;
 use cmcc_client::passport::{PassportClient, PassportConfig, Verification};
 use cmcc_client::PassportBase;
 use cmcc_proto::format::ExpandParams;

@@ -2,11 +2,7 @@
 //! mini-program module (with a fake `wx`, then with `fetch`) against a running sandbox; the
 //! tokens they get are then verified over HTTP. Skipped without node, except under `CI=true`.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
+use crate::support::auth::*;
 use serde_json::Value;
 
 const DRIVER: &str = r#"

@@ -1,13 +1,9 @@
 //! Oversized bodies get the platform's envelope and `Connection: close`, and a keep-alive client's
 //! next request on the same pool still works.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
 use std::time::Duration;
 
-use auth_common::Sbx;
+use crate::support::auth::Sbx;
 use cmcc_proto::wire::{onelink, passport};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

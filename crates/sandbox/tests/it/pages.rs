@@ -1,8 +1,6 @@
 //! The pages are templates, not string replacement: a value is printed as data wherever it comes
 //! from (a form, a query, the state), escaped for HTML, never expanded as template text.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
 use cmcc_sandbox::onelink::config::DEMO_APPID;
 use cmcc_sandbox::{Running, SandboxConfig};
 

@@ -1,0 +1,3 @@
+//! What several modules of this binary share.
+
+pub(crate) mod auth;
