@@ -1,15 +1,12 @@
 //! Admin refusals are JSON `{"error"}` with a 4xx status — unreadable bodies and queries too.
 
-use cmcc_sandbox::{Running, SandboxConfig};
 use serde_json::Value;
+
+use crate::support::header;
 
 async fn refused(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
-    let ctype = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let ctype = header(&r, "content-type");
     let text = r.text().await.unwrap();
     assert!(
         ctype.starts_with("application/json"),
@@ -22,50 +19,47 @@ async fn refused(r: reqwest::Response) -> (u16, Value) {
 
 #[tokio::test]
 async fn onelink_admin_refusals_are_json() {
-    let sb = Running::start(&SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sb = cmcc_testkit::spawn_sandbox().await;
     let http = reqwest::Client::new();
-    let base = &sb.base_url;
-    let r = http
-        .post(format!("{base}/_sandbox/onelink/cards"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused(r).await.0, 400);
-    let r = http
-        .post(format!("{base}/_sandbox/onelink/cards/generate"))
-        .json(&serde_json::json!({"appid": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused(r).await.0, 422);
-    let r = http
-        .post(format!("{base}/_sandbox/onelink/cards/generate"))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused(r).await.0, 415);
-    let r = http
-        .get(format!("{base}/_sandbox/onelink/cards?limit=many"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused(r).await.0, 400);
-    let r = http
-        .get(format!("{base}/_sandbox/journal?limit=many"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused(r).await.0, 400);
-    let r = http
-        .get(format!("{base}/_sandbox/onelink/cards/1449999999999"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused(r).await.0, 404);
+    let url = |path: &str| format!("{}{path}", sb.base_url);
+    for (what, request, want) in [
+        (
+            "a card that is not JSON",
+            http.post(url("/_sandbox/onelink/cards"))
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        (
+            "an appid that is a number",
+            http.post(url("/_sandbox/onelink/cards/generate"))
+                .json(&serde_json::json!({"appid": 1})),
+            422,
+        ),
+        (
+            "JSON without its content type",
+            http.post(url("/_sandbox/onelink/cards/generate"))
+                .body("{}"),
+            415,
+        ),
+        (
+            "a limit that is not a number",
+            http.get(url("/_sandbox/onelink/cards?limit=many")),
+            400,
+        ),
+        (
+            "the journal's limit that is not a number",
+            http.get(url("/_sandbox/journal?limit=many")),
+            400,
+        ),
+        (
+            "a card not in the inventory",
+            http.get(url("/_sandbox/onelink/cards/1449999999999")),
+            404,
+        ),
+    ] {
+        let r = request.send().await.unwrap();
+        assert_eq!(refused(r).await.0, want, "{what}");
+    }
     sb.stop();
 }

@@ -6,17 +6,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cmcc_proto::ids::mask_number;
-use cmcc_sandbox::onelink::config::{PushConfig, DEMO_APPID, DEMO_PASSWORD};
 use cmcc_sandbox::onelink::OneLinkConfig;
-use cmcc_sandbox::{Running, SandboxConfig};
+use cmcc_testkit::{eventually, DEADLINE};
 use parking_lot::Mutex;
-use serde_json::{json, Value};
 
-const FRESH: &str = "1440000000001";
+use crate::support::onelink::{complete, dead_url, link, start, token, FRESH};
 
 /// Every formatted log line, shared with the subscriber.
 #[derive(Clone, Default)]
 struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl Lines {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock()).into_owned()
+    }
+}
 
 impl Write for Lines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -28,20 +32,13 @@ impl Write for Lines {
     }
 }
 
-async fn post_json(base: &str, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-// One thread: the dispatcher's tasks run where the test's subscriber is the default.
-#[tokio::test(flavor = "current_thread")]
+// One thread: the dispatcher's tasks run where the test's subscriber is the default (a
+// thread-local one, so this test shares the binary with the others).
+//
+// The seed's timings (5 s timeout, 3 resends 10 s apart) on a paused clock: the dispatcher's
+// waits are tokio sleeps and timeouts, and the receiver is a port nobody listens on, so an
+// attempt either fails to connect or times out; both end in the same give-up line.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn giving_up_logs_an_error_with_busi_seq_and_the_masked_card() {
     let lines = Lines::default();
     let sink = lines.clone();
@@ -52,64 +49,41 @@ async fn giving_up_logs_an_error_with_busi_seq_and_the_masked_card() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/push", l.local_addr().unwrap())
-    };
-    let config = SandboxConfig {
-        onelink: OneLinkConfig {
-            demo_callback_url: Some(dead),
-            push: PushConfig {
-                timeout_ms: 300,
-                resend_interval_ms: 10,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+    let sb = start(OneLinkConfig {
+        demo_callback_url: Some(dead_url()),
         ..Default::default()
-    };
-    let sb = Running::start(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let base = sb.base_url.clone();
-    let tok = post_json(
-        &base,
-        "/v5/ec/get/token",
-        json!({"appid": DEMO_APPID, "password": DEMO_PASSWORD, "transid": "t"}),
-    )
+    })
     .await;
-    let tok = tok["result"][0]["token"].as_str().unwrap().to_owned();
-    let v = post_json(
-        &base,
-        "/v5/ec/secure/sim-real-name-reg",
-        json!({"transid": "t", "token": tok, "msisdn": FRESH, "urlType": "6"}),
-    )
-    .await;
-    let busi_seq = v["result"][0]["busiSeq"].as_str().unwrap().to_owned();
-    let v = post_json(
-        &base,
-        &format!("/_sandbox/onelink/registrations/{busi_seq}/complete"),
-        json!({"name": "李四", "residentId": "11010519491231002X", "liveness": "pass"}),
-    )
-    .await;
-    assert!(v["outcome"].is_object(), "{v}");
+    let push = &sb.sandbox.onelink.config.push;
+    assert_eq!(
+        (push.timeout_ms, push.max_resends, push.resend_interval_ms),
+        (5000, 3, 10_000),
+        "the seed's timings"
+    );
+    let tok = token(&sb).await;
+    let r = link(&sb, &tok, FRESH, "6").await;
+    let busi_seq = r["busiSeq"].as_str().unwrap().to_owned();
+    let started = tokio::time::Instant::now();
+    complete(&sb, &busi_seq, "pass").await;
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let line = loop {
-        let text = String::from_utf8_lossy(&lines.0.lock()).into_owned();
-        if let Some(l) = text.lines().find(|l| l.contains("giving up")) {
-            break l.to_owned();
+    let line = eventually("the give-up line in the log", DEADLINE, || {
+        let text = lines.text();
+        async move {
+            text.lines()
+                .find(|l| l.contains("giving up"))
+                .map(str::to_owned)
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no give-up line within 20 s:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    })
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(30),
+        "3 resends 10 s apart on the paused clock: {:?}",
+        started.elapsed()
+    );
     assert!(line.contains("ERROR"), "{line}");
     assert!(line.contains(&format!("busi_seq={busi_seq}")), "{line}");
     assert!(line.contains(&mask_number(FRESH)), "{line}");
-    let all = String::from_utf8_lossy(&lines.0.lock()).into_owned();
+    let all = lines.text();
     assert!(
         !all.contains(FRESH),
         "the full card number never reaches the log:\n{all}"
