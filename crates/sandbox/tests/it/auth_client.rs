@@ -1,8 +1,8 @@
 //! The SDK (`cmcc-client`) against the sandbox: both sides built on `cmcc-proto` agree, and
 //! pointing the SDK at the sandbox is only a base-URL change.
 
-use cmcc_client::PassportBase;
 use cmcc_client::passport::{PassportClient, PassportConfig, Verification};
+use cmcc_client::PassportBase;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::ids::{Phone, Secret};
 use cmcc_testkit::DEVICE_HEADER;

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use cmcc_proto::wire::passport::{self as wire, GetTokenRequest, ImeiValidateRequest, VerifyRequest};
+use cmcc_proto::wire::passport::{
+    self as wire, GetTokenRequest, ImeiValidateRequest, VerifyRequest,
+};
 use cmcc_sandbox::auth::tenant::Product;
 use cmcc_testkit::DEVICE_HEADER;
 use reqwest::Method;
@@ -12,6 +14,9 @@ use serde_json::json;
 use crate::support::auth::*;
 
 const PHONE: &str = "13800138000";
+
+/// A request without extra headers.
+const NO_HEADERS: &[(&str, &str)] = &[];
 
 /// Runs one scenario per code and records the code actually answered.
 struct Seen(BTreeSet<String>);
@@ -71,12 +76,12 @@ async fn every_result_code_is_reachable() {
     ghost.app_id = "300000000000".into();
     let h5_only = s.add_app(|a| a.entitlements = vec![Product::H5]).await;
     let device = [(DEVICE_HEADER, PHONE)];
-    let refused: [(&str, &str, String, &[(&str, &str)], &str, Option<&str>); 8] = [
+    let refused = [
         (
             "bad JSON",
             wire::UAID_GET_MOBILE_PATH,
             "{not json".to_owned(),
-            &[],
+            NO_HEADERS,
             "130032",
             None,
         ),
@@ -84,7 +89,7 @@ async fn every_result_code_is_reachable() {
             "empty appId",
             wire::MINI_GET_TOKEN_INFO_PATH,
             md5(&demo, "5", &|r| r.app_id.clear()),
-            &[],
+            NO_HEADERS,
             "130010",
             Some("参数为空-appId is empty"),
         ),
@@ -92,7 +97,7 @@ async fn every_result_code_is_reachable() {
             "bad timestamp",
             wire::MINI_GET_TOKEN_INFO_PATH,
             md5(&demo, "5", &|r| r.timestamp = "2020".into()),
-            &[],
+            NO_HEADERS,
             "105112",
             None,
         ),
@@ -108,7 +113,7 @@ async fn every_result_code_is_reachable() {
             "UAID businessType at mini",
             wire::MINI_GET_TOKEN_INFO_PATH,
             md5(&demo, "3", &|_| {}),
-            &[],
+            NO_HEADERS,
             "110024",
             None,
         ),
@@ -116,7 +121,7 @@ async fn every_result_code_is_reachable() {
             "unknown businessType",
             wire::MINI_GET_TOKEN_INFO_PATH,
             md5(&demo, "9", &|_| {}),
-            &[],
+            NO_HEADERS,
             "110025",
             Some("businessType 错误"),
         ),
@@ -124,7 +129,7 @@ async fn every_result_code_is_reachable() {
             "unknown app",
             wire::UAID_GET_MOBILE_PATH,
             md5(&ghost, "3", &|_| {}),
-            &[],
+            NO_HEADERS,
             "110022",
             None,
         ),
@@ -132,7 +137,7 @@ async fn every_result_code_is_reachable() {
             "not entitled",
             wire::UAID_GET_MOBILE_PATH,
             md5(&h5_only, "3", &|_| {}),
-            &[],
+            NO_HEADERS,
             "110023",
             None,
         ),
@@ -307,7 +312,11 @@ async fn every_result_code_is_reachable() {
             with(&|r| r.header.msg_id.clear()),
             "130010",
         ),
-        ("imei bad sign", with(&|r| r.body.sign = "AAAA".into()), "130018"),
+        (
+            "imei bad sign",
+            with(&|r| r.body.sign = "AAAA".into()),
+            "130018",
+        ),
         (
             "imei unknown app",
             with(&|r| r.header.app_id = "300000000000".into()),

@@ -74,8 +74,13 @@ async fn oversized_bodies_get_the_envelope_and_a_clean_close() {
         after(format!("admin {size}")).await;
     }
     // Under the limit the endpoint itself answers (with its taskId), connection kept.
-    let (status, conn, v) =
-        post_big(&http, &sb.base_url, passport::VERIFY_VM_MOBILE_PATH, 1_000_000).await;
+    let (status, conn, v) = post_big(
+        &http,
+        &sb.base_url,
+        passport::VERIFY_VM_MOBILE_PATH,
+        1_000_000,
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_ne!(conn, "close");
     assert!(v["body"]["taskId"].is_string(), "{v}");

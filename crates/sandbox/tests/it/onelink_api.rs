@@ -15,7 +15,7 @@ use crate::support::onelink::{
     console_fault, get, link, start, submit, token, token_for, transid, BLOCKED, FRESH, IOV,
     OTHERS, REGISTERED,
 };
-use crate::support::{get_text, no_redirect};
+use crate::support::{get_text, no_redirect, post_form};
 
 #[derive(Clone, Copy)]
 enum Style {
@@ -58,6 +58,9 @@ fn login(t: &str) -> Vec<(&str, &str)> {
         ("transid", t),
     ]
 }
+
+/// Request parameters written in a table.
+type Fields = &'static [(&'static str, &'static str)];
 
 /// One request of a table: what it is, endpoint, style, parameters, and the status answered.
 type Case<'a> = (&'a str, &'a str, Style, Vec<(&'a str, &'a str)>, &'a str);
@@ -251,7 +254,13 @@ async fn transid_is_lenient_by_default_and_strict_on_request() {
                 query(other.as_str()),
                 "12003",
             ),
-            ("strict: its own transid", INFO, Style::Get, query(good.as_str()), "0"),
+            (
+                "strict: its own transid",
+                INFO,
+                Style::Get,
+                query(good.as_str()),
+                "0",
+            ),
         ],
     )
     .await;
@@ -262,13 +271,13 @@ async fn registration_link_rules() {
     let sb = start(OneLinkConfig::default()).await;
     let tok = token(&sb).await;
     let t = transid(DEMO_ENTERPRISE);
-    let with_auth = |fields: &[(&'static str, &'static str)]| {
+    let with_auth = |fields: Fields| {
         let mut params = vec![("transid", t.as_str()), ("token", tok.as_str())];
         params.extend_from_slice(fields);
         params
     };
     // Refusals, none of which counts as the card's call of the minute.
-    let refusals: [(&str, &[(&str, &str)], &str); 12] = [
+    let refusals: [(&str, Fields, &str); 12] = [
         // Exactly one card id.
         (
             "two card ids",
@@ -280,7 +289,11 @@ async fn registration_link_rules() {
             "12004",
         ),
         ("no card id", &[("urlType", "6")], "12004"),
-        ("a bad msisdn", &[("msisdn", "12x"), ("urlType", "6")], "12001"),
+        (
+            "a bad msisdn",
+            &[("msisdn", "12x"), ("urlType", "6")],
+            "12001",
+        ),
         // Withdrawn / unknown urlTypes; absent means 1 (withdrawn).
         ("urlType 1", &[("msisdn", FRESH), ("urlType", "1")], "12005"),
         ("urlType 4", &[("msisdn", FRESH), ("urlType", "4")], "12005"),
@@ -309,7 +322,7 @@ async fn registration_link_rules() {
         &sb,
         refusals
             .iter()
-            .map(|(what, fields, want)| (*what, REG, Style::Json, with_auth(*fields), *want))
+            .map(|(what, fields, want)| (*what, REG, Style::Json, with_auth(fields), *want))
             .collect(),
     )
     .await;
@@ -439,7 +452,13 @@ async fn other_enterprise_sees_only_its_cards() {
     let sb = start(OneLinkConfig::default()).await;
     let tok = token_for(&sb, OTHER_APPID, OTHER_PASSWORD).await;
     let t = transid(OTHER_APPID);
-    let query = |card| vec![("transid", t.as_str()), ("token", tok.as_str()), ("msisdn", card)];
+    let query = |card| {
+        vec![
+            ("transid", t.as_str()),
+            ("token", tok.as_str()),
+            ("msisdn", card),
+        ]
+    };
     run(
         &sb,
         vec![

@@ -33,7 +33,11 @@ async fn start(callback: Option<String>) -> Sandbox {
 }
 
 /// A link for `card` (urlType `url_type`) of a sandbox pushing to `callback`.
-async fn sandbox_and_link(callback: Option<String>, card: &str, url_type: &str) -> (Sandbox, Value) {
+async fn sandbox_and_link(
+    callback: Option<String>,
+    card: &str,
+    url_type: &str,
+) -> (Sandbox, Value) {
     let sb = start(callback).await;
     let tok = token(&sb).await;
     let r = link(&sb, &tok, card, url_type).await;
@@ -349,9 +353,7 @@ async fn admin_api_lists_and_generates() {
     assert_eq!(list["cards"].as_array().unwrap().len(), 5);
     let es = get(&sb, "/_sandbox/onelink/enterprises").await;
     assert!(!es.to_string().contains(DEMO_PASSWORD));
-    let card = |iccid: &str, imsi: &str| {
-        json!({"appid": DEMO_ENTERPRISE, "msisdn": "1440123456789", "iccid": iccid, "imsi": imsi})
-    };
+    let card = |iccid: &str, imsi: &str| json!({"appid": DEMO_ENTERPRISE, "msisdn": "1440123456789", "iccid": iccid, "imsi": imsi});
     let added = post(
         &sb,
         "/_sandbox/onelink/cards",

@@ -232,7 +232,12 @@ async fn console_forms_for_device_apps_clock_and_faults() {
     // A number of seconds moves the clock; anything else comes back with a notice.
     let before = run.sandbox.core.clock.now();
     for seconds in ["3600", "soon"] {
-        let r = post_form(&http, &url("/_sandbox/console/clock"), &[("seconds", seconds)]).await;
+        let r = post_form(
+            &http,
+            &url("/_sandbox/console/clock"),
+            &[("seconds", seconds)],
+        )
+        .await;
         assert_eq!(r.status(), 303, "{seconds}");
     }
     assert!(run.sandbox.core.clock.now() - before >= chrono::Duration::seconds(3600));

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::post;
+use axum::routing;
 use axum::Router;
 use cmcc_proto::wire::onelink::{REAL_NAME_REG_PATH, TOKEN_PATH};
 use cmcc_sandbox::onelink::OneLinkConfig;
@@ -218,7 +218,7 @@ impl Receiver {
         let (b, a) = (bodies.clone(), acked.clone());
         let app = Router::new().route(
             "/push",
-            post(move |body: String| {
+            routing::post(move |body: String| {
                 let (b, a, answer) = (b.clone(), a.clone(), answer.clone());
                 async move {
                     b.lock()
