@@ -1,18 +1,22 @@
 //! In-process HTTP tests of the auth platform: every endpoint and every result code of seeds
 //! 001, 002 and 004.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
 use std::collections::BTreeSet;
 
-use auth_common::*;
-use cmcc_proto::wire::passport as wire;
+use cmcc_proto::wire::passport::{
+    self as wire, GetTokenRequest, ImeiValidateRequest, VerifyRequest,
+};
 use cmcc_sandbox::auth::tenant::Product;
+use cmcc_testkit::DEVICE_HEADER;
+use reqwest::Method;
 use serde_json::json;
 
+use crate::support::auth::*;
+
 const PHONE: &str = "13800138000";
+
+/// A request without extra headers.
+const NO_HEADERS: &[(&str, &str)] = &[];
 
 /// Runs one scenario per code and records the code actually answered.
 struct Seen(BTreeSet<String>);
@@ -62,100 +66,90 @@ async fn every_result_code_is_reachable() {
     let (code, ..) = s.uaid_token(&demo, "19800003001").await;
     seen.hit("999999", &code, "magic system error on getMobile");
 
-    let (_, v) = s
-        .post_raw(wire::UAID_GET_MOBILE_PATH, "{not json", &[])
-        .await;
-    seen.hit(
-        "130032",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "bad JSON",
-    );
-    let mut req = md5_request(&demo, "5", "");
-    req.app_id.clear();
-    let v = s
-        .post(wire::MINI_GET_TOKEN_INFO_PATH, &json!(req), &[])
-        .await;
-    seen.hit(
-        "130010",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "empty appId",
-    );
-    assert_eq!(v["body"]["resultDesc"], "参数为空-appId is empty");
-
-    let mut req = md5_request(&demo, "5", "");
-    req.timestamp = "2020".into();
-    let v = s
-        .post(wire::MINI_GET_TOKEN_INFO_PATH, &json!(req), &[])
-        .await;
-    seen.hit(
-        "105112",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "bad timestamp",
-    );
-
-    let mut req = md5_request(&demo, "5", "");
-    req.sign = "0".repeat(32);
-    let v = s
-        .post(
-            wire::MINI_GET_TOKEN_INFO_PATH,
-            &json!(req),
-            &[(DEVICE, PHONE)],
-        )
-        .await;
-    seen.hit(
-        "103101",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "bad MD5 sign",
-    );
-
-    let req = md5_request(&demo, "3", "");
-    let v = s
-        .post(wire::MINI_GET_TOKEN_INFO_PATH, &json!(req), &[])
-        .await;
-    seen.hit(
-        "110024",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "UAID businessType at mini",
-    );
-    let req = md5_request(&demo, "9", "");
-    let v = s
-        .post(wire::MINI_GET_TOKEN_INFO_PATH, &json!(req), &[])
-        .await;
-    seen.hit(
-        "110025",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "unknown businessType",
-    );
-    assert_eq!(v["body"]["resultDesc"], "businessType 错误");
-
+    // Refused before the device counts: (what, endpoint, body, headers, code, resultDesc).
+    let md5 = |c: &Creds, business_type: &str, edit: &dyn Fn(&mut GetTokenRequest)| {
+        let mut req = md5_request(c, business_type, "");
+        edit(&mut req);
+        json!(req).to_string()
+    };
     let mut ghost = demo.clone();
     ghost.app_id = "300000000000".into();
-    let v = s
-        .post(
-            wire::UAID_GET_MOBILE_PATH,
-            &json!(md5_request(&ghost, "3", "")),
-            &[],
-        )
-        .await;
-    seen.hit(
-        "110022",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "unknown app",
-    );
-
     let h5_only = s.add_app(|a| a.entitlements = vec![Product::H5]).await;
-    let v = s
-        .post(
+    let device = [(DEVICE_HEADER, PHONE)];
+    let refused = [
+        (
+            "bad JSON",
             wire::UAID_GET_MOBILE_PATH,
-            &json!(md5_request(&h5_only, "3", "")),
-            &[],
-        )
-        .await;
-    seen.hit(
-        "110023",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "not entitled",
-    );
+            "{not json".to_owned(),
+            NO_HEADERS,
+            "130032",
+            None,
+        ),
+        (
+            "empty appId",
+            wire::MINI_GET_TOKEN_INFO_PATH,
+            md5(&demo, "5", &|r| r.app_id.clear()),
+            NO_HEADERS,
+            "130010",
+            Some("参数为空-appId is empty"),
+        ),
+        (
+            "bad timestamp",
+            wire::MINI_GET_TOKEN_INFO_PATH,
+            md5(&demo, "5", &|r| r.timestamp = "2020".into()),
+            NO_HEADERS,
+            "105112",
+            None,
+        ),
+        (
+            "bad MD5 sign",
+            wire::MINI_GET_TOKEN_INFO_PATH,
+            md5(&demo, "5", &|r| r.sign = "0".repeat(32)),
+            &device,
+            "103101",
+            None,
+        ),
+        (
+            "UAID businessType at mini",
+            wire::MINI_GET_TOKEN_INFO_PATH,
+            md5(&demo, "3", &|_| {}),
+            NO_HEADERS,
+            "110024",
+            None,
+        ),
+        (
+            "unknown businessType",
+            wire::MINI_GET_TOKEN_INFO_PATH,
+            md5(&demo, "9", &|_| {}),
+            NO_HEADERS,
+            "110025",
+            Some("businessType 错误"),
+        ),
+        (
+            "unknown app",
+            wire::UAID_GET_MOBILE_PATH,
+            md5(&ghost, "3", &|_| {}),
+            NO_HEADERS,
+            "110022",
+            None,
+        ),
+        (
+            "not entitled",
+            wire::UAID_GET_MOBILE_PATH,
+            md5(&h5_only, "3", &|_| {}),
+            NO_HEADERS,
+            "110023",
+            None,
+        ),
+    ];
+    for (what, path, body, headers, want, desc) in refused {
+        let (status, v) = s.post_raw(path, &body, headers).await;
+        assert_eq!(status, 200, "{what}: {v}");
+        seen.hit(want, v["body"]["resultCode"].as_str().unwrap_or(""), what);
+        if let Some(desc) = desc {
+            assert_eq!(v["body"]["resultDesc"], desc, "{what}");
+        }
+    }
 
     let limited = s.add_app(|a| a.rate_limit_per_minute = 1).await;
     let (code, ..) = s.mini_token(&limited, PHONE).await;
@@ -163,133 +157,122 @@ async fn every_result_code_is_reachable() {
     let (code, ..) = s.mini_token(&limited, PHONE).await;
     seen.hit("140005", &code, "rate limit");
 
-    let mut req = h5_request(&demo, "");
-    req.sign = demo
+    let mut bad_pre_sign = h5_request(&demo, "");
+    bad_pre_sign.sign = demo
         .customer
         .sign(cmcc_proto::SignAlg::Md5WithRsa, b"other")
         .unwrap();
-    let v = s
-        .post(
-            wire::H5_GET_TOKEN_PATH,
-            &json!(req),
-            &[
-                ("referer", &format!("{}/x", s.base)),
-                ("origin", &s.base),
-                (DEVICE, PHONE),
+    let own_page = format!("{}/x", s.base);
+    for (what, req, headers, want) in [
+        (
+            "bad preSign signature",
+            bad_pre_sign,
+            [
+                ("referer", own_page.as_str()),
+                ("origin", s.base.as_str()),
+                (DEVICE_HEADER, PHONE),
             ],
-        )
-        .await;
-    seen.hit(
-        "103101",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "bad preSign signature",
-    );
-
-    let v = s
-        .post(
-            wire::H5_GET_TOKEN_PATH,
-            &json!(h5_request(&demo, "")),
-            &[
+            "103101",
+        ),
+        (
+            "referer/origin",
+            h5_request(&demo, ""),
+            [
                 ("referer", "https://evil.example/"),
                 ("origin", "https://evil.example"),
-                (DEVICE, PHONE),
+                (DEVICE_HEADER, PHONE),
             ],
-        )
-        .await;
-    seen.hit(
-        "170001",
-        v["body"]["resultCode"].as_str().unwrap(),
-        "referer/origin",
-    );
+            "170001",
+        ),
+    ] {
+        let v = s.post(wire::H5_GET_TOKEN_PATH, &json!(req), &headers).await;
+        seen.hit(want, v["body"]["resultCode"].as_str().unwrap_or(""), what);
+    }
 
     // ---------------- verifyVmMobileApi
     let (_, v) = s.post_raw(wire::VERIFY_VM_MOBILE_PATH, "<xml/>", &[]).await;
     seen.hit(
         "130032",
-        v["header"]["resultCode"].as_str().unwrap(),
+        v["header"]["resultCode"].as_str().unwrap_or(""),
         "verify bad JSON",
     );
     let (_, token, ui) = s.h5_token(&demo, PHONE).await;
-    let mut req = verify_request(&demo, PHONE, &token, &ui);
-    req.body.token.clear();
-    seen.hit("130010", &s.verify_code(&req).await, "verify empty token");
-    let mut req = verify_request(&demo, PHONE, &token, &ui);
-    req.header.app_id = "300000000000".into();
-    seen.hit("110022", &s.verify_code(&req).await, "verify unknown app");
-
-    let ip_locked = s.add_app(|a| a.server_ips = vec!["10.9.8.7".into()]).await;
-    seen.hit(
-        "110004",
-        &s.verify(&ip_locked, PHONE, "x", "y").await,
-        "IP allow-list",
-    );
-    let uaid_only = s.add_app(|a| a.entitlements = vec![Product::Uaid]).await;
-    seen.hit(
-        "110023",
-        &s.verify(&uaid_only, PHONE, "x", "y").await,
-        "verify not entitled",
-    );
-    let expired = s
-        .add_app(|a| a.valid_until = Some(chrono::Utc::now() - chrono::Duration::days(1)))
-        .await;
-    seen.hit(
-        "110025",
-        &s.verify(&expired, PHONE, "x", "y").await,
-        "expired",
-    );
-    let unavailable = s.add_app(|a| a.available = false).await;
-    seen.hit(
-        "110027",
-        &s.verify(&unavailable, PHONE, "x", "y").await,
-        "unavailable",
-    );
-    let used_up = s.add_app(|a| a.usage_limit = Some(0)).await;
-    seen.hit(
-        "111075",
-        &s.verify(&used_up, PHONE, "x", "y").await,
-        "usage exhausted",
-    );
-    let no_key = s.add_app(|a| a.customer_public_key.clear()).await;
-    seen.hit(
-        "103605",
-        &s.verify(&no_key, PHONE, "x", "y").await,
-        "no key",
-    );
-
-    let mut req = verify_request(&demo, PHONE, &token, &ui);
-    req.body.phone_num = "@@@".into();
-    seen.hit("130016", &s.verify_code(&req).await, "phoneNum not base64");
+    // The demo app's request with one thing wrong.
+    let with = |edit: &dyn Fn(&mut VerifyRequest)| {
+        let mut req = verify_request(&demo, PHONE, &token, &ui);
+        edit(&mut req);
+        req
+    };
     let mut wrong_platform = demo.clone();
     wrong_platform.platform = demo.customer.public_key().unwrap();
-    seen.hit(
-        "999999",
-        &s.verify(&wrong_platform, PHONE, &token, &ui).await,
-        "phoneNum for another key",
-    );
-    let mut req = verify_request(&demo, PHONE, &token, &ui);
-    req.body.sign = demo
+    let other_sign = demo
         .customer
         .sign(cmcc_proto::SignAlg::Md5WithRsa, b"nope")
         .unwrap();
-    seen.hit("130018", &s.verify_code(&req).await, "bad signature");
-    let mut req = verify_request(&demo, PHONE, &token, &ui);
-    req.header.timestamp = "20000101000000000".into();
-    seen.hit(
-        "105112",
-        &s.verify_code(&req).await,
-        "verify stale timestamp",
-    );
+    for (what, req, want) in [
+        (
+            "verify empty token",
+            with(&|r| r.body.token.clear()),
+            "130010",
+        ),
+        (
+            "verify unknown app",
+            with(&|r| r.header.app_id = "300000000000".into()),
+            "110022",
+        ),
+        (
+            "phoneNum not base64",
+            with(&|r| r.body.phone_num = "@@@".into()),
+            "130016",
+        ),
+        (
+            "phoneNum for another key",
+            verify_request(&wrong_platform, PHONE, &token, &ui),
+            "999999",
+        ),
+        (
+            "bad signature",
+            with(&|r| r.body.sign.clone_from(&other_sign)),
+            "130018",
+        ),
+        (
+            "verify stale timestamp",
+            with(&|r| r.header.timestamp = "20000101000000000".into()),
+            "105112",
+        ),
+        (
+            "missing userInformation",
+            verify_request(&demo, PHONE, &token, ""),
+            "120020",
+        ),
+        (
+            "unknown token",
+            verify_request(&demo, PHONE, "H5HTTPS0123", &ui),
+            "120020",
+        ),
+    ] {
+        seen.hit(want, &s.verify_code(&req).await, what);
+    }
 
-    seen.hit(
-        "120020",
-        &s.verify(&demo, PHONE, &token, "").await,
-        "missing userInformation",
-    );
-    seen.hit(
-        "120020",
-        &s.verify(&demo, PHONE, "H5HTTPS0123", &ui).await,
-        "unknown token",
-    );
+    // Apps that may not verify, whatever the token.
+    let ip_locked = s.add_app(|a| a.server_ips = vec!["10.9.8.7".into()]).await;
+    let uaid_only = s.add_app(|a| a.entitlements = vec![Product::Uaid]).await;
+    let expired = s
+        .add_app(|a| a.valid_until = Some(chrono::Utc::now() - chrono::Duration::days(1)))
+        .await;
+    let unavailable = s.add_app(|a| a.available = false).await;
+    let used_up = s.add_app(|a| a.usage_limit = Some(0)).await;
+    let no_key = s.add_app(|a| a.customer_public_key.clear()).await;
+    for (what, app, want) in [
+        ("IP allow-list", &ip_locked, "110004"),
+        ("verify not entitled", &uaid_only, "110023"),
+        ("expired", &expired, "110025"),
+        ("unavailable", &unavailable, "110027"),
+        ("usage exhausted", &used_up, "111075"),
+        ("no key", &no_key, "103605"),
+    ] {
+        seen.hit(want, &s.verify(app, PHONE, "x", "y").await, what);
+    }
 
     let capped = s.add_app(|a| a.daily_cap = 1).await;
     let (_, t1, u1) = s.h5_token(&capped, PHONE).await;
@@ -315,28 +298,35 @@ async fn every_result_code_is_reachable() {
     let (_, v) = s.post_raw(wire::IMEI_TOKEN_VALIDATE_PATH, "[]", &[]).await;
     seen.hit(
         "130032",
-        v["body"]["resultCode"].as_str().unwrap(),
+        v["body"]["resultCode"].as_str().unwrap_or(""),
         "imei bad JSON",
     );
-    let mut req = imei_request(&demo, &token);
-    req.header.msg_id.clear();
-    seen.hit("130010", &s.imei(&req).await.0, "imei empty msgId");
-    let mut req = imei_request(&demo, &token);
-    req.body.sign = "AAAA".into();
-    seen.hit("130018", &s.imei(&req).await.0, "imei bad sign");
-    let mut req = imei_request(&demo, &token);
-    req.header.app_id = "300000000000".into();
-    seen.hit("110022", &s.imei(&req).await.0, "imei unknown app");
-    seen.hit(
-        "110004",
-        &s.imei(&imei_request(&ip_locked, "x")).await.0,
-        "imei IP",
-    );
-    seen.hit(
-        "110023",
-        &s.imei(&imei_request(&h5_only, "x")).await.0,
-        "imei entitlement",
-    );
+    let with = |edit: &dyn Fn(&mut ImeiValidateRequest)| {
+        let mut req = imei_request(&demo, &token);
+        edit(&mut req);
+        req
+    };
+    for (what, req, want) in [
+        (
+            "imei empty msgId",
+            with(&|r| r.header.msg_id.clear()),
+            "130010",
+        ),
+        (
+            "imei bad sign",
+            with(&|r| r.body.sign = "AAAA".into()),
+            "130018",
+        ),
+        (
+            "imei unknown app",
+            with(&|r| r.header.app_id = "300000000000".into()),
+            "110022",
+        ),
+        ("imei IP", imei_request(&ip_locked, "x"), "110004"),
+        ("imei entitlement", imei_request(&h5_only, "x"), "110023"),
+    ] {
+        seen.hit(want, &s.imei(&req).await.0, what);
+    }
     // getMobile from a page that is not registered: the token is issued, validation says 120010.
     let req = md5_request(&demo, "3", "");
     let v = s
@@ -346,7 +336,7 @@ async fn every_result_code_is_reachable() {
             &[
                 ("referer", "https://other.example/p"),
                 ("origin", "https://other.example"),
-                (DEVICE, PHONE),
+                (DEVICE_HEADER, PHONE),
             ],
         )
         .await;
@@ -368,7 +358,7 @@ async fn every_result_code_is_reachable() {
         "imei fault",
     );
 
-    // Every auth-platform code of the seeds except 500, the JSSDK's wrapper (tests/auth_jssdk.rs).
+    // Every auth-platform code of the seeds except 500, the JSSDK's wrapper (module auth_jssdk).
     let missing: Vec<_> = cmcc_proto::codes::passport_codes()
         .filter(|c| *c != "500" && !seen.0.contains(*c))
         .collect();
@@ -518,7 +508,7 @@ async fn diagnostics_explain_130018_and_170001() {
             &[
                 ("referer", "http://www.abc.com/a/mobile.html?x=1"),
                 ("origin", "http://www.abc.com"),
-                (DEVICE, PHONE),
+                (DEVICE_HEADER, PHONE),
             ],
         )
         .await;
@@ -543,7 +533,7 @@ async fn diagnostics_explain_130018_and_170001() {
     s.post(
         wire::MINI_GET_TOKEN_INFO_PATH,
         &json!(req),
-        &[(DEVICE, PHONE)],
+        &[(DEVICE_HEADER, PHONE)],
     )
     .await;
     let e = s.journal_entry("103101").await;
@@ -594,27 +584,27 @@ async fn log_only_signatures_and_legacy_phone_num() {
 async fn virtual_network_sources() {
     let s = Sbx::demo().await;
     let demo = s.demo_creds();
-    // (a) expandParams phoneNum= for a test-mode app.
-    let v = s
-        .post(
-            wire::MINI_GET_TOKEN_INFO_PATH,
-            &json!(md5_request(&demo, "5", &phone_expand(PHONE))),
-            &[],
-        )
-        .await;
-    let (code, token, ui) = token_of(&v);
-    assert_eq!(code, "103000");
-    assert_eq!(s.verify(&demo, PHONE, &token, &ui).await, "000");
-    // ... ignored for a production app, unless the mini-program asks for the test line (isTest=0).
+    // (a) expandParams phoneNum= for a test-mode app, ignored for a production app...
     let prod = s.add_app(|a| a.test_mode = false).await;
-    let v = s
-        .post(
-            wire::MINI_GET_TOKEN_INFO_PATH,
-            &json!(md5_request(&prod, "5", &phone_expand(PHONE))),
-            &[],
-        )
-        .await;
-    assert_eq!(token_of(&v).0, "103111");
+    let mut grants = Vec::new();
+    for (what, app, want) in [
+        ("a test-mode app", &demo, "103000"),
+        ("a production app", &prod, "103111"),
+    ] {
+        let v = s
+            .post(
+                wire::MINI_GET_TOKEN_INFO_PATH,
+                &json!(md5_request(app, "5", &phone_expand(PHONE))),
+                &[],
+            )
+            .await;
+        let grant = token_of(&v);
+        assert_eq!(grant.0, want, "{what}: {v}");
+        grants.push(grant);
+    }
+    let (_, token, ui) = &grants[0];
+    assert_eq!(s.verify(&demo, PHONE, token, ui).await, "000");
+    // ... unless the mini-program asks for the test line (isTest=0).
     let mut req = md5_request(&prod, "5", &phone_expand(PHONE));
     req.is_test = Some("0".into());
     let v = s
@@ -647,39 +637,38 @@ async fn virtual_network_sources() {
     let (code, token, ui) = token_of(&v);
     assert_eq!(code, "103000");
     assert_eq!(s.verify(&demo, "19812345678", &token, &ui).await, "000");
-    let r = s
-        .http
-        .post(format!("{}/_sandbox/auth/device", s.base))
-        .json(&json!({"id": "nope"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!(
+        s.status(
+            Method::POST,
+            "/_sandbox/auth/device",
+            Some(json!({"id": "nope"}))
+        )
+        .await,
+        404,
+        "an unknown device"
+    );
     // (c) the header wins; getConnection reports the network.
-    let v = s
-        .post(
-            cmcc_sandbox::auth::jssdk::GET_CONNECTION_PATH,
-            &json!({"appId": demo.app_id}),
-            &[(DEVICE, "wifi"), ("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(v["netType"], "WIFI");
-    let v = s
-        .post(
-            cmcc_sandbox::auth::jssdk::GET_CONNECTION_PATH,
-            &json!({"appId": demo.app_id}),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(v["netType"], "5G");
-    let v = s
-        .post(
-            cmcc_sandbox::auth::jssdk::GET_CONNECTION_PATH,
-            &json!({}),
-            &[],
-        )
-        .await;
-    assert_eq!(v["resultCode"], "130010");
+    let app = json!({"appId": demo.app_id});
+    for (what, body, headers, field, want) in [
+        (
+            "header and cookie",
+            &app,
+            &[(DEVICE_HEADER, "wifi"), ("cookie", cookie.as_str())][..],
+            "netType",
+            "WIFI",
+        ),
+        (
+            "the cookie",
+            &app,
+            &[("cookie", cookie.as_str())][..],
+            "netType",
+            "5G",
+        ),
+        ("no appId", &json!({}), &[][..], "resultCode", "130010"),
+    ] {
+        let v = s.post(wire::GET_CONNECTION_PATH, body, headers).await;
+        assert_eq!(v[field], want, "{what}: {v}");
+    }
 }
 
 #[tokio::test]
@@ -688,36 +677,20 @@ async fn wxappid_check_for_mini_programs() {
     let c = s
         .add_app(|a| a.wxappids = vec!["wx10a00cf000000000".into()])
         .await;
-    let ok = [
-        (
-            "referer",
-            "https://servicewechat.com/wx10a00cf000000000/3/page-frame.html",
-        ),
-        (DEVICE, PHONE),
-    ];
-    let v = s
-        .post(
-            wire::MINI_GET_TOKEN_INFO_PATH,
-            &json!(md5_request(&c, "5", "")),
-            &ok,
-        )
-        .await;
-    assert_eq!(token_of(&v).0, "103000");
-    let bad = [
-        (
-            "referer",
-            "https://servicewechat.com/wxffffffffffffffff/3/page-frame.html",
-        ),
-        (DEVICE, PHONE),
-    ];
-    let v = s
-        .post(
-            wire::MINI_GET_TOKEN_INFO_PATH,
-            &json!(md5_request(&c, "5", "")),
-            &bad,
-        )
-        .await;
-    assert_eq!(token_of(&v).0, "170001");
+    for (what, wxappid, want) in [
+        ("its own wxappid", "wx10a00cf000000000", "103000"),
+        ("another wxappid", "wxffffffffffffffff", "170001"),
+    ] {
+        let referer = format!("https://servicewechat.com/{wxappid}/3/page-frame.html");
+        let v = s
+            .post(
+                wire::MINI_GET_TOKEN_INFO_PATH,
+                &json!(md5_request(&c, "5", "")),
+                &[("referer", &referer), (DEVICE_HEADER, PHONE)],
+            )
+            .await;
+        assert_eq!(token_of(&v).0, want, "{what}");
+    }
 }
 
 /// Routes come from the definitions in `cmcc_proto::endpoint`: every endpoint of both platforms

@@ -1,13 +1,11 @@
 //! Fields read through the shared wire types: the mini-program's `userInformation`, the typed
 //! getConnection, and the echo of msgId/appId written with seed 004's trailing-space keys.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
 use cmcc_proto::wire::passport::{self as wire, GetConnectionResponse};
+use cmcc_testkit::DEVICE_HEADER;
 use serde_json::json;
+
+use crate::support::auth::*;
 
 const PHONE: &str = "13800138000";
 
@@ -21,7 +19,7 @@ async fn mini_get_token_info_binds_the_user_information_it_sends() {
         .post(
             wire::MINI_GET_TOKEN_INFO_PATH,
             &json!(req),
-            &[(DEVICE, PHONE)],
+            &[(DEVICE_HEADER, PHONE)],
         )
         .await;
     let (code, token, ui) = token_of(&v);
@@ -40,7 +38,7 @@ async fn get_connection_answers_the_typed_shape() {
         .post(
             wire::GET_CONNECTION_PATH,
             &json!({"appId": "300011800001"}),
-            &[(DEVICE, "13800138000; wifi")],
+            &[(DEVICE_HEADER, "13800138000; wifi")],
         )
         .await;
     let r: GetConnectionResponse = serde_json::from_value(v).unwrap();

@@ -2,12 +2,10 @@
 //! mini-program module (with a fake `wx`, then with `fetch`) against a running sandbox; the
 //! tokens they get are then verified over HTTP. Skipped without node, except under `CI=true`.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
+use cmcc_testkit::{within, DEADLINE};
 use serde_json::Value;
+
+use crate::support::auth::*;
 
 const DRIVER: &str = r#"
 'use strict';
@@ -97,18 +95,21 @@ function ts17() {
 })().catch((e) => { console.error(e); process.exit(1); });
 "#;
 
-fn node_available() -> bool {
-    std::process::Command::new("node")
+async fn node_available() -> bool {
+    let probe = tokio::process::Command::new("node")
         .arg("--version")
-        .output()
+        .kill_on_drop(true)
+        .output();
+    within("node --version", DEADLINE, probe)
+        .await
         .is_ok_and(|o| o.status.success())
 }
 
 #[tokio::test]
 async fn jssdk_files_work_under_node() {
-    if !node_available() {
+    if !node_available().await {
         assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
+            !cmcc_testkit::backends::in_ci(),
             "node is required under CI=true"
         );
         eprintln!("skipping: node is not installed");
@@ -126,12 +127,15 @@ async fn jssdk_files_work_under_node() {
         "privateKey": demo.customer.to_base64().unwrap(),
         "phone": phone,
     });
-    let out = tokio::process::Command::new("node")
+    // Killed if it outlives the deadline (output() is dropped then).
+    let run = tokio::process::Command::new("node")
         .arg(&script)
         .arg(&s.base)
         .arg(dir.path())
         .env("CMCC_TEST_APP", app.to_string())
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let out = within("node running the JSSDK driver", DEADLINE, run)
         .await
         .unwrap();
     assert!(

@@ -1,15 +1,13 @@
 //! The SDK (`cmcc-client`) against the sandbox: both sides built on `cmcc-proto` agree, and
 //! pointing the SDK at the sandbox is only a base-URL change.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
 use cmcc_client::passport::{PassportClient, PassportConfig, Verification};
 use cmcc_client::PassportBase;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::ids::{Phone, Secret};
+use cmcc_testkit::DEVICE_HEADER;
+
+use crate::support::auth::*;
 
 fn client(s: &Sbx, device: &str) -> PassportClient {
     let c = s.demo_creds();
@@ -21,7 +19,7 @@ fn client(s: &Sbx, device: &str) -> PassportClient {
         c.platform,
     );
     cfg.headers = vec![
-        (DEVICE.into(), device.into()),
+        (DEVICE_HEADER.into(), device.into()),
         ("referer".into(), format!("{}/login.html", s.base)),
         ("origin".into(), s.base.clone()),
     ];

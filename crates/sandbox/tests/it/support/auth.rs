@@ -1,8 +1,6 @@
 //! Helpers of the auth-platform HTTP tests: a running sandbox and requests built the way a
 //! real client builds them.
 
-#![allow(dead_code, reason = "each test file uses a part of the helpers")]
-
 use chrono::Utc;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::ids::{Phone, Secret};
@@ -12,24 +10,23 @@ use cmcc_proto::wire::passport::{
 };
 use cmcc_proto::{PrivateKey, PublicKey, Timestamp17};
 use cmcc_sandbox::auth::tenant::{AppConfig, DEMO_APP_ID};
-use cmcc_sandbox::{Running, SandboxConfig};
+use cmcc_testkit::{Sandbox, SandboxConfig, DEVICE_HEADER};
 use serde_json::{json, Value};
 
-pub(crate) const DEVICE: &str = "x-cmcc-sandbox-device";
-
+/// A running sandbox, a client and its base URL.
 pub(crate) struct Sbx {
-    pub run: Running,
-    pub http: reqwest::Client,
-    pub base: String,
+    pub(crate) run: Sandbox,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
 }
 
 /// An app as a client knows it.
 #[derive(Clone)]
 pub(crate) struct Creds {
-    pub app_id: String,
-    pub app_key: String,
-    pub customer: PrivateKey,
-    pub platform: PublicKey,
+    pub(crate) app_id: String,
+    pub(crate) app_key: String,
+    pub(crate) customer: PrivateKey,
+    pub(crate) platform: PublicKey,
 }
 
 pub(crate) fn now17() -> String {
@@ -43,9 +40,7 @@ pub(crate) fn hex32() -> String {
 
 impl Sbx {
     pub(crate) async fn start(config: SandboxConfig) -> Self {
-        let run = Running::start(&config, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let run = cmcc_testkit::spawn_sandbox_with(config).await;
         let base = run.base_url.clone();
         Self {
             run,
@@ -82,15 +77,8 @@ impl Sbx {
         cfg.referers = vec![format!("{}/", self.base)];
         cfg.origins = vec![self.base.clone()];
         edit(&mut cfg);
-        let r = self
-            .http
-            .post(format!("{}/_sandbox/auth/apps", self.base))
-            .json(&cfg)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let v: Value = r.json().await.unwrap();
+        let (status, v) = self.post_json("/_sandbox/auth/apps", &json!(cfg)).await;
+        assert_eq!(status, 200, "{v}");
         Creds {
             app_id: cfg.app_id,
             app_key: cfg.app_key,
@@ -137,26 +125,35 @@ impl Sbx {
     }
 
     pub(crate) async fn get_json(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
+        cmcc_testkit::get_json(&self.http, &format!("{}{path}", self.base))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+            .1
     }
 
+    /// `POST path` with a JSON body: status and answer.
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        cmcc_testkit::post_json(&self.http, &format!("{}{path}", self.base), body).await
+    }
+
+    /// `method path` with an optional JSON body: the status.
+    pub(crate) async fn status(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> u16 {
+        let mut rb = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            rb = rb.json(&body);
+        }
+        rb.send().await.unwrap().status().as_u16()
+    }
+
+    /// An admin call that must succeed: its answer (a JSON string when it is not JSON).
     pub(crate) async fn admin(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        r.json().await.unwrap_or(Value::Null)
+        let (status, v) = self.post_json(path, &body).await;
+        assert!((200..300).contains(&status), "{path}: {status} {v}");
+        v
     }
 
     /// The newest journal entry with this code.
@@ -250,7 +247,7 @@ impl Sbx {
         let h = self.page_headers();
         let mut headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
         if !device.is_empty() {
-            headers.push((DEVICE, device));
+            headers.push((DEVICE_HEADER, device));
         }
         token_of(
             &self
@@ -266,7 +263,7 @@ impl Sbx {
                 .post(
                     wire::MINI_GET_TOKEN_INFO_PATH,
                     &json!(req),
-                    &[(DEVICE, device)],
+                    &[(DEVICE_HEADER, device)],
                 )
                 .await,
         )
@@ -276,7 +273,7 @@ impl Sbx {
         let req = md5_request(c, wire::BUSINESS_TYPE_UAID, "");
         let h = self.page_headers();
         let mut headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        headers.push((DEVICE, device));
+        headers.push((DEVICE_HEADER, device));
         token_of(
             &self
                 .post(wire::UAID_GET_MOBILE_PATH, &json!(req), &headers)

@@ -1,52 +1,31 @@
 //! The OneLink fleet APIs over real HTTP: each one's answers and refusals, the change window,
 //! batch jobs that finish later on the virtual clock, and the card life surviving a restart.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use cmcc_proto::endpoint::Endpoint;
 use cmcc_proto::wire::onelink as wire;
-use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
 use cmcc_sandbox::onelink::OneLinkConfig;
-use cmcc_sandbox::{Running, SandboxConfig};
+use cmcc_testkit::{Sandbox, DEMO_ENTERPRISE};
 use serde_json::{json, Value};
 
-// Magic cards (MAGIC-ONELINK.md).
-const ACTIVE: &str = "1440000000001";
-const OTHERS: &str = "1440000000005";
-const STOPPED: &str = "1440000000007";
-const PENDING: &str = "1440000000008";
-const STOCK: &str = "1440000000010";
-const CANCELLED: &str = "1440000000011";
-const DATA_OFF: &str = "1440000000012";
-const FROZEN: &str = "1440000000013";
+use crate::support::onelink::{
+    start, token, CANCELLED, DATA_OFF, FRESH as ACTIVE, FROZEN, OTHERS, PENDING, STOCK, STOPPED,
+};
 
 struct Fleet {
-    sb: Running,
+    sb: Sandbox,
     http: reqwest::Client,
     token: String,
 }
 
 impl Fleet {
     async fn start(cfg: OneLinkConfig) -> Self {
-        let config = SandboxConfig {
-            onelink: cfg,
-            ..Default::default()
-        };
-        let sb = Running::start(&config, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let mut f = Self {
+        let sb = start(cfg).await;
+        let token = token(&sb).await;
+        Self {
             sb,
             http: reqwest::Client::new(),
-            token: String::new(),
-        };
-        let v = f
-            .raw(
-                wire::GetToken::METADATA.path,
-                json!({"appid": DEMO_APPID, "password": DEMO_PASSWORD, "transid": transid()}),
-            )
-            .await;
-        f.token = v["result"][0]["token"].as_str().unwrap().to_owned();
-        f
+            token,
+        }
     }
 
     async fn raw(&self, path: &str, body: Value) -> Value {
@@ -101,10 +80,7 @@ impl Fleet {
 }
 
 fn transid() -> String {
-    format!(
-        "{DEMO_APPID}20241021093000{:08}",
-        rand::random::<u32>() % 100_000_000
-    )
+    crate::support::onelink::transid(DEMO_ENTERPRISE)
 }
 
 fn status(v: &Value) -> &str {
@@ -189,18 +165,14 @@ async fn queries_answer_from_the_card_life() {
     assert_eq!(list[2], json!({"serviceType": "11", "serviceStatus": "1"}));
 
     // Refusals shared by every card API.
-    assert_eq!(
-        status(&f.card::<wire::QueryCardStatus>(OTHERS).await),
-        "12011"
-    );
-    assert_eq!(
-        status(&f.card::<wire::QueryCardStatus>("1440999999999").await),
-        "12011"
-    );
-    assert_eq!(
-        status(&f.card::<wire::QueryCardStatus>("14400000x0001").await),
-        "12001"
-    );
+    for (card, want) in [
+        (OTHERS, "12011"),
+        ("1440999999999", "12011"),
+        ("14400000x0001", "12001"),
+    ] {
+        let v = f.card::<wire::QueryCardStatus>(card).await;
+        assert_eq!(status(&v), want, "{card}: {v}");
+    }
     let no_token = f
         .raw(
             wire::QueryCardStatus::METADATA.path,
@@ -223,28 +195,34 @@ async fn status_changes_follow_transitions_and_the_window() {
         "inside the window"
     );
     f.advance(181).await;
-    assert_eq!(
-        status(&f.change(ACTIVE, "0").await),
-        "12048",
-        "already stopped"
-    );
-    assert_eq!(status(&f.change(ACTIVE, "1").await), "0");
+    for (what, card, oper, want) in [
+        ("already stopped", ACTIVE, "0", "12048"),
+        ("resume after the window", ACTIVE, "1", "0"),
+        ("resume a stopped card", STOPPED, "1", "0"),
+        ("resume a cancelled card", CANCELLED, "1", "12017"),
+        ("stop a card in stock", STOCK, "0", "12017"),
+        ("activate a card in stock", STOCK, "2", "0"),
+        ("stop a frozen card", FROZEN, "0", "12015"),
+        ("an unknown operType", PENDING, "7", "12001"),
+        ("the other enterprise's card", OTHERS, "0", "12011"),
+    ] {
+        let v = f.change(card, oper).await;
+        assert_eq!(status(&v), want, "{what}: {v}");
+    }
     assert_eq!(f.state_of(ACTIVE).await, "2");
-    assert_eq!(status(&f.change(STOPPED, "1").await), "0");
-    assert_eq!(status(&f.change(CANCELLED, "1").await), "12017");
-    assert_eq!(status(&f.change(STOCK, "0").await), "12017");
-    assert_eq!(status(&f.change(STOCK, "2").await), "0");
     assert_eq!(f.state_of(STOCK).await, "2");
-    assert_eq!(status(&f.change(FROZEN, "0").await), "12015");
-    assert_eq!(status(&f.change(PENDING, "7").await), "12001");
-    assert_eq!(status(&f.change(OTHERS, "0").await), "12011");
 
     // Data on/off.
-    assert_eq!(status(&f.apn(DATA_OFF, "1", "CMIOT").await), "12048");
-    assert_eq!(status(&f.apn(DATA_OFF, "0", "OTHER").await), "12019");
-    assert_eq!(status(&f.apn(DATA_OFF, "0", "").await), "12001");
-    assert_eq!(status(&f.apn(DATA_OFF, "0", "CMIOT").await), "0");
-    assert_eq!(status(&f.apn(DATA_OFF, "0", "CMIOT").await), "12047");
+    for (what, oper, apn, want) in [
+        ("data on while on", "1", "CMIOT", "12048"),
+        ("another APN", "0", "OTHER", "12019"),
+        ("no APN", "0", "", "12001"),
+        ("data on", "0", "CMIOT", "0"),
+        ("data on again", "0", "CMIOT", "12047"),
+    ] {
+        let v = f.apn(DATA_OFF, oper, apn).await;
+        assert_eq!(status(&v), want, "{what}: {v}");
+    }
     let online = f.card::<wire::QuerySessions>(DATA_OFF).await;
     assert_eq!(
         online["result"][0]["simSessionList"]

@@ -1,23 +1,21 @@
 //! The OneLink API over real HTTP: token, 23A12, 23A23, 23A10, every rule and magic card.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
-use cmcc_sandbox::onelink::config::{
-    OldTokenPolicy, DEMO_APPID, DEMO_PASSWORD, OTHER_APPID, OTHER_PASSWORD,
+use std::time::Duration;
+
+use cmcc_proto::wire::onelink::{
+    IDENTITY_INFO_PATH as INFO, REAL_NAME_REG_PATH as REG, REAL_NAME_STATUS_PATH as STATUS,
+    TOKEN_PATH as TOKEN,
 };
+use cmcc_sandbox::onelink::config::{OldTokenPolicy, OTHER_APPID, OTHER_PASSWORD};
 use cmcc_sandbox::onelink::OneLinkConfig;
-use cmcc_sandbox::{Running, SandboxConfig};
+use cmcc_testkit::{Sandbox, DEMO_ENTERPRISE, DEMO_PASSWORD};
 use serde_json::{json, Value};
 
-const TOKEN: &str = "/v5/ec/get/token";
-const REG: &str = "/v5/ec/secure/sim-real-name-reg";
-const INFO: &str = "/v5/ec/query/sim-identity-registration-info";
-const STATUS: &str = "/v5/ec/query/sim-real-name-status";
-// Magic cards (MAGIC-ONELINK.md).
-const FRESH: &str = "1440000000001";
-const REGISTERED: &str = "1440000000002";
-const BLOCKED: &str = "1440000000004";
-const OTHERS: &str = "1440000000005";
-const IOV: &str = "1440000000006";
+use crate::support::onelink::{
+    console_fault, get, link, start, submit, token, token_for, transid, BLOCKED, FRESH, IOV,
+    OTHERS, REGISTERED,
+};
+use crate::support::{get_text, no_redirect, post_form};
 
 #[derive(Clone, Copy)]
 enum Style {
@@ -26,17 +24,7 @@ enum Style {
     Form,
 }
 
-async fn start(cfg: OneLinkConfig) -> Running {
-    let config = SandboxConfig {
-        onelink: cfg,
-        ..Default::default()
-    };
-    Running::start(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
-async fn call(sb: &Running, path: &str, style: Style, params: &[(&str, &str)]) -> Value {
+async fn call(sb: &Sandbox, path: &str, style: Style, params: &[(&str, &str)]) -> Value {
     let url = format!("{}{path}", sb.base_url);
     let http = reqwest::Client::new();
     let req = match style {
@@ -62,32 +50,34 @@ async fn call(sb: &Running, path: &str, style: Style, params: &[(&str, &str)]) -
     resp.json().await.unwrap()
 }
 
-fn transid(appid: &str) -> String {
-    format!(
-        "{appid}20241021093000{:08}",
-        rand::random::<u32>() % 100_000_000
-    )
+/// The demo enterprise's token parameters with transid `t`.
+fn login(t: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("appid", DEMO_ENTERPRISE),
+        ("password", DEMO_PASSWORD),
+        ("transid", t),
+    ]
 }
 
-async fn token_for(sb: &Running, appid: &str, password: &str) -> String {
-    let t = transid(appid);
-    let v = call(
-        sb,
-        TOKEN,
-        Style::Json,
-        &[("appid", appid), ("password", password), ("transid", &t)],
-    )
-    .await;
-    assert_eq!(v["status"], "0", "{v}");
-    v["result"][0]["token"].as_str().unwrap().to_owned()
+/// Request parameters written in a table.
+type Fields = &'static [(&'static str, &'static str)];
+
+/// One request of a table: what it is, endpoint, style, parameters, and the status answered.
+type Case<'a> = (&'a str, &'a str, Style, Vec<(&'a str, &'a str)>, &'a str);
+
+/// Send the cases in order, each one's status checked: their answers, in order.
+async fn run(sb: &Sandbox, cases: Vec<Case<'_>>) -> Vec<Value> {
+    let mut answers = Vec::new();
+    for (what, path, style, params, want) in cases {
+        let v = call(sb, path, style, &params).await;
+        assert_eq!(v["status"], want, "{what}: {v}");
+        answers.push(v);
+    }
+    answers
 }
 
-async fn token(sb: &Running) -> String {
-    token_for(sb, DEMO_APPID, DEMO_PASSWORD).await
-}
-
-async fn reg(sb: &Running, tok: &str, field: &str, value: &str, url_type: &str) -> Value {
-    let t = transid(DEMO_APPID);
+async fn reg(sb: &Sandbox, tok: &str, field: &str, value: &str, url_type: &str) -> Value {
+    let t = transid(DEMO_ENTERPRISE);
     call(
         sb,
         REG,
@@ -102,8 +92,8 @@ async fn reg(sb: &Running, tok: &str, field: &str, value: &str, url_type: &str) 
     .await
 }
 
-async fn info(sb: &Running, tok: &str, field: &str, value: &str) -> Value {
-    let t = transid(DEMO_APPID);
+async fn info(sb: &Sandbox, tok: &str, field: &str, value: &str) -> Value {
+    let t = transid(DEMO_ENTERPRISE);
     call(
         sb,
         INFO,
@@ -114,54 +104,55 @@ async fn info(sb: &Running, tok: &str, field: &str, value: &str) -> Value {
 }
 
 /// Ask a urlType-6 link for the fresh magic card and complete its page as the user would.
-async fn register_fresh(sb: &Running, tok: &str) {
-    let link = reg(sb, tok, "msisdn", FRESH, "6").await;
-    let busi_seq = link["result"][0]["busiSeq"].as_str().unwrap();
-    let done = reqwest::Client::new()
-        .post(format!(
-            "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
-            sb.base_url
-        ))
-        .json(&json!({"name": "张三", "residentId": "11010519491231002X"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 200);
+async fn register_fresh(sb: &Sandbox, tok: &str) {
+    let r = link(sb, tok, FRESH, "6").await;
+    let busi_seq = r["busiSeq"].as_str().unwrap();
+    let (status, v) = submit(
+        sb,
+        busi_seq,
+        &json!({"name": "张三", "residentId": "11010519491231002X"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
 }
 
 #[tokio::test]
 async fn token_in_three_styles_with_ttl_3600() {
     let sb = start(OneLinkConfig::default()).await;
     for style in [Style::Get, Style::Json, Style::Form] {
-        let t = transid(DEMO_APPID);
-        let v = call(
-            &sb,
-            TOKEN,
-            style,
-            &[
-                ("appid", DEMO_APPID),
-                ("password", DEMO_PASSWORD),
-                ("transid", &t),
-            ],
-        )
-        .await;
+        let t = transid(DEMO_ENTERPRISE);
+        let v = call(&sb, TOKEN, style, &login(&t)).await;
         assert_eq!(v["status"], "0");
         assert_eq!(v["message"], "正确");
         assert_eq!(v["result"][0]["ttl"], 3600);
         assert_eq!(v["result"][0]["token"].as_str().unwrap().len(), 32);
     }
-    let t = transid(DEMO_APPID);
-    let wrong = call(
+    let t = transid(DEMO_ENTERPRISE);
+    let refused = run(
         &sb,
-        TOKEN,
-        Style::Get,
-        &[("appid", DEMO_APPID), ("password", "nope"), ("transid", &t)],
+        vec![
+            (
+                "a wrong password",
+                TOKEN,
+                Style::Get,
+                vec![
+                    ("appid", DEMO_ENTERPRISE),
+                    ("password", "nope"),
+                    ("transid", t.as_str()),
+                ],
+                "12002",
+            ),
+            (
+                "no password",
+                TOKEN,
+                Style::Get,
+                vec![("appid", DEMO_ENTERPRISE)],
+                "12001",
+            ),
+        ],
     )
     .await;
-    assert_eq!(wrong["status"], "12002");
-    assert_eq!(wrong["result"], json!([]));
-    let missing = call(&sb, TOKEN, Style::Get, &[("appid", DEMO_APPID)]).await;
-    assert_eq!(missing["status"], "12001");
+    assert_eq!(refused[0]["result"], json!([]));
     // Secrets never reach the journal.
     let journal = sb.sandbox.core.journal.recent(100, Some("onelink"));
     let text = serde_json::to_string(&journal).unwrap();
@@ -208,19 +199,10 @@ async fn old_token_policy_and_refresh_zero() {
         .core
         .clock
         .advance(chrono::Duration::seconds(600));
-    let t = transid(DEMO_APPID);
-    let v = call(
-        &revoke,
-        TOKEN,
-        Style::Form,
-        &[
-            ("appid", DEMO_APPID),
-            ("password", DEMO_PASSWORD),
-            ("transid", &t),
-            ("refresh", "0"),
-        ],
-    )
-    .await;
+    let t = transid(DEMO_ENTERPRISE);
+    let mut params = login(&t);
+    params.push(("refresh", "0"));
+    let v = call(&revoke, TOKEN, Style::Form, &params).await;
     assert_eq!(v["result"][0]["token"], b.as_str());
     let ttl = v["result"][0]["ttl"].as_u64().unwrap();
     assert!((2990..=3000).contains(&ttl), "{ttl}");
@@ -228,123 +210,122 @@ async fn old_token_policy_and_refresh_zero() {
 
 #[tokio::test]
 async fn transid_is_lenient_by_default_and_strict_on_request() {
+    let any_transid = login("whatever");
     let lenient = start(OneLinkConfig::default()).await;
-    let v = call(
+    run(
         &lenient,
-        TOKEN,
-        Style::Get,
-        &[
-            ("appid", DEMO_APPID),
-            ("password", DEMO_PASSWORD),
-            ("transid", "whatever"),
-        ],
+        vec![(
+            "lenient: any transid",
+            TOKEN,
+            Style::Get,
+            any_transid.clone(),
+            "0",
+        )],
     )
     .await;
-    assert_eq!(v["status"], "0");
     let strict = start(OneLinkConfig {
         strict_transid: true,
         ..Default::default()
     })
     .await;
-    let v = call(
+    run(
         &strict,
-        TOKEN,
-        Style::Get,
-        &[
-            ("appid", DEMO_APPID),
-            ("password", DEMO_PASSWORD),
-            ("transid", "whatever"),
+        vec![(
+            "strict: a token with a free-form transid",
+            TOKEN,
+            Style::Get,
+            any_transid,
+            "12003",
+        )],
+    )
+    .await;
+    let tok = token(&strict).await;
+    let (other, good) = (transid(OTHER_APPID), transid(DEMO_ENTERPRISE));
+    let query = |t| vec![("transid", t), ("token", tok.as_str()), ("msisdn", FRESH)];
+    run(
+        &strict,
+        vec![
+            ("strict: transid 1", INFO, Style::Get, query("1"), "12003"),
+            // Seed 000's example shape with another appid's prefix is refused too.
+            (
+                "strict: another appid's transid",
+                INFO,
+                Style::Get,
+                query(other.as_str()),
+                "12003",
+            ),
+            (
+                "strict: its own transid",
+                INFO,
+                Style::Get,
+                query(good.as_str()),
+                "0",
+            ),
         ],
     )
     .await;
-    assert_eq!(v["status"], "12003");
-    let tok = token(&strict).await;
-    let v = call(
-        &strict,
-        INFO,
-        Style::Get,
-        &[("transid", "1"), ("token", &tok), ("msisdn", FRESH)],
-    )
-    .await;
-    assert_eq!(v["status"], "12003");
-    // Seed 000's example shape with another appid's prefix is refused too.
-    let other = transid(OTHER_APPID);
-    let v = call(
-        &strict,
-        INFO,
-        Style::Get,
-        &[("transid", &other), ("token", &tok), ("msisdn", FRESH)],
-    )
-    .await;
-    assert_eq!(v["status"], "12003");
-    assert_eq!(info(&strict, &tok, "msisdn", FRESH).await["status"], "0");
 }
 
 #[tokio::test]
 async fn registration_link_rules() {
     let sb = start(OneLinkConfig::default()).await;
     let tok = token(&sb).await;
-    // Exactly one card id.
-    let t = transid(DEMO_APPID);
-    let v = call(
+    let t = transid(DEMO_ENTERPRISE);
+    let with_auth = |fields: Fields| {
+        let mut params = vec![("transid", t.as_str()), ("token", tok.as_str())];
+        params.extend_from_slice(fields);
+        params
+    };
+    // Refusals, none of which counts as the card's call of the minute.
+    let refusals: [(&str, Fields, &str); 12] = [
+        // Exactly one card id.
+        (
+            "two card ids",
+            &[
+                ("msisdn", FRESH),
+                ("iccid", "898604240000000000001"),
+                ("urlType", "6"),
+            ],
+            "12004",
+        ),
+        ("no card id", &[("urlType", "6")], "12004"),
+        (
+            "a bad msisdn",
+            &[("msisdn", "12x"), ("urlType", "6")],
+            "12001",
+        ),
+        // Withdrawn / unknown urlTypes; absent means 1 (withdrawn).
+        ("urlType 1", &[("msisdn", FRESH), ("urlType", "1")], "12005"),
+        ("urlType 4", &[("msisdn", FRESH), ("urlType", "4")], "12005"),
+        ("urlType 5", &[("msisdn", FRESH), ("urlType", "5")], "12005"),
+        ("urlType x", &[("msisdn", FRESH), ("urlType", "x")], "12005"),
+        ("no urlType", &[("msisdn", FRESH)], "12005"),
+        // Magic cards.
+        (
+            "registered",
+            &[("msisdn", REGISTERED), ("urlType", "6")],
+            "12013",
+        ),
+        ("blocked", &[("msisdn", BLOCKED), ("urlType", "6")], "12014"),
+        (
+            "the other enterprise's",
+            &[("msisdn", OTHERS), ("urlType", "6")],
+            "12011",
+        ),
+        (
+            "not in the inventory",
+            &[("msisdn", "1449999999999"), ("urlType", "6")],
+            "12011",
+        ),
+    ];
+    run(
         &sb,
-        REG,
-        Style::Json,
-        &[
-            ("transid", &t),
-            ("token", &tok),
-            ("msisdn", FRESH),
-            ("iccid", "898604240000000000001"),
-            ("urlType", "6"),
-        ],
+        refusals
+            .iter()
+            .map(|(what, fields, want)| (*what, REG, Style::Json, with_auth(fields), *want))
+            .collect(),
     )
     .await;
-    assert_eq!(v["status"], "12004");
-    let v = call(
-        &sb,
-        REG,
-        Style::Json,
-        &[("transid", &t), ("token", &tok), ("urlType", "6")],
-    )
-    .await;
-    assert_eq!(v["status"], "12004");
-    assert_eq!(
-        reg(&sb, &tok, "msisdn", "12x", "6").await["status"],
-        "12001"
-    );
-    // Withdrawn / unknown urlTypes; absent means 1 (withdrawn).
-    for ut in ["1", "4", "5", "x"] {
-        assert_eq!(
-            reg(&sb, &tok, "msisdn", FRESH, ut).await["status"],
-            "12005",
-            "urlType {ut}"
-        );
-    }
-    let v = call(
-        &sb,
-        REG,
-        Style::Json,
-        &[("transid", &t), ("token", &tok), ("msisdn", FRESH)],
-    )
-    .await;
-    assert_eq!(v["status"], "12005");
-    // Magic cards.
-    assert_eq!(
-        reg(&sb, &tok, "msisdn", REGISTERED, "6").await["status"],
-        "12013"
-    );
-    assert_eq!(
-        reg(&sb, &tok, "msisdn", BLOCKED, "6").await["status"],
-        "12014"
-    );
-    assert_eq!(
-        reg(&sb, &tok, "msisdn", OTHERS, "6").await["status"],
-        "12011"
-    );
-    assert_eq!(
-        reg(&sb, &tok, "msisdn", "1449999999999", "6").await["status"],
-        "12011"
-    );
     // urlType 6: an H5 page URL and a busiSeq; miniParam null.
     let v = reg(&sb, &tok, "msisdn", FRESH, "6").await;
     assert_eq!(v["status"], "0", "{v}");
@@ -356,16 +337,26 @@ async fn registration_link_rules() {
     assert_eq!(r["busiSeq"].as_str().unwrap().len(), 23);
     assert!(r["miniParam"].is_null());
     // One call per card per urlType per minute, under the virtual clock; any id of the card counts.
-    assert_eq!(
-        reg(&sb, &tok, "iccid", "89860424000000000001", "6").await["status"],
-        "12012"
-    );
-    assert_eq!(
-        reg(&sb, &tok, "imsi", "460044000000001", "2").await["status"],
-        "0"
-    );
-    let v = reg(&sb, &tok, "msisdn", FRESH, "3").await;
-    assert_eq!(v["status"], "0");
+    for (what, field, value, url_type, want) in [
+        (
+            "the same card by iccid, same urlType",
+            "iccid",
+            "89860424000000000001",
+            "6",
+            "12012",
+        ),
+        (
+            "the same card by imsi, urlType 2",
+            "imsi",
+            "460044000000001",
+            "2",
+            "0",
+        ),
+        ("the same card, urlType 3", "msisdn", FRESH, "3", "0"),
+    ] {
+        let v = reg(&sb, &tok, field, value, url_type).await;
+        assert_eq!(v["status"], want, "{what}: {v}");
+    }
     sb.sandbox.core.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(reg(&sb, &tok, "msisdn", FRESH, "6").await["status"], "0");
 }
@@ -419,7 +410,7 @@ async fn status_queries_reflect_registrations_under_the_virtual_clock() {
             ["identityRegistrationStatus"],
         "0"
     );
-    let t = transid(DEMO_APPID);
+    let t = transid(DEMO_ENTERPRISE);
     let v = call(
         &sb,
         STATUS,
@@ -461,25 +452,32 @@ async fn other_enterprise_sees_only_its_cards() {
     let sb = start(OneLinkConfig::default()).await;
     let tok = token_for(&sb, OTHER_APPID, OTHER_PASSWORD).await;
     let t = transid(OTHER_APPID);
-    let v = call(
+    let query = |card| {
+        vec![
+            ("transid", t.as_str()),
+            ("token", tok.as_str()),
+            ("msisdn", card),
+        ]
+    };
+    run(
         &sb,
-        INFO,
-        Style::Json,
-        &[("transid", &t), ("token", &tok), ("msisdn", OTHERS)],
+        vec![
+            ("its own card", INFO, Style::Json, query(OTHERS), "0"),
+            (
+                "the demo enterprise's card",
+                INFO,
+                Style::Json,
+                query(FRESH),
+                "12011",
+            ),
+        ],
     )
     .await;
-    assert_eq!(v["status"], "0");
-    let v = call(
-        &sb,
-        INFO,
-        Style::Json,
-        &[("transid", &t), ("token", &tok), ("msisdn", FRESH)],
-    )
-    .await;
-    assert_eq!(v["status"], "12011");
 }
 
-#[tokio::test]
+// The fault's delay is a tokio sleep in the sandbox, and nothing else in this test runs on a
+// timer (no push is in flight, the clients have no timeout): paused time skips it.
+#[tokio::test(start_paused = true)]
 async fn faults_token_down_busy_and_slow() {
     let sb = start(OneLinkConfig::default()).await;
     let http = reqwest::Client::new();
@@ -504,9 +502,9 @@ async fn faults_token_down_busy_and_slow() {
     let v = info(&sb, &tok, "msisdn", FRESH).await;
     assert_eq!(v["status"], "13000");
     assert_eq!(v["message"], "系统繁忙，请稍后再试");
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "0");
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "0");
 }
 
@@ -550,7 +548,7 @@ async fn the_sdk_works_against_the_sandbox_in_every_style() {
     ] {
         let mut cfg = ClientConfig::new(
             OneLinkBase::sandbox(&sb.base_url),
-            DEMO_APPID,
+            DEMO_ENTERPRISE,
             cmcc_proto::Secret::new(DEMO_PASSWORD),
         );
         cfg.style = style;
@@ -564,7 +562,7 @@ async fn the_sdk_works_against_the_sandbox_in_every_style() {
     // 12021 recovery: revoke all tokens, the SDK fetches another and retries once.
     let cfg = ClientConfig::new(
         OneLinkBase::sandbox(&sb.base_url),
-        DEMO_APPID,
+        DEMO_ENTERPRISE,
         cmcc_proto::Secret::new(DEMO_PASSWORD),
     );
     let client = OneLinkClient::new(cfg, std::sync::Arc::new(MemoryTokenStore::new())).unwrap();
@@ -588,49 +586,49 @@ async fn the_sdk_works_against_the_sandbox_in_every_style() {
 async fn registration_in_get_and_form_styles_and_user_phone_checked() {
     let sb = start(OneLinkConfig::default()).await;
     let tok = token(&sb).await;
-    let t = transid(DEMO_APPID);
-    let v = call(
-        &sb,
-        REG,
-        Style::Get,
-        &[
-            ("transid", &t),
-            ("token", &tok),
+    let t = transid(DEMO_ENTERPRISE);
+    let fresh_6 = |user_phone| {
+        vec![
+            ("transid", t.as_str()),
+            ("token", tok.as_str()),
             ("msisdn", FRESH),
             ("urlType", "6"),
-            ("userPhone", "1390000"),
-        ],
-    )
-    .await;
-    assert_eq!(v["status"], "12001");
-    let v = call(
+            ("userPhone", user_phone),
+        ]
+    };
+    let answers = run(
         &sb,
-        REG,
-        Style::Get,
-        &[
-            ("transid", &t),
-            ("token", &tok),
-            ("msisdn", FRESH),
-            ("urlType", "6"),
-            ("userPhone", "13900001111"),
+        vec![
+            (
+                "GET, a userPhone of 7 digits",
+                REG,
+                Style::Get,
+                fresh_6("1390000"),
+                "12001",
+            ),
+            (
+                "GET, a userPhone of 11 digits",
+                REG,
+                Style::Get,
+                fresh_6("13900001111"),
+                "0",
+            ),
+            (
+                "form, urlType 3 by iccid",
+                REG,
+                Style::Form,
+                vec![
+                    ("transid", t.as_str()),
+                    ("token", tok.as_str()),
+                    ("iccid", "89860424000000000001"),
+                    ("urlType", "3"),
+                ],
+                "0",
+            ),
         ],
     )
     .await;
-    assert_eq!(v["status"], "0");
-    let v = call(
-        &sb,
-        REG,
-        Style::Form,
-        &[
-            ("transid", &t),
-            ("token", &tok),
-            ("iccid", "89860424000000000001"),
-            ("urlType", "3"),
-        ],
-    )
-    .await;
-    assert_eq!(v["status"], "0");
-    assert_eq!(v["result"][0]["miniParam"]["requestSource"], "550");
+    assert_eq!(answers[2]["result"][0]["miniParam"]["requestSource"], "550");
     // Each request is journaled as onelink, without the token.
     let journal = sb.sandbox.core.journal.recent(100, Some("onelink"));
     assert!(journal.iter().any(|e| e.path == REG && e.code == "12001"));
@@ -640,71 +638,34 @@ async fn registration_in_get_and_form_styles_and_user_phone_checked() {
 #[tokio::test]
 async fn console_forms_inject_faults_and_generate_cards() {
     let sb = start(OneLinkConfig::default()).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/_sandbox/onelink/console/faults", sb.base_url))
-        .form(&[
-            ("endpoint", TOKEN),
-            ("code", "13000"),
-            ("delay_ms", "0"),
-            ("remaining", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let http = no_redirect();
+    let r = console_fault(&http, &sb, TOKEN, "13000").await;
     assert_eq!(r.status(), 303);
-    let t = transid(DEMO_APPID);
-    let v = call(
-        &sb,
-        TOKEN,
-        Style::Get,
-        &[
-            ("appid", DEMO_APPID),
-            ("password", DEMO_PASSWORD),
-            ("transid", &t),
-        ],
+    let t = transid(DEMO_ENTERPRISE);
+    let v = call(&sb, TOKEN, Style::Get, &login(&t)).await;
+    assert_eq!(v["status"], "13000");
+    let r = post_form(
+        &http,
+        &format!("{}/_sandbox/onelink/console/cards/generate", sb.base_url),
+        &[("appid", DEMO_ENTERPRISE), ("count", "25")],
     )
     .await;
-    assert_eq!(v["status"], "13000");
-    let r = http
-        .post(format!(
-            "{}/_sandbox/onelink/console/cards/generate",
-            sb.base_url
-        ))
-        .form(&[("appid", DEMO_APPID), ("count", "25")])
-        .send()
-        .await
-        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(
         sb.sandbox.onelink.inventory.read().cards.len(),
         cmcc_sandbox::onelink::inventory::MAGIC.len() + 25
     );
-    let page = http
-        .get(format!(
-            "{}/_sandbox/onelink/?card=1440000000002",
-            sb.base_url
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(
+        &http,
+        &format!("{}/_sandbox/onelink/?card={REGISTERED}", sb.base_url),
+    )
+    .await;
     assert!(page.contains("2024-10-21 09:30:00"));
 }
 
 #[tokio::test]
 async fn sandbox_reset_returns_onelink_to_its_start_state() {
     let sb = start(OneLinkConfig::default()).await;
-    let http = reqwest::Client::new();
-    let get = |path: &str| {
-        let req = http.get(format!("{}{path}", sb.base_url));
-        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
     let tok = token(&sb).await;
     register_fresh(&sb, &tok).await;
     assert_eq!(
@@ -712,7 +673,7 @@ async fn sandbox_reset_returns_onelink_to_its_start_state() {
         "1"
     );
     assert_eq!(
-        get("/_sandbox/onelink/registrations")
+        get(&sb, "/_sandbox/onelink/registrations")
             .await
             .as_array()
             .unwrap()
@@ -720,20 +681,20 @@ async fn sandbox_reset_returns_onelink_to_its_start_state() {
         1
     );
     assert_eq!(
-        get("/_sandbox/onelink/pushes").await["pushes"]
+        get(&sb, "/_sandbox/onelink/pushes").await["pushes"]
             .as_array()
             .unwrap()
             .len(),
         1
     );
 
-    let r = http
-        .post(format!("{}/_sandbox/reset", sb.base_url))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = cmcc_testkit::post_json(
+        &reqwest::Client::new(),
+        &format!("{}/_sandbox/reset", sb.base_url),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
 
     // The old token is gone, the card is unregistered again, nothing of the run is kept.
     assert_eq!(info(&sb, &tok, "msisdn", FRESH).await["status"], "12021");
@@ -746,12 +707,12 @@ async fn sandbox_reset_returns_onelink_to_its_start_state() {
         info(&sb, &tok, "msisdn", REGISTERED).await["result"][0]["identityRegistrationType"],
         "01"
     );
-    assert!(get("/_sandbox/onelink/registrations")
+    assert!(get(&sb, "/_sandbox/onelink/registrations")
         .await
         .as_array()
         .unwrap()
         .is_empty());
-    assert!(get("/_sandbox/onelink/pushes").await["pushes"]
+    assert!(get(&sb, "/_sandbox/onelink/pushes").await["pushes"]
         .as_array()
         .unwrap()
         .is_empty());

@@ -1,16 +1,12 @@
 //! Oversized bodies get the platform's envelope and `Connection: close`, and a keep-alive client's
 //! next request on the same pool still works.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use std::time::Duration;
-
-use auth_common::Sbx;
 use cmcc_proto::wire::{onelink, passport};
+use cmcc_testkit::{within, DEADLINE};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::header;
 
 fn big_json(size: usize) -> String {
     format!("{{\"pad\":\"{}\"}}", "x".repeat(size))
@@ -31,11 +27,7 @@ async fn post_big(
         .await
         .unwrap();
     let status = r.status().as_u16();
-    let conn = r
-        .headers()
-        .get("connection")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let conn = header(&r, "connection");
     let body = r.text().await.unwrap();
     let v = serde_json::from_str(&body).unwrap_or(Value::String(body));
     (status, conn, v)
@@ -43,13 +35,13 @@ async fn post_big(
 
 #[tokio::test]
 async fn oversized_bodies_get_the_envelope_and_a_clean_close() {
-    let s = Sbx::demo().await;
+    let sb = cmcc_testkit::spawn_sandbox().await;
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
+        .timeout(DEADLINE)
         .build()
         .unwrap();
     let after = |what: String| {
-        let (http, base) = (http.clone(), s.base.clone());
+        let (http, base) = (http.clone(), sb.base_url.clone());
         async move {
             let ok = http
                 .get(format!("{base}/_sandbox/journal?limit=1"))
@@ -61,29 +53,34 @@ async fn oversized_bodies_get_the_envelope_and_a_clean_close() {
     };
     for size in [2_500_000, 3_500_000] {
         let (status, conn, v) =
-            post_big(&http, &s.base, passport::VERIFY_VM_MOBILE_PATH, size).await;
+            post_big(&http, &sb.base_url, passport::VERIFY_VM_MOBILE_PATH, size).await;
         assert_eq!(status, 200, "{size}: {v}");
         assert_eq!(conn, "close", "{size}");
         assert_eq!(v["header"]["resultCode"], "130032", "{size}: {v}");
         assert_eq!(v["body"]["resultCode"], "130032", "{size}: {v}");
         after(format!("auth {size}")).await;
 
-        let (status, conn, v) = post_big(&http, &s.base, onelink::TOKEN_PATH, size).await;
+        let (status, conn, v) = post_big(&http, &sb.base_url, onelink::TOKEN_PATH, size).await;
         assert_eq!(status, 200, "{size}: {v}");
         assert_eq!(conn, "close", "{size}");
         assert_eq!(v["status"], "12001", "{size}: {v}");
         assert!(v["result"].as_array().unwrap().is_empty(), "{size}: {v}");
         after(format!("onelink {size}")).await;
 
-        let (status, conn, v) = post_big(&http, &s.base, "/_sandbox/faults", size).await;
+        let (status, conn, v) = post_big(&http, &sb.base_url, "/_sandbox/faults", size).await;
         assert_eq!(status, 413, "{size}: {v}");
         assert_eq!(conn, "close", "{size}");
         assert!(v["error"].is_string(), "{size}: {v}");
         after(format!("admin {size}")).await;
     }
     // Under the limit the endpoint itself answers (with its taskId), connection kept.
-    let (status, conn, v) =
-        post_big(&http, &s.base, passport::VERIFY_VM_MOBILE_PATH, 1_000_000).await;
+    let (status, conn, v) = post_big(
+        &http,
+        &sb.base_url,
+        passport::VERIFY_VM_MOBILE_PATH,
+        1_000_000,
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_ne!(conn, "close");
     assert!(v["body"]["taskId"].is_string(), "{v}");
@@ -93,12 +90,12 @@ async fn oversized_bodies_get_the_envelope_and_a_clean_close() {
 /// server closes the connection after its answer.
 #[tokio::test]
 async fn an_oversized_chunked_body_is_answered_then_closed() {
-    let s = Sbx::demo().await;
-    let mut tcp = tokio::net::TcpStream::connect(s.run.addr).await.unwrap();
+    let sb = cmcc_testkit::spawn_sandbox().await;
+    let mut tcp = tokio::net::TcpStream::connect(sb.addr).await.unwrap();
     let head = format!(
         "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
         passport::VERIFY_VM_MOBILE_PATH,
-        s.run.addr
+        sb.addr
     );
     tcp.write_all(head.as_bytes()).await.unwrap();
     let body = big_json(3_000_000).into_bytes();
@@ -113,10 +110,13 @@ async fn an_oversized_chunked_body_is_answered_then_closed() {
         let _ = wr.write_all(b"0\r\n\r\n").await;
     });
     let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(30), rd.read_to_end(&mut answer))
-        .await
-        .expect("the server answers and closes within 30 s")
-        .unwrap();
+    within(
+        "the server to answer and close",
+        DEADLINE,
+        rd.read_to_end(&mut answer),
+    )
+    .await
+    .unwrap();
     writer.abort();
     let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
     assert!(text.starts_with("http/1.1 200"), "{text}");

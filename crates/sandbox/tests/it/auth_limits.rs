@@ -2,15 +2,13 @@
 //! at a limit of 1, exactly one of many requests arriving together is billed, and a request that
 //! is not billed gives its unit back.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
 use std::sync::Arc;
-use std::time::Duration;
 
-use auth_common::{verify_request, Creds, Sbx};
+use cmcc_sandbox::auth::tenant::AppConfig;
+use cmcc_testkit::{within, DEADLINE};
 use serde_json::json;
+
+use crate::support::auth::{verify_request, Creds, Sbx};
 
 const ROUNDS: usize = 8;
 const AT_ONCE: usize = 8;
@@ -38,9 +36,8 @@ async fn verify_together(
         .collect();
     let mut codes = Vec::new();
     for t in tasks {
-        let code = tokio::time::timeout(Duration::from_secs(30), t)
+        let code = within("a verification to answer", DEADLINE, t)
             .await
-            .expect("a verification answered within 30 s")
             .expect("the verification task ran");
         codes.push(code);
     }
@@ -52,14 +49,21 @@ fn billed(codes: &[String]) -> usize {
     codes.iter().filter(|c| *c == "000" || *c == "001").count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn usage_limit_of_one_bills_one_of_many_simultaneous_verifications() {
+/// `ROUNDS` times: a fresh app with a limit of 1 (set by `limit`), `AT_ONCE` tokens of the
+/// numbers `phone(round, i)` verified together; exactly one is billed, the others answer
+/// `refusal`; `then` checks more after each round.
+async fn one_of_many(
+    limit: impl Fn(&mut AppConfig),
+    phone: impl Fn(usize, usize) -> String,
+    refusal: &str,
+    mut then: impl FnMut(&Sbx, &Creds, usize),
+) {
     let s = Arc::new(Sbx::demo().await);
     for round in 0..ROUNDS {
-        let c = s.add_app(|a| a.usage_limit = Some(1)).await;
+        let c = s.add_app(&limit).await;
         let mut tokens = Vec::new();
         for i in 0..AT_ONCE {
-            let phone = format!("1380013{:04}", round * AT_ONCE + i);
+            let phone = phone(round, i);
             let (_, t, u) = s.h5_token(&c, &phone).await;
             assert!(!t.is_empty(), "a token for {phone}");
             tokens.push((phone, t, u));
@@ -67,34 +71,34 @@ async fn usage_limit_of_one_bills_one_of_many_simultaneous_verifications() {
         let codes = verify_together(&s, &c, tokens).await;
         assert_eq!(billed(&codes), 1, "round {round}: {codes:?}");
         assert_eq!(
-            codes.iter().filter(|c| *c == "111075").count(),
+            codes.iter().filter(|c| *c == refusal).count(),
             AT_ONCE - 1,
             "round {round}: {codes:?}"
         );
-        assert_eq!(s.run.sandbox.auth.usage(&c.app_id), 1, "round {round}");
+        then(&s, &c, round);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn usage_limit_of_one_bills_one_of_many_simultaneous_verifications() {
+    one_of_many(
+        |a| a.usage_limit = Some(1),
+        |round, i| format!("1380013{:04}", round * AT_ONCE + i),
+        "111075",
+        |s, c, round| assert_eq!(s.run.sandbox.auth.usage(&c.app_id), 1, "round {round}"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn daily_cap_of_one_passes_one_of_many_simultaneous_verifications() {
-    let s = Arc::new(Sbx::demo().await);
-    for round in 0..ROUNDS {
-        let c = s.add_app(|a| a.daily_cap = 1).await;
-        let phone = format!("1390013{round:04}");
-        let mut tokens = Vec::new();
-        for _ in 0..AT_ONCE {
-            let (_, t, u) = s.h5_token(&c, &phone).await;
-            assert!(!t.is_empty(), "a token for {phone}");
-            tokens.push((phone.clone(), t, u));
-        }
-        let codes = verify_together(&s, &c, tokens).await;
-        assert_eq!(billed(&codes), 1, "round {round}: {codes:?}");
-        assert_eq!(
-            codes.iter().filter(|c| *c == "121011").count(),
-            AT_ONCE - 1,
-            "round {round}: {codes:?}"
-        );
-    }
+    one_of_many(
+        |a| a.daily_cap = 1,
+        |round, _| format!("1390013{round:04}"),
+        "121011",
+        |_, _, _| {},
+    )
+    .await;
 }
 
 #[tokio::test]

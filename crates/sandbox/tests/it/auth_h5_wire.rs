@@ -2,13 +2,11 @@
 //! then the `{header, body}` POST of getToken.htm, answered `{header:{resultCode}, body:{token,
 //! resultDesc}}`; the token is bound to the image's userInformation.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
 use cmcc_proto::wire::passport::{self as wire, H5TokenAnswer, H5TokenEnvelope};
+use cmcc_testkit::DEVICE_HEADER;
 use serde_json::json;
+
+use crate::support::auth::*;
 
 const PHONE: &str = "13800138000";
 
@@ -30,7 +28,7 @@ impl Sbx {
                 ("userInformation", ui),
             ]);
         if !device.is_empty() {
-            rb = rb.header(DEVICE, device);
+            rb = rb.header(DEVICE_HEADER, device);
         }
         rb.send().await.unwrap()
     }

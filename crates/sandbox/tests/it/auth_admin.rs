@@ -1,14 +1,13 @@
 //! The admin API, console pages, faults, reset, the state file, CORS and robustness against
 //! bad input.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod auth_common;
-
-use auth_common::*;
 use cmcc_proto::wire::passport as wire;
 use cmcc_sandbox::SandboxConfig;
+use cmcc_testkit::DEVICE_HEADER;
+use reqwest::Method;
 use serde_json::json;
+
+use crate::support::auth::*;
 
 const PHONE: &str = "13800138000";
 
@@ -50,24 +49,15 @@ async fn apps_and_devices_admin() {
         .iter()
         .any(|a| a["app_id"] == c.app_id.as_str()));
     assert!(!v.to_string().contains("platform_private_key"));
-    let v = s
-        .get_json(&format!("/_sandbox/auth/apps/{}", c.app_id))
-        .await;
+    let app = format!("/_sandbox/auth/apps/{}", c.app_id);
+    let v = s.get_json(&app).await;
     assert_eq!(v["name"], "shop");
-    let r = s
-        .http
-        .delete(format!("{}/_sandbox/auth/apps/{}", s.base, c.app_id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    let r = s
-        .http
-        .get(format!("{}/_sandbox/auth/apps/{}", s.base, c.app_id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    for (what, method, want) in [
+        ("delete the app", Method::DELETE, 204),
+        ("the deleted app", Method::GET, 404),
+    ] {
+        assert_eq!(s.status(method, &app, None).await, want, "{what}");
+    }
     // Bad app: 400 with a message, never 500.
     for body in [
         "{",
@@ -75,16 +65,8 @@ async fn apps_and_devices_admin() {
         "{\"app_id\":\"1\",\"app_key\":\"k\",\"customer_public_key\":\"zzz\"}",
         "{\"app_id\":\"\",\"app_key\":\"k\"}",
     ] {
-        let r = s
-            .http
-            .post(format!("{}/_sandbox/auth/apps", s.base))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400, "{body}");
-        let v: serde_json::Value = r.json().await.unwrap();
+        let (status, v) = s.post_raw("/_sandbox/auth/apps", body, &[]).await;
+        assert_eq!(status, 400, "{body}");
         assert!(v["error"].is_string());
     }
     // Devices.
@@ -99,37 +81,41 @@ async fn apps_and_devices_admin() {
         .unwrap()
         .iter()
         .any(|d| d["id"] == "lab-phone"));
-    let r = s
-        .http
-        .post(format!("{}/_sandbox/auth/devices", s.base))
-        .json(&json!({"id": "bad id!", "number": "1", "net": "4g"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = s
-        .http
-        .delete(format!("{}/_sandbox/auth/devices/lab-phone", s.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    // Settings.
-    let r = s
-        .http
-        .put(format!("{}/_sandbox/auth/settings", s.base))
-        .json(&json!({"strict_signatures": false, "timestamp_tolerance_secs": 30}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    for (what, method, path, body, want) in [
+        (
+            "a device with a bad id",
+            Method::POST,
+            "/_sandbox/auth/devices",
+            Some(json!({"id": "bad id!", "number": "1", "net": "4g"})),
+            400,
+        ),
+        (
+            "delete the device",
+            Method::DELETE,
+            "/_sandbox/auth/devices/lab-phone",
+            None,
+            204,
+        ),
+        // Settings.
+        (
+            "settings",
+            Method::PUT,
+            "/_sandbox/auth/settings",
+            Some(json!({"strict_signatures": false, "timestamp_tolerance_secs": 30})),
+            200,
+        ),
+    ] {
+        assert_eq!(s.status(method, path, body).await, want, "{what}");
+    }
     assert_eq!(
         s.get_json("/_sandbox/auth/settings").await["timestamp_tolerance_secs"],
         30
     );
 }
 
-#[tokio::test]
+// The fault's delay is a tokio sleep in the sandbox and nothing else here waits on a timer
+// (no client timeout, no push): paused time skips it instead of sleeping.
+#[tokio::test(start_paused = true)]
 async fn faults_delay_and_replace_codes_then_reset() {
     let s = Sbx::demo().await;
     let demo = s.demo_creds();
@@ -152,18 +138,20 @@ async fn faults_delay_and_replace_codes_then_reset() {
     );
     assert_eq!(s.h5_token(&demo, PHONE).await.0, "105002");
     assert_eq!(s.h5_token(&demo, PHONE).await.0, "105002");
-    let t0 = std::time::Instant::now();
+    let t0 = tokio::time::Instant::now();
     assert_eq!(s.h5_token(&demo, PHONE).await.0, "103000");
     assert!(t0.elapsed() >= std::time::Duration::from_millis(300));
     assert_eq!(s.h5_token(&demo, PHONE).await.0, "103000");
-    let r = s
-        .http
-        .post(format!("{}/_sandbox/faults", s.base))
-        .json(&json!({"endpoint": "nope"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(
+        s.status(
+            Method::POST,
+            "/_sandbox/faults",
+            Some(json!({"endpoint": "nope"}))
+        )
+        .await,
+        400,
+        "a fault for an endpoint that is no path"
+    );
 
     // Reset: journal, clock, faults, apps and tokens back to the start.
     let extra = s.add_app(|_| {}).await;
@@ -186,14 +174,16 @@ async fn faults_delay_and_replace_codes_then_reset() {
         .is_empty());
     assert!(s.run.sandbox.auth.app(&extra.app_id).is_none());
     assert_eq!(s.run.sandbox.auth.tokens.len(), 0);
-    let r = s
-        .http
-        .post(format!("{}/_sandbox/clock/advance", s.base))
-        .json(&json!({"seconds": i64::MAX}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(
+        s.status(
+            Method::POST,
+            "/_sandbox/clock/advance",
+            Some(json!({"seconds": i64::MAX}))
+        )
+        .await,
+        400,
+        "a clock advance past the end of time"
+    );
 }
 
 #[tokio::test]
@@ -318,7 +308,7 @@ async fn pages_js_and_cors() {
         .header("access-control-request-method", "POST")
         .header(
             "access-control-request-headers",
-            "content-type,x-cmcc-sandbox-device",
+            format!("content-type,{DEVICE_HEADER}"),
         )
         .send()
         .await
@@ -349,7 +339,7 @@ async fn bad_input_never_panics_or_500s() {
     ];
     for p in paths {
         for b in bodies {
-            let (status, v) = s.post_raw(p, b, &[(DEVICE, "garbage<>;net=")]).await;
+            let (status, v) = s.post_raw(p, b, &[(DEVICE_HEADER, "garbage<>;net=")]).await;
             assert_eq!(status, 200, "{p} {b:?}: {v}");
         }
         let big = "x".repeat(100_000);

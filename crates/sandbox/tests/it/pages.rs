@@ -1,23 +1,18 @@
 //! The pages are templates, not string replacement: a value is printed as data wherever it comes
 //! from (a form, a query, the state), escaped for HTML, never expanded as template text.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
+use cmcc_proto::wire::onelink::REAL_NAME_REG_PATH;
+use cmcc_proto::wire::passport::VERIFY_VM_MOBILE_PATH;
+use cmcc_testkit::{Sandbox, DEMO_ENTERPRISE};
 
-use cmcc_sandbox::onelink::config::DEMO_APPID;
-use cmcc_sandbox::{Running, SandboxConfig};
+use crate::support::onelink::{console_fault, post, token, transid, FRESH};
+use crate::support::{get_text, header, no_redirect, post_form};
 
 /// Template text, a script break-out and a quote, all in one value.
 const HOSTILE: &str = "{{faults}}{{ notice }}\"></script><script>alert(1)</script>'";
 
-async fn sandbox() -> (Running, reqwest::Client) {
-    let run = Running::start(&SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (run, http)
+async fn sandbox() -> (Sandbox, reqwest::Client) {
+    (cmcc_testkit::spawn_sandbox().await, no_redirect())
 }
 
 fn assert_inert(html: &str, what: &str) {
@@ -42,27 +37,15 @@ async fn hostile_values_are_printed_escaped_never_expanded() {
     let (run, http) = sandbox().await;
     let base = &run.base_url;
     // A callback URL and a fault, through the console's forms.
-    let r = http
-        .post(format!(
-            "{base}/_sandbox/onelink/console/enterprises/{DEMO_APPID}/callback"
-        ))
-        .form(&[("callback_url", HOSTILE)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let r = http
-        .post(format!("{base}/_sandbox/onelink/console/faults"))
-        .form(&[
-            ("endpoint", "/nowhere"),
-            ("code", HOSTILE),
-            ("delay_ms", "0"),
-            ("remaining", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let r = post_form(
+        &http,
+        &format!("{base}/_sandbox/onelink/console/enterprises/{DEMO_ENTERPRISE}/callback"),
+        &[("callback_url", HOSTILE)],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "the callback");
+    let r = console_fault(&http, &run, "/nowhere", HOSTILE).await;
+    assert_eq!(r.status(), 303, "the fault");
     // A notice and a card query, through the query string.
     let page = http
         .get(format!("{base}/_sandbox/onelink/"))
@@ -120,58 +103,27 @@ async fn the_root_is_an_index_with_the_links_it_was_given() {
     run.stop();
 }
 
-async fn onelink(
-    run: &Running,
-    http: &reqwest::Client,
-    path: &str,
-    body: serde_json::Value,
-) -> serde_json::Value {
-    http.post(format!("{}{path}", run.base_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// The one console shows both platforms: the device and apps of the auth platform, OneLink's
 /// cards, registrations and pushes, and one journal in which OneLink's refusals (12012, a bad
 /// card id) are explained in words, in China time to the second, the raw JSON behind a click.
 /// The two old console addresses answer the same page.
 #[tokio::test]
 async fn one_console_for_both_platforms_with_refusals_explained() {
-    use cmcc_sandbox::onelink::config::DEMO_PASSWORD;
     let (run, http) = sandbox().await;
-    let transid = || {
-        format!(
-            "{DEMO_APPID}20241021093000{:08}",
-            rand::random::<u32>() % 100_000_000
+    let token = token(&run).await;
+    for (what, card, want) in [
+        ("a link", FRESH, "0"),
+        ("the same card within the minute", FRESH, "12012"),
+        ("a bad card id", "12ab", "12001"),
+    ] {
+        let v = post(
+            &run,
+            REAL_NAME_REG_PATH,
+            &serde_json::json!({"transid": transid(DEMO_ENTERPRISE), "token": token, "msisdn": card, "urlType": "6"}),
         )
-    };
-    let v = onelink(
-        &run,
-        &http,
-        "/v5/ec/get/token",
-        serde_json::json!({"appid": DEMO_APPID, "password": DEMO_PASSWORD, "transid": transid()}),
-    )
-    .await;
-    let token = v["result"][0]["token"].as_str().unwrap().to_owned();
-    let reg = |card: &str| serde_json::json!({"transid": transid(), "token": token, "msisdn": card, "urlType": "6"});
-    let path = "/v5/ec/secure/sim-real-name-reg";
-    assert_eq!(
-        onelink(&run, &http, path, reg("1440000000001")).await["status"],
-        "0"
-    );
-    assert_eq!(
-        onelink(&run, &http, path, reg("1440000000001")).await["status"],
-        "12012"
-    );
-    assert_eq!(
-        onelink(&run, &http, path, reg("12ab")).await["status"],
-        "12001"
-    );
+        .await;
+        assert_eq!(v["status"], want, "{what}: {v}");
+    }
     // The journal records both refusals (the console reads it).
     let journal = run.sandbox.core.journal.recent(10, Some("onelink"));
     assert!(journal.iter().any(|e| e.code == "12012"), "{journal:?}");
@@ -212,7 +164,7 @@ async fn one_console_for_both_platforms_with_refusals_explained() {
         );
     }
     assert!(
-        !html.contains("msisdn=1440000000001"),
+        !html.contains(&format!("msisdn={FRESH}")),
         "the card is not masked"
     );
     // China time to the second, no UTC instants with nanoseconds outside the raw JSON.
@@ -235,14 +187,7 @@ async fn one_console_for_both_platforms_with_refusals_explained() {
         assert!(p.contains("请求日志 · Journal") && p.contains("认证应用 · Auth apps"));
     }
     // Filtered to one platform.
-    let auth_only = http
-        .get(format!("{}/_sandbox/?platform=auth", run.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let auth_only = get_text(&http, &format!("{}/_sandbox/?platform=auth", run.base_url)).await;
     assert!(!auth_only.contains("同一卡号同一类型一分钟内仅可调用一次"));
     run.stop();
 }
@@ -253,31 +198,20 @@ async fn one_console_for_both_platforms_with_refusals_explained() {
 async fn console_forms_for_device_apps_clock_and_faults() {
     let (run, http) = sandbox().await;
     let base = &run.base_url;
-    let r = http
-        .post(format!("{base}/_sandbox/auth/console/device"))
-        .form(&[("id", "cmcc-4g")])
-        .send()
-        .await
-        .unwrap();
+    let url = |path: &str| format!("{base}{path}");
+    let device = url("/_sandbox/auth/console/device");
+    let r = post_form(&http, &device, &[("id", "cmcc-4g")]).await;
     assert_eq!(r.status(), 303);
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = header(&r, "set-cookie");
     assert!(
         cookie.starts_with("cmcc_sandbox_device=cmcc-4g;"),
         "{cookie}"
     );
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .ends_with("#device"));
-    let r = http
-        .post(format!("{base}/_sandbox/auth/console/device"))
-        .form(&[("id", "no-such")])
-        .send()
-        .await
-        .unwrap();
+    assert!(header(&r, "location").ends_with("#device"));
+    let r = post_form(&http, &device, &[("id", "no-such")]).await;
     assert!(r.headers().get("set-cookie").is_none());
     let page = http
-        .get(format!("{base}/_sandbox/"))
+        .get(url("/_sandbox/"))
         .header("cookie", "cmcc_sandbox_device=cmcc-4g")
         .send()
         .await
@@ -287,69 +221,49 @@ async fn console_forms_for_device_apps_clock_and_faults() {
         .unwrap();
     assert!(page.contains("<b id=\"selected\">cmcc-4g</b>"), "{page}");
 
+    let apps = url("/_sandbox/auth/console/apps");
     let app = r#"{"app_id":"300011800009","app_key":"0123456789ABCDEF0123456789ABCDEF","customer_public_key":""}"#;
-    let r = http
-        .post(format!("{base}/_sandbox/auth/console/apps"))
-        .form(&[("json", app)])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&http, &apps, &[("json", app)]).await;
     assert_eq!(r.status(), 303);
     assert!(run.sandbox.auth.app("300011800009").is_some());
-    let r = http
-        .post(format!("{base}/_sandbox/auth/console/apps"))
-        .form(&[("json", "{not json")])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .contains("notice="));
+    let r = post_form(&http, &apps, &[("json", "{not json")]).await;
+    assert!(header(&r, "location").contains("notice="));
 
+    // A number of seconds moves the clock; anything else comes back with a notice.
     let before = run.sandbox.core.clock.now();
-    let r = http
-        .post(format!("{base}/_sandbox/console/clock"))
-        .form(&[("seconds", "3600")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    for seconds in ["3600", "soon"] {
+        let r = post_form(
+            &http,
+            &url("/_sandbox/console/clock"),
+            &[("seconds", seconds)],
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{seconds}");
+    }
     assert!(run.sandbox.core.clock.now() - before >= chrono::Duration::seconds(3600));
-    let r = http
-        .post(format!("{base}/_sandbox/console/clock"))
-        .form(&[("seconds", "soon")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
 
-    let r = http
-        .post(format!("{base}/_sandbox/console/faults"))
-        .form(&[
-            ("endpoint", "/NumberAbility/h5/verifyVmMobileApi.htm"),
+    let faults = url("/_sandbox/console/faults");
+    let r = post_form(
+        &http,
+        &faults,
+        &[
+            ("endpoint", VERIFY_VM_MOBILE_PATH),
             ("code", "999999"),
             ("delay_ms", ""),
             ("remaining", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(run.sandbox.core.faults.list()[0].remaining, 2);
-    let r = http
-        .post(format!("{base}/_sandbox/console/faults"))
-        .form(&[("endpoint", "no-slash"), ("code", "1")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&http, &faults, &[("endpoint", "no-slash"), ("code", "1")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         run.sandbox.core.faults.list().len(),
         1,
         "a bad endpoint was queued"
     );
-    http.post(format!("{base}/_sandbox/console/faults/clear"))
+    http.post(url("/_sandbox/console/faults/clear"))
         .send()
         .await
         .unwrap();
