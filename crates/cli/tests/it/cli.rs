@@ -1,16 +1,22 @@
 //! The `cmcc` binary, run as a user runs it.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use crate::support::{
+    output_within, repo_root, wait_for, CMCC, COMMAND_DEADLINE, UP_ON_FREE_PORTS,
+};
 
 fn cmcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmcc"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CMCC_APP_KEY")
-        .output()
-        .expect("run cmcc")
+    let mut cmd = Command::new(CMCC);
+    cmd.current_dir(dir).args(args).env_remove("CMCC_APP_KEY");
+    output_within(&mut cmd, &format!("cmcc {args:?}"), COMMAND_DEADLINE).expect("run cmcc")
+}
+
+/// `line` split at its spaces: the arguments of a command written as one would type it.
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
 }
 
 fn stdout(o: &Output) -> String {
@@ -252,29 +258,14 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("junk.json"), "{not json").unwrap();
     keygen(d.path(), "k.key");
-    for args in [
-        vec![
-            "verify",
-            "--pubkey",
-            "k.key",
-            "--string",
-            "a",
-            "--signature",
-            "b",
-        ],
-        vec!["verify", "--pubkey", "k.pub", "--request", "junk.json"],
-        vec!["decrypt", "--key", "k.key", "--data", "AAAA"],
-        vec![
-            "encrypt-phone",
-            "--platform-key",
-            "k.pub",
-            "--phone",
-            "123",
-            "--app-key",
-            "x",
-        ],
-        vec!["sign", "--key", "k.pub", "--string", "x"],
+    for line in [
+        "verify --pubkey k.key --string a --signature b",
+        "verify --pubkey k.pub --request junk.json",
+        "decrypt --key k.key --data AAAA",
+        "encrypt-phone --platform-key k.pub --phone 123 --app-key x",
+        "sign --key k.pub --string x",
     ] {
+        let args = words(line);
         let o = cmcc(d.path(), &args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
@@ -293,48 +284,21 @@ fn stderr(o: &Output) -> String {
 fn missing_files_are_reported_as_unreadable_not_as_bad_content() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "k.key");
-    for (args, path) in [
+    for (line, path) in [
+        ("sign --key nope.key --string x", "nope.key"),
+        ("sign --key k.key --request missing.json", "missing.json"),
+        ("verify --pubkey k.pub --request @gone", "gone"),
         (
-            vec!["sign", "--key", "nope.key", "--string", "x"],
-            "nope.key",
-        ),
-        (
-            vec!["sign", "--key", "k.key", "--request", "missing.json"],
-            "missing.json",
-        ),
-        (
-            vec!["verify", "--pubkey", "k.pub", "--request", "@gone"],
-            "gone",
-        ),
-        (
-            vec![
-                "verify",
-                "--pubkey",
-                "nope.pub",
-                "--string",
-                "a",
-                "--signature",
-                "b",
-            ],
+            "verify --pubkey nope.pub --string a --signature b",
             "nope.pub",
         ),
+        ("decrypt --key k.key --data @none.txt", "none.txt"),
         (
-            vec!["decrypt", "--key", "k.key", "--data", "@none.txt"],
-            "none.txt",
-        ),
-        (
-            vec![
-                "encrypt-phone",
-                "--platform-key",
-                "k.pub",
-                "--phone",
-                "13800000000",
-                "--app-key",
-                "@no-key",
-            ],
+            "encrypt-phone --platform-key k.pub --phone 13800000000 --app-key @no-key",
             "no-key",
         ),
     ] {
+        let args = words(line);
         let o = cmcc(d.path(), &args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
@@ -365,7 +329,7 @@ fn with_closed_stdout(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .arg("-c")
         .arg("read -r _; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_cmcc"))
+        .arg(CMCC)
         .args(args)
         .env_remove("CMCC_APP_KEY")
         .stdin(std::process::Stdio::piped())
@@ -377,14 +341,8 @@ fn with_closed_stdout(dir: &Path, args: &[&str]) -> Output {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"go\n").unwrap();
     drop(stdin);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("{args:?} did not end");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    // Its stderr is short (a message at most): it fits the pipe while the child runs.
+    wait_for(&mut child, &format!("{args:?}"), Duration::from_secs(60));
     child.wait_with_output().unwrap()
 }
 
@@ -393,34 +351,16 @@ fn every_command_ends_quietly_on_a_closed_pipe() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "k.key");
     for args in [
-        vec!["codes", "--json"],
-        vec!["codes"],
-        vec!["codes", "130018"],
-        vec!["keygen", "-o", "other.key"],
-        vec!["sign", "--request-template", "verify"],
+        words("codes --json"),
+        words("codes"),
+        words("codes 130018"),
+        words("keygen -o other.key"),
+        words("sign --request-template verify"),
         // The servers too: they print their banner, then would run until stopped.
-        vec!["sandbox", "--listen", "127.0.0.1:0"],
-        vec![
-            "up",
-            "--sandbox-listen",
-            "127.0.0.1:0",
-            "--demo-listen",
-            "127.0.0.1:0",
-            "--gateway-listen",
-            "127.0.0.1:0",
-        ],
-        vec!["sign", "--key", "k.key", "--string", "x"],
-        vec![
-            "md5-sign",
-            "--app-id",
-            "1",
-            "--business-type",
-            "5",
-            "--trace-id",
-            "t",
-            "--app-key",
-            "K",
-        ],
+        words("sandbox --listen 127.0.0.1:0"),
+        UP_ON_FREE_PORTS.to_vec(),
+        words("sign --key k.key --string x"),
+        words("md5-sign --app-id 1 --business-type 5 --trace-id t --app-key K"),
     ] {
         let o = with_closed_stdout(d.path(), &args);
         let err = stderr(&o);
@@ -640,16 +580,9 @@ impl Up {
     fn start() -> (Self, String) {
         let dir = tempfile::tempdir().unwrap();
         let log = std::fs::File::create(dir.path().join("up.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_cmcc"))
+        let child = Command::new(CMCC)
             .current_dir(dir.path())
-            .args([
-                "up",
-                "--sandbox-listen",
-                "127.0.0.1:0",
-                "--demo-listen",
-                "127.0.0.1:0",
-            ])
-            .args(["--gateway-listen", "127.0.0.1:0"])
+            .args(UP_ON_FREE_PORTS)
             .env_remove("CMCC_DATA_DIR")
             .env_remove("RUST_LOG")
             .stdout(log.try_clone().unwrap())
@@ -681,9 +614,7 @@ impl Drop for Up {
 
 /// The first ```sh block after `heading` in the README.
 fn readme_block(heading: &str) -> String {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let section = &readme[readme.find(heading).unwrap()..];
     let start = section.find("```sh\n").unwrap() + 6;
     let end = start + section[start..].find("```").unwrap();
@@ -691,23 +622,20 @@ fn readme_block(heading: &str) -> String {
 }
 
 fn bash(dir: &Path, script: &str) -> Output {
-    let bin = Path::new(env!("CARGO_BIN_EXE_cmcc"))
-        .parent()
-        .unwrap()
-        .to_owned();
+    let bin = Path::new(CMCC).parent().unwrap().to_owned();
     let path = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    Command::new("bash")
-        .current_dir(dir)
+    let mut cmd = Command::new("bash");
+    cmd.current_dir(dir)
         .args(["-c", &format!("set -euo pipefail\n{script}")])
         .env("PATH", path)
         .env_remove("CMCC_APP_KEY")
-        .env_remove("CMCC_ONELINK_BASE")
-        .output()
-        .unwrap()
+        .env_remove("CMCC_ONELINK_BASE");
+    // The fleet blocks run several `cmcc fleet` commands over the network.
+    output_within(&mut cmd, "a README block", Duration::from_secs(300)).unwrap()
 }
 
 #[test]
@@ -839,15 +767,12 @@ fn dev_up_installs_no_jdk() {
             .find(|p| p.exists());
         std::os::unix::fs::symlink(found.unwrap(), bin.join(tool)).unwrap();
     }
-    let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dev");
+    let dev = repo_root().join("dev");
     let run = |cmd: &str| {
         let _ = std::fs::remove_file(&log);
-        let o = Command::new(bin.join("bash"))
-            .arg(&dev)
-            .arg(cmd)
-            .env("PATH", &bin)
-            .output()
-            .unwrap();
+        let mut dev_cmd = Command::new(bin.join("bash"));
+        dev_cmd.arg(&dev).arg(cmd).env("PATH", &bin);
+        let o = output_within(&mut dev_cmd, &format!("./dev {cmd}"), COMMAND_DEADLINE).unwrap();
         (o, std::fs::read_to_string(&log).unwrap_or_default())
     };
     let (o, calls) = run("up");
