@@ -108,7 +108,9 @@ async fn no_secret_reaches_a_log_line() {
             "{shown}"
         );
     }
-    let wrong = passport_edited(&sb, |cfg| cfg.customer_key = PrivateKey::generate(1024).unwrap());
+    let wrong = passport_edited(&sb, |cfg| {
+        cfg.customer_key = PrivateKey::generate(1024).unwrap()
+    });
     wrong.verify_number(&phone, "t", "fp").await.unwrap_err();
     wrong
         .h5_get_token(&ExpandParams::new(), "fp")

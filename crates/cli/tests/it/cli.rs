@@ -5,18 +5,13 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::support::{
-    output_within, repo_root, wait_for, CMCC, COMMAND_DEADLINE, UP_ON_FREE_PORTS,
+    output_within, repo_root, wait_for, words, CMCC, COMMAND_DEADLINE, UP_ON_FREE_PORTS,
 };
 
 fn cmcc(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(CMCC);
     cmd.current_dir(dir).args(args).env_remove("CMCC_APP_KEY");
     output_within(&mut cmd, &format!("cmcc {args:?}"), COMMAND_DEADLINE).expect("run cmcc")
-}
-
-/// `line` split at its spaces: the arguments of a command written as one would type it.
-fn words(line: &str) -> Vec<&str> {
-    line.split_whitespace().collect()
 }
 
 fn stdout(o: &Output) -> String {
@@ -48,13 +43,13 @@ fn keygen_writes_0600_key_and_prints_the_public_key() {
         assert_eq!(mode, 0o600);
     }
     // Never silently overwrite a key.
-    let again = cmcc(d.path(), &["keygen", "-o", "k.key"]);
+    let again = cmcc(d.path(), &words("keygen -o k.key"));
     assert_eq!(again.status.code(), Some(2));
     assert_eq!(
         std::fs::read_to_string(d.path().join("k.key")).unwrap(),
         key_text
     );
-    let bad = cmcc(d.path(), &["keygen", "--bits", "512", "-o", "x.key"]);
+    let bad = cmcc(d.path(), &words("keygen --bits 512 -o x.key"));
     assert!(!bad.status.success());
 }
 
@@ -88,31 +83,18 @@ fn sign_verify_and_diagnose_130018() {
     keygen(d.path(), "plat.key");
     let enc = cmcc(
         d.path(),
-        &[
-            "encrypt-phone",
-            "--platform-key",
-            "plat.pub",
-            "--phone",
-            "13999994444",
-            "--app-key",
-            "KEY123",
-            "--timestamp",
-            "20160628180001165",
-        ],
+        &words("encrypt-phone --platform-key plat.pub --phone 13999994444 --app-key KEY123 --timestamp 20160628180001165"),
     );
     assert!(enc.status.success());
     let phone_num = stdout(&enc).trim().to_owned();
     write_request(d.path(), &phone_num);
 
-    let signed = cmcc(
-        d.path(),
-        &["sign", "--key", "cust.key", "--request", "req.json"],
-    );
+    let signed = cmcc(d.path(), &words("sign --key cust.key --request req.json"));
     assert!(signed.status.success());
     std::fs::write(d.path().join("signed.json"), &signed.stdout).unwrap();
     let ok = cmcc(
         d.path(),
-        &["verify", "--pubkey", "cust.pub", "--request", "signed.json"],
+        &words("verify --pubkey cust.pub --request signed.json"),
     );
     assert!(ok.status.success(), "{}", stdout(&ok));
     assert!(stdout(&ok).contains(&format!(
@@ -132,7 +114,7 @@ fn sign_verify_and_diagnose_130018() {
     std::fs::write(d.path().join("bad.json"), v.to_string()).unwrap();
     let bad = cmcc(
         d.path(),
-        &["verify", "--pubkey", "cust.pub", "--request", "bad.json"],
+        &words("verify --pubkey cust.pub --request bad.json"),
     );
     assert_eq!(bad.status.code(), Some(1));
     let s = stdout(&bad);
@@ -148,21 +130,13 @@ fn sign_verify_and_diagnose_130018() {
     // Registered the wrong public key: said plainly.
     let mism = cmcc(
         d.path(),
-        &["verify", "--pubkey", "plat.pub", "--request", "signed.json"],
+        &words("verify --pubkey plat.pub --request signed.json"),
     );
     assert_eq!(mism.status.code(), Some(1));
     assert!(stdout(&mism).contains("not a pair"), "{}", stdout(&mism));
     let mism = cmcc(
         d.path(),
-        &[
-            "verify",
-            "--pubkey",
-            "plat.pub",
-            "--request",
-            "signed.json",
-            "--private-key",
-            "cust.key",
-        ],
+        &words("verify --pubkey plat.pub --request signed.json --private-key cust.key"),
     );
     assert!(stdout(&mism).contains("KEY MISMATCH"));
 
@@ -222,19 +196,7 @@ fn sign_verify_and_diagnose_130018() {
 #[test]
 fn md5_sign_matches_the_formula_and_explains_mismatch() {
     let d = tempfile::tempdir().unwrap();
-    let args = [
-        "md5-sign",
-        "--app-id",
-        "300011580392",
-        "--business-type",
-        "3",
-        "--trace-id",
-        "abc",
-        "--timestamp",
-        "20201125101540980",
-        "--app-key",
-        "K",
-    ];
+    let args = words("md5-sign --app-id 300011580392 --business-type 3 --trace-id abc --timestamp 20201125101540980 --app-key K");
     let o = cmcc(d.path(), &args);
     assert!(o.status.success());
     assert_eq!(
@@ -310,10 +272,7 @@ fn missing_files_are_reported_as_unreadable_not_as_bad_content() {
     }
     // Bad content in a file that exists is still called bad content.
     std::fs::write(d.path().join("junk.json"), "{not json").unwrap();
-    let o = cmcc(
-        d.path(),
-        &["sign", "--key", "k.key", "--request", "junk.json"],
-    );
+    let o = cmcc(d.path(), &words("sign --key k.key --request junk.json"));
     assert!(
         stderr(&o).contains("junk.json is not valid JSON (the platform answers 130032)"),
         "{}",
@@ -378,17 +337,7 @@ fn decrypt_shows_phone_and_timestamp_never_the_app_key() {
     keygen(d.path(), "plat.key");
     let enc = cmcc(
         d.path(),
-        &[
-            "encrypt-phone",
-            "--platform-key",
-            "plat.pub",
-            "--phone",
-            "13999994444",
-            "--app-key",
-            "SECRETAPPKEY0001",
-            "--timestamp",
-            "20160628180001165",
-        ],
+        &words("encrypt-phone --platform-key plat.pub --phone 13999994444 --app-key SECRETAPPKEY0001 --timestamp 20160628180001165"),
     );
     assert!(enc.status.success(), "{}", stderr(&enc));
     let phone_num = stdout(&enc).trim().to_owned();
@@ -536,7 +485,7 @@ fn codes_read_like_answers() {
 fn request_templates_sign_and_verify() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "k.key");
-    let t = cmcc(d.path(), &["sign", "--request-template", "verify"]);
+    let t = cmcc(d.path(), &words("sign --request-template verify"));
     assert!(t.status.success());
     assert!(stderr(&t).contains("verifyVmMobileApi"), "{}", stderr(&t));
     let v: serde_json::Value = serde_json::from_slice(&t.stdout).unwrap();
@@ -554,16 +503,13 @@ fn request_templates_sign_and_verify() {
     }
     assert_eq!(v["header"]["timestamp"].as_str().unwrap().len(), 17);
     std::fs::write(d.path().join("t.json"), &t.stdout).unwrap();
-    let signed = cmcc(d.path(), &["sign", "--key", "k.key", "--request", "t.json"]);
+    let signed = cmcc(d.path(), &words("sign --key k.key --request t.json"));
     assert!(signed.status.success(), "{}", stderr(&signed));
     std::fs::write(d.path().join("s.json"), &signed.stdout).unwrap();
-    let ok = cmcc(
-        d.path(),
-        &["verify", "--pubkey", "k.pub", "--request", "s.json"],
-    );
+    let ok = cmcc(d.path(), &words("verify --pubkey k.pub --request s.json"));
     assert!(ok.status.success(), "{}", stdout(&ok));
 
-    let u = cmcc(d.path(), &["sign", "--request-template", "uaid"]);
+    let u = cmcc(d.path(), &words("sign --request-template uaid"));
     let v: serde_json::Value = serde_json::from_slice(&u.stdout).unwrap();
     assert_eq!(v["header"]["version"], "2.0");
     assert!(v.pointer("/body/phoneNum").is_none());

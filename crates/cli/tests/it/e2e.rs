@@ -164,8 +164,8 @@ fn up_wires_everything_and_stops_on_sigterm() {
         assert_eq!(mode & 0o077, 0, "credentials.txt is readable by others");
     }
     // SIGTERM: a graceful stop with exit code 0.
-    let status = terminate(&mut up.child, Duration::from_secs(15))
-        .expect("cmcc up did not stop on SIGTERM");
+    let status =
+        terminate(&mut up.child, Duration::from_secs(15)).expect("cmcc up did not stop on SIGTERM");
     assert!(status.success(), "cmcc up exited with {status}");
 }
 

@@ -14,7 +14,7 @@ use cmcc_testkit::{
     DEMO_PASSWORD,
 };
 
-use crate::support::{skip, CMCC, COMMAND_DEADLINE};
+use crate::support::{skip, words, CMCC, COMMAND_DEADLINE};
 
 const CHANGE: &str = path::<wire::ChangeStatus>();
 const BATCH: &str = path::<wire::BatchChangeStatus>();
@@ -81,9 +81,13 @@ async fn report(dir: &Path, csv: &str, html: &str) -> std::process::Output {
     cmd.current_dir(dir)
         .args(["fleet", "report", csv, "-o", html])
         .kill_on_drop(true);
-    within(&format!("cmcc fleet report {csv}"), COMMAND_DEADLINE, cmd.output())
-        .await
-        .unwrap()
+    within(
+        &format!("cmcc fleet report {csv}"),
+        COMMAND_DEADLINE,
+        cmd.output(),
+    )
+    .await
+    .unwrap()
 }
 
 /// `fleet status cards.txt -o out.csv` and `extra`.
@@ -171,9 +175,13 @@ fn state_of(sb: &Sandbox, msisdn: &str) -> u8 {
 /// SIGKILL `child` and reap it.
 async fn kill(mut child: tokio::process::Child) {
     child.start_kill().unwrap();
-    within("a child after SIGKILL", Duration::from_secs(10), child.wait())
-        .await
-        .unwrap();
+    within(
+        "a child after SIGKILL",
+        Duration::from_secs(10),
+        child.wait(),
+    )
+    .await
+    .unwrap();
 }
 
 /// A fault on `endpoint`: `code` (None: the real answer) after `delay_ms`, `remaining` times.
@@ -297,7 +305,10 @@ async fn status_of_a_fleet_to_csv_and_resume() {
     // new token included) for the first card asked. Exit 1; the rerun asks that card only.
     std::fs::remove_file(d.path().join("out.csv")).unwrap();
     fault(&sb, IDENTITY_INFO_PATH, Some("12021"), 0, 2);
-    let says = ["1 without an answer (12021: 1)", "run the same command again"];
+    let says = [
+        "1 without an answer (12021: 1)",
+        "run the same command again",
+    ];
     expect(d.path(), base, &status(&["--concurrency", "1"]), 1, &says).await;
     assert_eq!(rows(d.path())[0]["code"], "12021");
     let before = identity_queries(&sb);
@@ -360,15 +371,17 @@ async fn usage_info_sessions_and_an_offline_report() {
             &["1 token fetch", "1 refused (12011: 1)"],
         ),
         ("info cards.txt -o info.csv", &[]),
-        ("sessions cards.txt -o sessions.csv", &["61 online, 3 offline"]),
+        (
+            "sessions cards.txt -o sessions.csv",
+            &["61 online, 3 offline"],
+        ),
         (
             "status cards.txt -o status.csv",
             &["card states: active: 62, pending: 1, stopped: 1"],
         ),
     ];
     for (line, says) in runs {
-        let args: Vec<&str> = line.split(' ').collect();
-        expect(d.path(), &sb.base_url, &args, 0, says).await;
+        expect(d.path(), &sb.base_url, &words(line), 0, says).await;
     }
     let usage = by_card(&read_csv(&d.path().join("usage.csv")));
     assert_eq!(usage.len(), 65);
@@ -435,7 +448,17 @@ async fn stop_250_cards_exactly_once_when_killed_and_resumed() {
     write_cards(d.path(), "cards.txt", &cards);
 
     // Dry-run: each card's status, nothing changed, the plan in the output.
-    expect(d.path(), &sb.base_url, &["stop", "cards.txt", "-o", "plan.csv"], 0, &["would stop 250, 1 already stopped, 1 not active (pre-cancelled: 1)", "Add --apply"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("stop cards.txt -o plan.csv"),
+        0,
+        &[
+            "would stop 250, 1 already stopped, 1 not active (pre-cancelled: 1)",
+            "Add --apply",
+        ],
+    )
+    .await;
     assert_eq!(
         sb.sandbox
             .core
@@ -451,7 +474,14 @@ async fn stop_250_cards_exactly_once_when_killed_and_resumed() {
     assert_eq!(plan[STOPPED]["outcome"], "would-skip");
 
     // 252 cards without --yes and nobody at a terminal: refused before anything is sent.
-    expect(d.path(), &sb.base_url, &["stop", "cards.txt", "-o", "out.csv", "--apply"], 2, &["pass --yes"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("stop cards.txt -o out.csv --apply"),
+        2,
+        &["pass --yes"],
+    )
+    .await;
     assert!(!d.path().join("out.csv").exists());
 
     // An earlier run left two cards without a known outcome: the first was in fact stopped
@@ -477,16 +507,7 @@ async fn stop_250_cards_exactly_once_when_killed_and_resumed() {
     let mut child = command(
         d.path(),
         &sb.base_url,
-        &[
-            "stop",
-            "cards.txt",
-            "-o",
-            "out.csv",
-            "--apply",
-            "--yes",
-            "--concurrency",
-            "8",
-        ],
+        &words("stop cards.txt -o out.csv --apply --yes --concurrency 8"),
     )
     .stderr(std::process::Stdio::null())
     .spawn()
@@ -512,7 +533,14 @@ async fn stop_250_cards_exactly_once_when_killed_and_resumed() {
         "killed mid-run: {done_then} changed"
     );
 
-    expect(d.path(), &sb.base_url, &["stop", "cards.txt", "-o", "out.csv", "--apply", "--yes"], 0, &["250 stopped, 1 already stopped, 1 refused (12017: 1)"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("stop cards.txt -o out.csv --apply --yes"),
+        0,
+        &["250 stopped, 1 already stopped, 1 refused (12017: 1)"],
+    )
+    .await;
 
     // Each card changed exactly once: 249 changes answered 0 (the 250th was made before), no
     // stop repeated (a repeat answers 12048 or, within the window, 12015).
@@ -542,13 +570,27 @@ async fn stop_250_cards_exactly_once_when_killed_and_resumed() {
 
     // Done: a third run sends nothing.
     let before = sb.sandbox.core.journal.recent(usize::MAX, None).len();
-    expect(d.path(), &sb.base_url, &["stop", "cards.txt", "-o", "out.csv", "--apply", "--yes"], 0, &["252 done in out.csv, 0 to stop"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("stop cards.txt -o out.csv --apply --yes"),
+        0,
+        &["252 done in out.csv, 0 to stop"],
+    )
+    .await;
     assert_eq!(
         sb.sandbox.core.journal.recent(usize::MAX, None).len(),
         before
     );
     // A plan is never written over the record of an applied run.
-    expect(d.path(), &sb.base_url, &["stop", "cards.txt", "-o", "out.csv"], 2, &["record of an applied run"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("stop cards.txt -o out.csv"),
+        2,
+        &["record of an applied run"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -558,15 +600,7 @@ async fn stop_in_batches_resumes_after_a_kill_without_resubmitting() {
     let (sb, d) = start_sandbox(cfg).await;
     let generated = generate(&sb, 250);
     write_cards(d.path(), "cards.txt", &generated);
-    let args = [
-        "stop",
-        "cards.txt",
-        "-o",
-        "out.csv",
-        "--apply",
-        "--yes",
-        "--batch",
-    ];
+    let args = words("stop cards.txt -o out.csv --apply --yes --batch");
     let mut child = command(d.path(), &sb.base_url, &args)
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -585,7 +619,17 @@ async fn stop_in_batches_resumes_after_a_kill_without_resubmitting() {
     assert_eq!(answered(&sb, BATCH, "0"), 3, "250 cards: 3 batches");
     assert_eq!(state_of(&sb, &generated[0]), 2, "the jobs have not run yet");
 
-    expect(d.path(), &sb.base_url, &args, 0, &["polling 3 job(s) an earlier run submitted (250 cards)", "250 stopped"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &args,
+        0,
+        &[
+            "polling 3 job(s) an earlier run submitted (250 cards)",
+            "250 stopped",
+        ],
+    )
+    .await;
     assert_eq!(answered(&sb, BATCH, "0"), 3, "no batch sent again");
     assert_eq!(
         answered(&sb, CARD_STATUS, "0"),
@@ -606,19 +650,25 @@ async fn stop_in_batches_resumes_after_a_kill_without_resubmitting() {
         .core
         .clock
         .advance(chrono::Duration::seconds(181));
-    expect(d.path(), &sb.base_url, &[
-            "resume",
-            "cards.txt",
-            "-o",
-            "resume.csv",
-            "--apply",
-            "--yes",
-            "--batch",
-        ], 0, &["250 resumed"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("resume cards.txt -o resume.csv --apply --yes --batch"),
+        0,
+        &["250 resumed"],
+    )
+    .await;
     assert_eq!(answered(&sb, BATCH, "0"), 6);
     assert_eq!(state_of(&sb, &generated[249]), 2);
     // The stop record is not a resume record.
-    expect(d.path(), &sb.base_url, &["resume", "cards.txt", "-o", "out.csv", "--apply", "--yes"], 2, &["records a stop run"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("resume cards.txt -o out.csv --apply --yes"),
+        2,
+        &["records a stop run"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -627,7 +677,14 @@ async fn registration_links_with_qr_codes_keep_the_minute_window() {
     let mut cards: Vec<String> = [FRESH, REGISTERED, OTHERS].map(String::from).to_vec();
     cards.extend(generate(&sb, 20));
     write_cards(d.path(), "cards.txt", &cards);
-    expect(d.path(), &sb.base_url, &["links", "cards.txt", "-o", "links.csv"], 0, &["21 links (21 QR codes), 2 refused (12011: 1, 12013: 1)"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("links cards.txt -o links.csv"),
+        0,
+        &["21 links (21 QR codes), 2 refused (12011: 1, 12013: 1)"],
+    )
+    .await;
     let rows = by_card(&read_csv(&d.path().join("links.csv")));
     let fresh = &rows[FRESH];
     assert!(fresh["url"].contains("/onelink/h5/reg/"), "{fresh:?}");
@@ -640,7 +697,14 @@ async fn registration_links_with_qr_codes_keep_the_minute_window() {
     // A rerun asks nothing; a card whose request a killed run sent 58 s ago waits out the
     // platform's minute and then gets its link, not 12012.
     let before = answered(&sb, REAL_NAME_REG_PATH, "0");
-    expect(d.path(), &sb.base_url, &["links", "cards.txt", "-o", "links.csv"], 0, &[", 0 to ask"]).await;
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("links cards.txt -o links.csv"),
+        0,
+        &[", 0 to ask"],
+    )
+    .await;
     let asked = (chrono::Utc::now() - chrono::Duration::seconds(58))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let text = std::fs::read_to_string(d.path().join("links.csv")).unwrap();
@@ -659,15 +723,16 @@ async fn registration_links_with_qr_codes_keep_the_minute_window() {
     .unwrap();
     sb.sandbox.core.clock.advance(chrono::Duration::seconds(61));
     let t = std::time::Instant::now();
-    expect(d.path(), &sb.base_url, &["links", "cards.txt", "-o", "links.csv"], 0, &["1 asked less than a minute ago"]).await;
-    assert!(
-        t.elapsed() >= Duration::from_millis(1_500),
-        "waited"
-    );
-    assert_eq!(
-        answered(&sb, REAL_NAME_REG_PATH, "0"),
-        before + 1
-    );
+    expect(
+        d.path(),
+        &sb.base_url,
+        &words("links cards.txt -o links.csv"),
+        0,
+        &["1 asked less than a minute ago"],
+    )
+    .await;
+    assert!(t.elapsed() >= Duration::from_millis(1_500), "waited");
+    assert_eq!(answered(&sb, REAL_NAME_REG_PATH, "0"), before + 1);
     assert_eq!(answered(&sb, REAL_NAME_REG_PATH, "12012"), 0);
 }
 
@@ -679,7 +744,10 @@ async fn the_report_renders_in_chromium() {
     let chromium = std::env::var_os("CMCC_CHROMIUM")
         .map_or_else(|| std::path::PathBuf::from("/usr/bin/chromium"), Into::into);
     if !chromium.exists() {
-        let why = format!("{} is missing (apt-get install chromium)", chromium.display());
+        let why = format!(
+            "{} is missing (apt-get install chromium)",
+            chromium.display()
+        );
         return skip("the report in Chromium", &why);
     }
     let d = tempfile::tempdir().unwrap();
@@ -765,17 +833,7 @@ async fn a_lost_batch_answer_waits_for_any_job_then_checks_before_sending() {
     let (sb, d) = start_sandbox(SandboxConfig::default()).await;
     let generated = generate(&sb, 5);
     write_cards(d.path(), "cards.txt", &generated);
-    let args = [
-        "stop",
-        "cards.txt",
-        "-o",
-        "out.csv",
-        "--apply",
-        "--yes",
-        "--batch",
-        "--job-deadline",
-        "2",
-    ];
+    let args = words("stop cards.txt -o out.csv --apply --yes --batch --job-deadline 2");
     // The 23S06 answer is lost (HTTP 503 from a proxy, say): nothing is known of a job.
     fault(&sb, BATCH, Some("http503"), 0, 1);
     expect(d.path(), &sb.base_url, &args, 1, &["5 without an answer"]).await;

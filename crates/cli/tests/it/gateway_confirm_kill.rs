@@ -103,7 +103,10 @@ password = "{DEMO_PASSWORD}"
         .collect();
     let gateway = |port: u16| {
         let listen = format!("127.0.0.1:{port}");
-        spawn_quiet(dir.path(), &["gateway", "--config", &cfg, "--listen", &listen])
+        spawn_quiet(
+            dir.path(),
+            &["gateway", "--config", &cfg, "--listen", &listen],
+        )
     };
     let a = gateway(ports[0]);
     let _b = gateway(ports[1]);

@@ -65,7 +65,7 @@ async fn sigkill_mid_burst_loses_no_acknowledged_push() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     gateway.kill(); // SIGKILL
-    // Each sender stops at its first request that fails (5 s at the most each).
+                    // Each sender stops at its first request that fails (5 s at the most each).
     within("the senders to stop", Duration::from_secs(30), async {
         for s in senders {
             s.await.unwrap();

@@ -13,7 +13,8 @@ use crate::support::{output_within, CMCC, COMMAND_DEADLINE};
 fn cmcc(args: &[&str]) -> String {
     let mut cmd = Command::new(CMCC);
     cmd.args(args).env_clear();
-    let out = output_within(&mut cmd, &format!("cmcc {args:?}"), COMMAND_DEADLINE).expect("run cmcc");
+    let out =
+        output_within(&mut cmd, &format!("cmcc {args:?}"), COMMAND_DEADLINE).expect("run cmcc");
     assert!(
         out.status.success(),
         "cmcc {args:?}: {}",

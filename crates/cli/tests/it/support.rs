@@ -23,6 +23,11 @@ pub(crate) const UP_ON_FREE_PORTS: [&str; 7] = [
 /// How long a command that answers and exits may take on a loaded machine.
 pub(crate) const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
 
+/// `line` split at its spaces: a command's arguments written as one types them.
+pub(crate) fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// The workspace's root (the README, `examples/`, `e2e/`, `dev`).
 pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,9 +70,7 @@ pub(crate) fn output_within(
 }
 
 /// Everything `pipe` gives until its end, read on a thread of its own.
-fn read_all(
-    mut pipe: impl std::io::Read + Send + 'static,
-) -> std::thread::JoinHandle<Vec<u8>> {
+fn read_all(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = pipe.read_to_end(&mut buf);
@@ -120,7 +123,11 @@ impl KillOnDrop {
     /// SIGKILL now and reap the child: a process killed in the middle of its work.
     pub(crate) fn kill(mut self) {
         self.0.kill().unwrap();
-        wait_for(&mut self.0, "a child after SIGKILL", Duration::from_secs(10));
+        wait_for(
+            &mut self.0,
+            "a child after SIGKILL",
+            Duration::from_secs(10),
+        );
     }
 }
 

@@ -12,7 +12,9 @@ use cmcc_client::Error;
 use cmcc_proto::wire::onelink::{self as wire, CardState, StatusChange};
 use cmcc_proto::CardId;
 use cmcc_testkit::magic::{CANCELLED, DATA_OFF, FROZEN, OTHERS, PENDING, STOCK, STOPPED};
-use cmcc_testkit::{path, spawn_sandbox, spawn_sandbox_with, Sandbox, SandboxConfig, DEMO_ENTERPRISE};
+use cmcc_testkit::{
+    path, spawn_sandbox, spawn_sandbox_with, Sandbox, SandboxConfig, DEMO_ENTERPRISE,
+};
 
 use crate::support::*;
 

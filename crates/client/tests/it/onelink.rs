@@ -112,7 +112,11 @@ async fn registration_link_is_never_retried_on_transient_failures() {
             .unwrap_err();
         assert_onelink(&e, code);
         assert!(e.is_transient());
-        assert_eq!(journal_count(&sb, REAL_NAME_REG_PATH), before + 1, "{code}: sent once");
+        assert_eq!(
+            journal_count(&sb, REAL_NAME_REG_PATH),
+            before + 1,
+            "{code}: sent once"
+        );
     }
     fault(&sb, REAL_NAME_REG_PATH, Some("http503"), 0, 1);
     let before = journal_count(&sb, REAL_NAME_REG_PATH);
@@ -220,7 +224,11 @@ async fn token_fetch_errors_and_retries() {
     let e = bad.identity_info(&msisdn(FRESH)).await.unwrap_err();
     assert_onelink(&e, "12002");
     assert_eq!(journal_count(&sb, TOKEN_PATH), 1);
-    assert_eq!(journal_count(&sb, IDENTITY_INFO_PATH), 0, "no call without a token");
+    assert_eq!(
+        journal_count(&sb, IDENTITY_INFO_PATH),
+        0,
+        "no call without a token"
+    );
     // Busy once: the token fetch (idempotent) is retried.
     let (c, _) = onelink(&sb);
     fault(&sb, TOKEN_PATH, Some("13000"), 0, 1);
@@ -325,7 +333,11 @@ async fn a_second_12021_is_returned_never_looped() {
     let e = c.identity_info(&msisdn(FRESH)).await.unwrap_err();
     let ce = assert_onelink(&e, "12021");
     assert_eq!(ce.message, "TOKEN不存在或已过期，请重新获取");
-    assert_eq!(journal_count(&sb, IDENTITY_INFO_PATH), 2, "the call and one retry");
+    assert_eq!(
+        journal_count(&sb, IDENTITY_INFO_PATH),
+        2,
+        "the call and one retry"
+    );
     assert_eq!(c.token_fetches(), 2, "one refetch");
     fault(&sb, REAL_NAME_REG_PATH, Some("12021"), 0, 100);
     let e = c
@@ -388,8 +400,10 @@ async fn a_thousand_concurrent_calls_with_a_token_the_platform_expired_fetch_onc
         "exactly one fetch for the 1,000 calls"
     );
     assert_eq!(journal_count(&sb, TOKEN_PATH), 2);
-    let rejected = journal_codes(&sb, IDENTITY_INFO_PATH, "12021") + journal_codes(&sb, REAL_NAME_STATUS_PATH, "12021");
-    let answered = journal_codes(&sb, IDENTITY_INFO_PATH, "0") + journal_codes(&sb, REAL_NAME_STATUS_PATH, "0");
+    let rejected = journal_codes(&sb, IDENTITY_INFO_PATH, "12021")
+        + journal_codes(&sb, REAL_NAME_STATUS_PATH, "12021");
+    let answered = journal_codes(&sb, IDENTITY_INFO_PATH, "0")
+        + journal_codes(&sb, REAL_NAME_STATUS_PATH, "0");
     assert_eq!(answered, 1_000);
     assert!((1..=1_000).contains(&rejected), "{rejected}");
 }

@@ -195,7 +195,9 @@ async fn verify_number_crypto_and_timestamp_rejections() {
         Case {
             // phoneNum does not decrypt.
             name: "phoneNum encrypted with a key that is not the platform's",
-            edit: |cfg| cfg.platform_key = PrivateKey::generate(1024).unwrap().public_key().unwrap(),
+            edit: |cfg| {
+                cfg.platform_key = PrivateKey::generate(1024).unwrap().public_key().unwrap()
+            },
             code: "999999",
             hinted: false,
         },
@@ -218,7 +220,7 @@ async fn verify_number_crypto_and_timestamp_rejections() {
             .unwrap_err();
         let ce = assert_passport_case(case.name, &e, case.code);
         if case.hinted {
-            assert!(ce.hint().is_some(), "{}: say how to fix it", case.name);
+            assert!(ce.hint().is_some(), "{}: a signature failure says how to fix it", case.name);
         }
     }
     // The token survived all of that (no request reached the token check).
@@ -343,7 +345,9 @@ async fn validate_uaid_and_its_rejections() {
         ),
         (
             "signed with another key",
-            passport_edited(&sb, |cfg| cfg.customer_key = PrivateKey::generate(1024).unwrap()),
+            passport_edited(&sb, |cfg| {
+                cfg.customer_key = PrivateKey::generate(1024).unwrap()
+            }),
             "130018",
         ),
     ] {
@@ -477,8 +481,8 @@ async fn token_fetches_answer_app_sign_and_referer_rejections() {
             .push(("origin".into(), "http://evil.example".into()));
     })
     .h5_get_token(&ExpandParams::new(), "fp")
-        .await
-        .unwrap_err();
+    .await
+    .unwrap_err();
     assert_passport(&e, "170001");
     // Platform clock 11 minutes ahead.
     advance(&sb, 660);

@@ -129,7 +129,10 @@ pub(crate) fn passport_for(sb: &Sandbox, app_id: &str, device: Option<&str>) -> 
 
 /// The demo app's client on the device `13800138000`, its configuration edited first (a wrong
 /// key, another appId…).
-pub(crate) fn passport_edited(sb: &Sandbox, edit: impl FnOnce(&mut PassportConfig)) -> PassportClient {
+pub(crate) fn passport_edited(
+    sb: &Sandbox,
+    edit: impl FnOnce(&mut PassportConfig),
+) -> PassportClient {
     let mut cfg = passport_config(sb, DEMO_APP_ID, Some(PHONE));
     edit(&mut cfg);
     PassportClient::new(cfg).unwrap()

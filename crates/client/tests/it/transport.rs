@@ -105,7 +105,11 @@ async fn http_errors_are_retried_only_for_queries() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Http { status: 502, .. }), "{e:?}");
-    assert_eq!(hits(&h, REAL_NAME_REG_PATH), 1, "a registration is sent once");
+    assert_eq!(
+        hits(&h, REAL_NAME_REG_PATH),
+        1,
+        "a registration is sent once"
+    );
     // Not JSON: a definite (if wrong) answer, not retried.
     let e = c.real_name_status(&msisdn(FRESH)).await.unwrap_err();
     assert!(

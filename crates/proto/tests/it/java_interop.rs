@@ -520,8 +520,8 @@ impl Batch {
             .arg(&jobs)
             .current_dir(root);
         // One JVM for every job, compiling Interop.java first: minutes on a loaded machine.
-        let out = output_within(&mut java, "java batch", Duration::from_secs(300))
-            .expect("launch java");
+        let out =
+            output_within(&mut java, "java batch", Duration::from_secs(300)).expect("launch java");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success(),

@@ -35,10 +35,7 @@ fn config() -> ProptestConfig {
 
 /// [`config`] with `cases` cases.
 fn with_cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        ..config()
-    }
+    ProptestConfig { cases, ..config() }
 }
 
 // ------------------------------------------------------------------ shared pieces
