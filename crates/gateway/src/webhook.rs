@@ -61,9 +61,7 @@ pub async fn delivery_loop(st: AppState, mut stop: watch::Receiver<bool>) {
         for it in items {
             deliver(&st, &url, &key, &it).await;
         }
-        if let Ok(n) = st.store.outbox_pending().await {
-            metrics::gauge!("cmcc_outbox_pending").set(n as f64);
-        }
+        // `cmcc_outbox_pending` is counted when /metrics is scraped (see the confirm loop).
     }
 }
 

@@ -276,13 +276,27 @@ impl Store {
     }
 
     /// Drops the oldest quarantined pushes past `max_rows`; answers how many were dropped.
+    ///
+    /// Two statements that each walk the `(disposition, received_at)` index: the newest
+    /// quarantined push past the bound, then everything at or before it. (One `DELETE … NOT IN
+    /// (the newest max_rows)` sorted every quarantined row each time: at 100,000 rows it held
+    /// SQLite's write lock long enough to stall the push writer for up to a second.)
     pub async fn trim_quarantine(&self, max_rows: u64) -> Result<u64, StoreError> {
-        const SQL: &str = "DELETE FROM pushes WHERE disposition = 'quarantined' AND push_key NOT IN
-                           (SELECT push_key FROM pushes WHERE disposition = 'quarantined'
-                            ORDER BY received_at DESC, push_key DESC LIMIT $1)";
+        const CUT: &str = "SELECT received_at, push_key FROM pushes WHERE disposition = 'quarantined'
+                           ORDER BY received_at DESC, push_key DESC LIMIT 1 OFFSET $1";
+        const DROP: &str = "DELETE FROM pushes WHERE disposition = 'quarantined'
+                            AND (received_at < $1 OR (received_at = $1 AND push_key <= $2))";
         let keep = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        Ok(on_pool!(self, |p| sqlx::query(SQL)
+        let cut: Option<(i64, String)> = on_pool!(self, |p| sqlx::query_as(CUT)
             .bind(keep)
+            .fetch_optional(p)
+            .await)?;
+        let Some((at, key)) = cut else {
+            return Ok(0);
+        };
+        Ok(on_pool!(self, |p| sqlx::query(DROP)
+            .bind(at)
+            .bind(&key)
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?)
