@@ -601,7 +601,7 @@ async fn stop_in_batches_resumes_after_a_kill_without_resubmitting() {
     let generated = generate(&sb, 250);
     write_cards(d.path(), "cards.txt", &generated);
     let args = words("stop cards.txt -o out.csv --apply --yes --batch");
-    let mut child = command(d.path(), &sb.base_url, &args)
+    let child = command(d.path(), &sb.base_url, &args)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();

@@ -220,7 +220,11 @@ async fn verify_number_crypto_and_timestamp_rejections() {
             .unwrap_err();
         let ce = assert_passport_case(case.name, &e, case.code);
         if case.hinted {
-            assert!(ce.hint().is_some(), "{}: a signature failure says how to fix it", case.name);
+            assert!(
+                ce.hint().is_some(),
+                "{}: a signature failure says how to fix it",
+                case.name
+            );
         }
     }
     // The token survived all of that (no request reached the token check).

@@ -70,6 +70,7 @@ pub(crate) fn advance(sb: &Sandbox, secs: i64) {
 pub(crate) struct AppSecrets {
     pub app_id: String,
     pub app_key: String,
+    #[allow(dead_code, reason = "read by no_secret_in_logs.rs only")]
     pub customer_b64: String,
     pub customer: PrivateKey,
     pub platform: PublicKey,
