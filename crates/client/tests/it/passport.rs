@@ -10,7 +10,7 @@ use cmcc_proto::format::ExpandParams;
 use cmcc_proto::wire::passport as wire;
 use cmcc_proto::{Phone, PrivateKey, Secret, Timestamp17};
 use cmcc_sandbox::auth::tenant::{AppConfig, Product, DEMO_APP_ID};
-use cmcc_testkit::{spawn_sandbox, DEVICE_HEADER};
+use cmcc_testkit::{spawn_sandbox, Sandbox, DEVICE_HEADER};
 
 use crate::support::*;
 
@@ -499,6 +499,24 @@ async fn token_fetches_answer_app_sign_and_referer_rejections() {
     }
 }
 
+/// `POST path` with `body` as the page on the device `13800138000` sends it: with the page's
+/// referer and, when `origin`, its origin. The answer as JSON.
+async fn from_the_page(
+    sb: &Sandbox,
+    path: &str,
+    body: &impl serde::Serialize,
+    origin: bool,
+) -> serde_json::Value {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{path}", sb.base_url))
+        .header(DEVICE_HEADER, PHONE)
+        .header("referer", format!("{}/login.html", sb.base_url));
+    if origin {
+        req = req.header("origin", sb.base_url.clone());
+    }
+    req.json(body).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn sign_pre_sign_signs_only_fresh_pre_signs_of_our_app() {
     let sb = spawn_sandbox().await;
@@ -522,18 +540,7 @@ async fn sign_pre_sign_signs_only_fresh_pre_signs_of_our_app() {
         expand_params: None,
         user_information: Some("fp".into()),
     };
-    let v: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}{}", sb.base_url, wire::H5_GET_TOKEN_PATH))
-        .header(DEVICE_HEADER, PHONE)
-        .header("referer", format!("{}/login.html", sb.base_url))
-        .header("origin", sb.base_url.clone())
-        .json(&req)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = from_the_page(&sb, wire::H5_GET_TOKEN_PATH, &req, true).await;
     assert_eq!(v["body"]["resultCode"], "103000", "{v}");
 
     // Stale (or from the future), another app's, or not a preSign at all: refused.
@@ -587,17 +594,7 @@ async fn md5_sign_is_what_the_platform_checks() {
             is_test: None,
             user_information: None,
         };
-        let v: serde_json::Value = reqwest::Client::new()
-            .post(format!("{}{path}", sb.base_url))
-            .header(DEVICE_HEADER, PHONE)
-            .header("referer", format!("{}/login.html", sb.base_url))
-            .json(&req)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = from_the_page(&sb, path, &req, false).await;
         assert_eq!(v["body"]["resultCode"], "103000", "{bt}: {v}");
     }
 }
