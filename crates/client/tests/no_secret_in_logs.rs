@@ -4,21 +4,24 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
-mod common;
+// The helpers of the `it` binary; this binary stays apart for its global subscriber.
+#[allow(dead_code, reason = "this binary uses a part of the helpers")]
+#[path = "it/support.rs"]
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cmcc_client::onelink::RequestStyle;
-use cmcc_client::{OneLinkBase, OneLinkClient, PassportClient, TokenStore};
+use cmcc_client::{MemoryTokenStore, OneLinkBase, OneLinkClient, TokenStore};
 use cmcc_proto::format::ExpandParams;
-use cmcc_proto::wire::onelink::UrlType;
+use cmcc_proto::wire::onelink::{UrlType, IDENTITY_INFO_PATH};
 use cmcc_proto::wire::passport as wire;
 use cmcc_proto::{Phone, PrivateKey};
 use cmcc_sandbox::auth::tenant::DEMO_APP_ID;
-use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
-use common::*;
+use cmcc_testkit::magic::{FRESH, OTHERS, REGISTERED};
+use cmcc_testkit::{spawn_sandbox, DEMO_ENTERPRISE, DEMO_PASSWORD};
+use support::*;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Layer;
 
@@ -35,6 +38,12 @@ impl Write for Buf {
     }
 }
 
+/// The token a client holds now.
+async fn cached(store: &MemoryTokenStore) -> String {
+    let token = store.get(DEMO_ENTERPRISE).await.unwrap().token;
+    token.expose().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_a_log_line() {
     let buf = Buf::default();
@@ -49,7 +58,7 @@ async fn no_secret_reaches_a_log_line() {
         .with_filter(tracing_subscriber::filter::LevelFilter::TRACE);
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
 
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let s = demo_secrets(&sb);
     let mut secrets: Vec<String> = vec![
         s.app_key.clone(),
@@ -99,9 +108,9 @@ async fn no_secret_reaches_a_log_line() {
             "{shown}"
         );
     }
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.customer_key = PrivateKey::generate(1024).unwrap();
-    let wrong = PassportClient::new(cfg).unwrap();
+    let wrong = passport_edited(&sb, |cfg| {
+        cfg.customer_key = PrivateKey::generate(1024).unwrap()
+    });
     wrong.verify_number(&phone, "t", "fp").await.unwrap_err();
     wrong
         .h5_get_token(&ExpandParams::new(), "fp")
@@ -112,10 +121,7 @@ async fn no_secret_reaches_a_log_line() {
         .await
         .unwrap_err();
     fault(&sb, wire::VERIFY_VM_MOBILE_PATH, None, 1_000, 1);
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.timeout = Duration::from_millis(200);
-    PassportClient::new(cfg)
-        .unwrap()
+    passport_edited(&sb, |cfg| cfg.timeout = Duration::from_millis(200))
         .verify_number(&phone, "t", "fp")
         .await
         .unwrap_err();
@@ -132,24 +138,10 @@ async fn no_secret_reaches_a_log_line() {
     c.md5_sign("3", "abc", "20240101000000000", "1.0");
 
     // ---- OneLink in every style, successes and failures, 12021 recovery, retries.
-    for style in [
-        RequestStyle::PostJson,
-        RequestStyle::PostForm,
-        RequestStyle::GetQuery,
-    ] {
-        let mut cfg = onelink_config(&sb);
-        cfg.style = style;
-        let (o, store) = onelink_with(cfg);
+    for style in STYLES {
+        let (o, store) = onelink_styled(&sb, style);
         o.identity_info(&msisdn(FRESH)).await.unwrap();
-        secrets.push(
-            store
-                .get(DEMO_APPID)
-                .await
-                .unwrap()
-                .token
-                .expose()
-                .to_owned(),
-        );
+        secrets.push(cached(&store).await);
         o.real_name_status(&msisdn(REGISTERED)).await.unwrap();
         let user = Phone::parse("13912345678").unwrap();
         secrets.push("13912345678".into());
@@ -159,28 +151,12 @@ async fn no_secret_reaches_a_log_line() {
         o.identity_info(&msisdn(OTHERS)).await.unwrap_err();
         advance(&sb, 3_601);
         o.real_name_status(&msisdn(FRESH)).await.unwrap();
-        secrets.push(
-            store
-                .get(DEMO_APPID)
-                .await
-                .unwrap()
-                .token
-                .expose()
-                .to_owned(),
-        );
-        fault(&sb, INFO, Some("13000"), 0, 1);
+        secrets.push(cached(&store).await);
+        fault(&sb, IDENTITY_INFO_PATH, Some("13000"), 0, 1);
         o.identity_info(&msisdn(FRESH)).await.unwrap();
-        fault(&sb, INFO, Some("12021"), 0, 2);
+        fault(&sb, IDENTITY_INFO_PATH, Some("12021"), 0, 2);
         o.identity_info(&msisdn(FRESH)).await.unwrap_err();
-        secrets.push(
-            store
-                .get(DEMO_APPID)
-                .await
-                .unwrap()
-                .token
-                .expose()
-                .to_owned(),
-        );
+        secrets.push(cached(&store).await);
         // Unreachable platform: the GET style's URL holds the password.
         let mut cfg = onelink_config(&sb);
         cfg.style = style;

@@ -297,3 +297,33 @@ pub async fn onelink_admin(
     );
     answer
 }
+
+/// The sandbox's magic OneLink cards (`crates/sandbox/MAGIC-ONELINK.md`), by msisdn: each
+/// answers one way every time, so a test names the case it wants. All but [`OTHERS`] belong
+/// to [`DEMO_ENTERPRISE`].
+pub mod magic {
+    /// 1: active, unregistered; a registration succeeds when the page's liveness step passes.
+    pub const FRESH: &str = "1440000000001";
+    /// 2: already registered (type `01`, archived `2024-10-21 09:30:00`): 23A12 answers 12013.
+    pub const REGISTERED: &str = "1440000000002";
+    /// 3: every registration fails (the push says `regStatus` `"0"`).
+    pub const FAILS: &str = "1440000000003";
+    /// 4: its state forbids registration: 23A12 answers 12014.
+    pub const BLOCKED: &str = "1440000000004";
+    /// 5: another enterprise's card: 12011 for the demo enterprise.
+    pub const OTHERS: &str = "1440000000005";
+    /// 6: already registered as an IoV card (type `04`).
+    pub const IOV: &str = "1440000000006";
+    /// 7: stopped; a stop answers 12048, a resume makes it active.
+    pub const STOPPED: &str = "1440000000007";
+    /// 8: pending activation, never activated (no IMEI, `activeDate` `" "`).
+    pub const PENDING: &str = "1440000000008";
+    /// 10: in stock, never activated.
+    pub const STOCK: &str = "1440000000010";
+    /// 11: pre-cancelled: every status change answers 12017.
+    pub const CANCELLED: &str = "1440000000011";
+    /// 12: active with data off: no session, no usage.
+    pub const DATA_OFF: &str = "1440000000012";
+    /// 13: active; every change (status or data) answers 12015.
+    pub const FROZEN: &str = "1440000000013";
+}

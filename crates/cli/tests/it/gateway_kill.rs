@@ -1,53 +1,22 @@
 //! A gateway process killed with SIGKILL in the middle of a burst of OneLink pushes loses none
 //! that it acknowledged: `{"status":"0"}` is only sent after the push's transaction committed.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use cmcc_testkit::within;
 
-fn start_gateway(db: &str, port: u16, dir: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_cmcc"))
-        .current_dir(dir)
-        .args([
-            "gateway",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            db,
-        ])
-        .env_remove("CMCC_GATEWAY_CONFIG")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
+use crate::support::{free_port, spawn_quiet, wait_ok, KillOnDrop};
 
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("gateway at {base} did not become ready");
+/// `cmcc gateway` on `port` with the store `db`.
+fn start_gateway(db: &str, port: u16, dir: &std::path::Path) -> KillOnDrop {
+    let listen = format!("127.0.0.1:{port}");
+    spawn_quiet(dir, &["gateway", "--listen", &listen, "--database-url", db])
 }
 
 fn push(busi_seq: &str) -> serde_json::Value {
     serde_json::json!({"status": "0", "message": "正确", "result": [
-        {"regStatus": "1", "regMsg": "ok", "busiSeq": busi_seq, "msisdn": "1440000000001"}
+        {"regStatus": "1", "regMsg": "ok", "busiSeq": busi_seq, "msisdn": cmcc_testkit::magic::FRESH}
     ]})
 }
 
@@ -57,12 +26,12 @@ async fn sigkill_mid_burst_loses_no_acknowledged_push() {
     let db = format!("sqlite:{}", dir.path().join("gw.db").display());
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = start_gateway(&db, port, dir.path());
+    let gateway = start_gateway(&db, port, dir.path());
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    wait_ready(&http, &base).await;
+    wait_ok(&http, &format!("{base}/readyz"), Duration::from_secs(10)).await;
 
     let acked: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     let mut senders = Vec::new();
@@ -95,11 +64,14 @@ async fn sigkill_mid_burst_loses_no_acknowledged_push() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for s in senders {
-        s.await.unwrap();
-    }
+    gateway.kill(); // SIGKILL
+                    // Each sender stops at its first request that fails (5 s at the most each).
+    within("the senders to stop", Duration::from_secs(30), async {
+        for s in senders {
+            s.await.unwrap();
+        }
+    })
+    .await;
     let acked = acked.lock().unwrap().clone();
     assert!(
         acked.len() >= 100,
@@ -122,8 +94,8 @@ async fn sigkill_mid_burst_loses_no_acknowledged_push() {
     // The gateway starts again on the same file and carries on.
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = start_gateway(&db, port, dir.path());
-    wait_ready(&http, &base).await;
+    let gateway = start_gateway(&db, port, dir.path());
+    wait_ok(&http, &format!("{base}/readyz"), Duration::from_secs(10)).await;
     let r: serde_json::Value = http
         .post(format!("{base}/onelink/push"))
         .json(&push(&acked[0]))
@@ -134,8 +106,7 @@ async fn sigkill_mid_burst_loses_no_acknowledged_push() {
         .await
         .unwrap();
     assert_eq!(r["status"], "0", "a resend of a stored push is answered ok");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    gateway.kill();
     println!(
         "acked before SIGKILL: {}, stored: {stored}, lost: 0",
         acked.len()

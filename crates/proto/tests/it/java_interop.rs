@@ -1,6 +1,6 @@
 //! Byte-level compatibility with the JDK primitives China Mobile's `RsaUtils` is built on.
 //!
-//! `fixtures/java_interop.json` was written by `interop/java/Interop.java gen` (regenerate with
+//! `tests/fixtures/java_interop.json` was written by `interop/java/Interop.java gen` (regenerate with
 //! `scripts/regen-java-fixtures.sh`): JDK-generated RSA-1024 and RSA-2048 key pairs, their
 //! MD5withRSA / SHA256withRSA signatures of fixed messages and their chunked
 //! RSA/ECB/PKCS1Padding ciphertexts. The fixture tests need no Java.
@@ -12,7 +12,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use cmcc_proto::crypto::{decode_base64_lenient, encode_base64};
 use cmcc_proto::format::ExpandParams;
@@ -21,7 +22,8 @@ use cmcc_proto::wire::passport::VerifyRequest;
 use cmcc_proto::{PrivateKey, PublicKey, SignAlg};
 use serde::Deserialize;
 
-const FIXTURE: &str = include_str!("fixtures/java_interop.json");
+// The fixture stays in `tests/fixtures/`, where `scripts/regen-java-fixtures.sh` writes it.
+const FIXTURE: &str = include_str!("../fixtures/java_interop.json");
 
 #[derive(Debug, Deserialize)]
 struct Fixture {
@@ -415,7 +417,9 @@ fn repo_root() -> PathBuf {
 
 /// `Some(())` when `java` runs; `None` (after a notice) when it does not and this is not CI.
 fn java_available(test: &str) -> Option<()> {
-    match Command::new("java").arg("-version").output() {
+    let mut version = Command::new("java");
+    version.arg("-version");
+    match output_within(&mut version, "java -version", Duration::from_secs(60)) {
         Ok(out) if out.status.success() => Some(()),
         other => {
             let why = match other {
@@ -433,6 +437,46 @@ fn java_available(test: &str) -> Option<()> {
             None
         }
     }
+}
+
+/// `cmd`'s output, or a panic naming `what` once `limit` has passed (the child is killed then).
+/// Counted in polls, not read from a clock: this crate's lints keep `Instant::now` out.
+fn output_within(cmd: &mut Command, what: &str, limit: Duration) -> std::io::Result<Output> {
+    use std::io::Read as _;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Read both pipes while waiting, so a child that writes a lot never blocks on a full pipe.
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped stderr")));
+    let poll = Duration::from_millis(50);
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if waited >= limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not finish within {} s", limit.as_secs());
+        }
+        std::thread::sleep(poll);
+        waited += poll;
+    };
+    Ok(Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    })
 }
 
 fn interop_java(root: &Path) -> PathBuf {
@@ -470,13 +514,14 @@ impl Batch {
         let dir = tempfile::tempdir().expect("temp dir");
         let jobs = dir.path().join("jobs.tsv");
         std::fs::write(&jobs, self.lines.join("\n") + "\n").expect("write job file");
-        let out = Command::new("java")
-            .arg(interop_java(root))
+        let mut java = Command::new("java");
+        java.arg(interop_java(root))
             .arg("batch")
             .arg(&jobs)
-            .current_dir(root)
-            .output()
-            .expect("launch java");
+            .current_dir(root);
+        // One JVM for every job, compiling Interop.java first: minutes on a loaded machine.
+        let out =
+            output_within(&mut java, "java batch", Duration::from_secs(300)).expect("launch java");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success(),
@@ -670,12 +715,11 @@ fn live_java_decrypt_command_prints_utf8_plaintext() {
         )
     );
     let ct = public.encrypt_base64(&plain).unwrap();
-    let out = Command::new("java")
-        .arg(interop_java(&root))
+    let mut java = Command::new("java");
+    java.arg(interop_java(&root))
         .args(["decrypt", &k.private, &ct])
-        .current_dir(&root)
-        .output()
-        .unwrap();
+        .current_dir(&root);
+    let out = output_within(&mut java, "java decrypt", Duration::from_secs(300)).unwrap();
     assert!(
         out.status.success(),
         "{}",

@@ -1,10 +1,6 @@
 //! What the clients do when the other side is not the carrier: nothing listening, an HTTP error
 //! page, a body that is not the carrier's JSON. A plain axum server stands in for a broken proxy.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,10 +12,15 @@ use cmcc_client::{
     PassportClient, PassportConfig,
 };
 use cmcc_proto::format::ExpandParams;
-use cmcc_proto::wire::onelink::UrlType;
+use cmcc_proto::wire::onelink::{
+    UrlType, IDENTITY_INFO_PATH, REAL_NAME_REG_PATH, REAL_NAME_STATUS_PATH, TOKEN_PATH,
+};
 use cmcc_proto::wire::passport as wire;
 use cmcc_proto::{Phone, PrivateKey, Secret};
-use common::*;
+use cmcc_testkit::magic::FRESH;
+use cmcc_testkit::DEMO_ENTERPRISE;
+
+use crate::support::*;
 
 type Hits = Arc<Mutex<BTreeMap<String, usize>>>;
 
@@ -39,12 +40,12 @@ async fn broken_server() -> (String, Hits) {
                     StatusCode::OK,
                     r#"{"status":"0","message":"正确","result":[]}"#.into(),
                 ),
-                TOKEN => (StatusCode::OK, ok_token.into()),
-                INFO | REG => (
+                TOKEN_PATH => (StatusCode::OK, ok_token.into()),
+                IDENTITY_INFO_PATH | REAL_NAME_REG_PATH => (
                     StatusCode::BAD_GATEWAY,
                     "<html>502 Bad Gateway</html>".into(),
                 ),
-                STATUS => (StatusCode::OK, "<html>please log in</html>".into()),
+                REAL_NAME_STATUS_PATH => (StatusCode::OK, "<html>please log in</html>".into()),
                 wire::VERIFY_VM_MOBILE_PATH => (StatusCode::OK, "{}".into()),
                 wire::IMEI_TOKEN_VALIDATE_PATH => (StatusCode::NOT_FOUND, "not found".into()),
                 wire::H5_GET_TOKEN_PATH => (StatusCode::OK, "[1,2]".into()),
@@ -66,7 +67,7 @@ fn hits(h: &Hits, path: &str) -> usize {
 fn onelink_at(base: &str) -> OneLinkClient {
     let mut cfg = OneLinkConfig::new(
         OneLinkBase::sandbox(base),
-        "100059999270000006",
+        DEMO_ENTERPRISE,
         Secret::new("pw"),
     );
     cfg.retry.base_delay = Duration::from_millis(5);
@@ -98,13 +99,17 @@ async fn http_errors_are_retried_only_for_queries() {
         "{e:?}"
     );
     assert!(e.is_transient());
-    assert_eq!(hits(&h, INFO), 3, "three attempts");
+    assert_eq!(hits(&h, IDENTITY_INFO_PATH), 3, "three attempts");
     let e = c
         .registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Http { status: 502, .. }), "{e:?}");
-    assert_eq!(hits(&h, REG), 1, "a registration is sent once");
+    assert_eq!(
+        hits(&h, REAL_NAME_REG_PATH),
+        1,
+        "a registration is sent once"
+    );
     // Not JSON: a definite (if wrong) answer, not retried.
     let e = c.real_name_status(&msisdn(FRESH)).await.unwrap_err();
     assert!(
@@ -112,7 +117,7 @@ async fn http_errors_are_retried_only_for_queries() {
         "{e:?}"
     );
     assert!(!e.is_transient());
-    assert_eq!(hits(&h, STATUS), 1);
+    assert_eq!(hits(&h, REAL_NAME_STATUS_PATH), 1);
     assert_eq!(c.token_fetches(), 1);
     // status 0 with no token / no record.
     let empty = onelink_at(&format!("{base}/empty"));
@@ -174,7 +179,7 @@ async fn nothing_listening_is_a_network_error() {
     for style in [RequestStyle::PostJson, RequestStyle::GetQuery] {
         let mut cfg = OneLinkConfig::new(
             OneLinkBase::sandbox(&dead),
-            "100059999270000006",
+            DEMO_ENTERPRISE,
             Secret::new("secret-pw"),
         );
         cfg.style = style;

@@ -2,10 +2,6 @@
 //! the 12021 recovery, token single-flight under 1,000 concurrent calls, transid uniqueness,
 //! and a real push decoded (by `cmcc_proto`) and acknowledged end to end.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,15 +10,22 @@ use chrono::Utc;
 use cmcc_client::onelink::{CachedToken, RequestStyle};
 use cmcc_client::{Error, OneLinkClient, TokenStore};
 use cmcc_proto::format::parse_transid;
-use cmcc_proto::wire::onelink::{decode_push, PushAnswer, UrlType};
+use cmcc_proto::wire::onelink::{
+    decode_push, PushAnswer, UrlType, IDENTITY_INFO_PATH, REAL_NAME_REG_PATH,
+    REAL_NAME_STATUS_PATH, TOKEN_PATH,
+};
 use cmcc_proto::{CardId, Phone, Secret};
-use cmcc_sandbox::onelink::config::{OldTokenPolicy, DEMO_APPID};
-use cmcc_sandbox::SandboxConfig;
-use common::*;
+use cmcc_sandbox::onelink::config::OldTokenPolicy;
+use cmcc_testkit::magic::{BLOCKED, FAILS, FRESH, IOV, OTHERS, REGISTERED};
+use cmcc_testkit::{
+    spawn_sandbox, spawn_sandbox_with, within, SandboxConfig, DEADLINE, DEMO_ENTERPRISE,
+};
+
+use crate::support::*;
 
 #[tokio::test]
 async fn registration_links_for_urltype_6_3_and_2() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let link = c
         .registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
@@ -54,12 +57,12 @@ async fn registration_links_for_urltype_6_3_and_2() {
         .unwrap();
     assert!(link.url.contains("/onelink/h5/reg/"), "2 answers like 6");
     assert_eq!(c.token_fetches(), 1, "one token for every call");
-    assert_eq!(journal_count(&sb, TOKEN), 1);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 1);
 }
 
 #[tokio::test]
 async fn registration_link_rejections() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let h5 = UrlType::H5JumpMiniProgram;
     for (card, code) in [
@@ -83,7 +86,7 @@ async fn registration_link_rejections() {
         .unwrap_err();
     assert_onelink(&e, "12012");
     // Withdrawn and unknown urlTypes never leave the process.
-    let before = journal_count(&sb, REG);
+    let before = journal_count(&sb, REAL_NAME_REG_PATH);
     for ut in [UrlType::StandardH5, UrlType::XuancaiH5, UrlType::Other(5)] {
         assert!(matches!(
             c.registration_link(&msisdn(FRESH), ut, None)
@@ -92,39 +95,40 @@ async fn registration_link_rejections() {
             Error::Input(_)
         ));
     }
-    assert_eq!(journal_count(&sb, REG), before);
+    assert_eq!(journal_count(&sb, REAL_NAME_REG_PATH), before);
 }
 
 #[tokio::test]
 async fn registration_link_is_never_retried_on_transient_failures() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     c.token().await.unwrap();
     for code in ["13000", "999999"] {
-        fault(&sb, REG, Some(code), 0, 1);
-        let before = journal_count(&sb, REG);
+        fault(&sb, REAL_NAME_REG_PATH, Some(code), 0, 1);
+        let before = journal_count(&sb, REAL_NAME_REG_PATH);
         let e = c
             .registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
             .await
             .unwrap_err();
         assert_onelink(&e, code);
         assert!(e.is_transient());
-        assert_eq!(journal_count(&sb, REG), before + 1, "{code}: sent once");
+        assert_eq!(
+            journal_count(&sb, REAL_NAME_REG_PATH),
+            before + 1,
+            "{code}: sent once"
+        );
     }
-    fault(&sb, REG, Some("http503"), 0, 1);
-    let before = journal_count(&sb, REG);
+    fault(&sb, REAL_NAME_REG_PATH, Some("http503"), 0, 1);
+    let before = journal_count(&sb, REAL_NAME_REG_PATH);
     let e = c
         .registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Http { status: 503, .. }), "{e:?}");
-    assert_eq!(journal_count(&sb, REG), before + 1);
+    assert_eq!(journal_count(&sb, REAL_NAME_REG_PATH), before + 1);
     // A slow answer: timed out, not retried (a retry would have been answered at once).
-    let mut cfg = onelink_config(&sb);
-    cfg.timeout = Duration::from_millis(300);
-    let (slow, _) = onelink_with(cfg);
-    slow.token().await.unwrap();
-    fault(&sb, REG, None, 1_500, 1);
+    let slow = onelink_impatient(&sb, Duration::from_millis(300)).await;
+    fault(&sb, REAL_NAME_REG_PATH, None, 1_500, 1);
     let e = slow
         .registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
         .await
@@ -138,7 +142,7 @@ async fn registration_link_is_never_retried_on_transient_failures() {
 
 #[tokio::test]
 async fn identity_info_and_real_name_status_of_the_magic_cards() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let fresh = c.identity_info(&msisdn(FRESH)).await.unwrap();
     assert_eq!(fresh.status, "0");
@@ -178,7 +182,7 @@ async fn identity_info_and_real_name_status_of_the_magic_cards() {
 
 #[tokio::test]
 async fn every_request_style_works() {
-    let sb = start_with(SandboxConfig {
+    let sb = spawn_sandbox_with(SandboxConfig {
         onelink: cmcc_sandbox::onelink::OneLinkConfig {
             strict_transid: true,
             ..Default::default()
@@ -186,14 +190,8 @@ async fn every_request_style_works() {
         ..Default::default()
     })
     .await;
-    for style in [
-        RequestStyle::PostJson,
-        RequestStyle::PostForm,
-        RequestStyle::GetQuery,
-    ] {
-        let mut cfg = onelink_config(&sb);
-        cfg.style = style;
-        let (c, _) = onelink_with(cfg);
+    for style in STYLES {
+        let (c, _) = onelink_styled(&sb, style);
         let name = style_name(style);
         assert_eq!(
             c.identity_info(&msisdn(REGISTERED)).await.unwrap().status,
@@ -212,57 +210,61 @@ async fn every_request_style_works() {
             .unwrap();
     }
     // Strict transid checking accepted every transid the client made.
-    assert_eq!(journal_codes(&sb, TOKEN, "12003"), 0);
-    assert_eq!(journal_codes(&sb, INFO, "12003"), 0);
+    assert_eq!(journal_codes(&sb, TOKEN_PATH, "12003"), 0);
+    assert_eq!(journal_codes(&sb, IDENTITY_INFO_PATH, "12003"), 0);
 }
 
 #[tokio::test]
 async fn token_fetch_errors_and_retries() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     // Wrong password: 12002, not transient, asked once.
     let mut cfg = onelink_config(&sb);
     cfg.password = Secret::new("wrong-password");
     let (bad, _) = onelink_with(cfg);
     let e = bad.identity_info(&msisdn(FRESH)).await.unwrap_err();
     assert_onelink(&e, "12002");
-    assert_eq!(journal_count(&sb, TOKEN), 1);
-    assert_eq!(journal_count(&sb, INFO), 0, "no call without a token");
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 1);
+    assert_eq!(
+        journal_count(&sb, IDENTITY_INFO_PATH),
+        0,
+        "no call without a token"
+    );
     // Busy once: the token fetch (idempotent) is retried.
     let (c, _) = onelink(&sb);
-    fault(&sb, TOKEN, Some("13000"), 0, 1);
+    fault(&sb, TOKEN_PATH, Some("13000"), 0, 1);
     c.identity_info(&msisdn(FRESH)).await.unwrap();
     assert_eq!(c.token_fetches(), 2);
-    assert_eq!(journal_count(&sb, TOKEN), 3);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 3);
     // Busy for good: three attempts, then the error.
     let (c, _) = onelink(&sb);
-    fault(&sb, TOKEN, Some("999999"), 0, 10);
+    fault(&sb, TOKEN_PATH, Some("999999"), 0, 10);
     let e = c.real_name_status(&msisdn(FRESH)).await.unwrap_err();
     assert_onelink(&e, "999999");
     assert_eq!(c.token_fetches(), 3);
-    assert_eq!(journal_count(&sb, TOKEN), 6);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 6);
     sb.sandbox.core.faults.clear();
     // Endpoint down (bare HTTP 503) once.
     let (c, _) = onelink(&sb);
-    fault(&sb, TOKEN, Some("http503"), 0, 1);
+    fault(&sb, TOKEN_PATH, Some("http503"), 0, 1);
     c.token().await.unwrap();
     assert_eq!(c.token_fetches(), 2);
 }
 
 #[tokio::test]
 async fn queries_retry_only_transient_failures() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     c.token().await.unwrap();
     for (path, code) in [
-        (INFO, "13000"),
-        (INFO, "999999"),
-        (INFO, "http503"),
-        (STATUS, "13000"),
-        (STATUS, "http502"),
+        (IDENTITY_INFO_PATH, "13000"),
+        (IDENTITY_INFO_PATH, "999999"),
+        (IDENTITY_INFO_PATH, "http503"),
+        (REAL_NAME_STATUS_PATH, "13000"),
+        (REAL_NAME_STATUS_PATH, "http502"),
     ] {
         fault(&sb, path, Some(code), 0, 1);
         let before = journal_count(&sb, path);
-        if path == INFO {
+        if path == IDENTITY_INFO_PATH {
             c.identity_info(&msisdn(FRESH)).await.unwrap();
         } else {
             c.real_name_status(&msisdn(FRESH)).await.unwrap();
@@ -270,22 +272,19 @@ async fn queries_retry_only_transient_failures() {
         assert_eq!(journal_count(&sb, path), before + 2, "{path} {code}");
     }
     // Never more than the policy's 3 attempts.
-    fault(&sb, INFO, Some("13000"), 0, 10);
-    let before = journal_count(&sb, INFO);
+    fault(&sb, IDENTITY_INFO_PATH, Some("13000"), 0, 10);
+    let before = journal_count(&sb, IDENTITY_INFO_PATH);
     let e = c.identity_info(&msisdn(FRESH)).await.unwrap_err();
     assert_onelink(&e, "13000");
-    assert_eq!(journal_count(&sb, INFO), before + 3);
+    assert_eq!(journal_count(&sb, IDENTITY_INFO_PATH), before + 3);
     sb.sandbox.core.faults.clear();
     // A definite answer is not retried.
-    let before = journal_count(&sb, INFO);
+    let before = journal_count(&sb, IDENTITY_INFO_PATH);
     c.identity_info(&msisdn(OTHERS)).await.unwrap_err();
-    assert_eq!(journal_count(&sb, INFO), before + 1);
+    assert_eq!(journal_count(&sb, IDENTITY_INFO_PATH), before + 1);
     // Slow once: the timed-out query is sent again and succeeds.
-    let mut cfg = onelink_config(&sb);
-    cfg.timeout = Duration::from_millis(300);
-    let (slow, _) = onelink_with(cfg);
-    slow.token().await.unwrap();
-    fault(&sb, INFO, None, 1_500, 1);
+    let slow = onelink_impatient(&sb, Duration::from_millis(300)).await;
+    fault(&sb, IDENTITY_INFO_PATH, None, 1_500, 1);
     let t0 = std::time::Instant::now();
     slow.identity_info(&msisdn(FRESH)).await.unwrap();
     assert!(t0.elapsed() < Duration::from_millis(1_400));
@@ -294,25 +293,25 @@ async fn queries_retry_only_transient_failures() {
 
 #[tokio::test]
 async fn expired_token_is_refetched_once_and_the_call_retried_once() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, store) = onelink(&sb);
     c.identity_info(&msisdn(FRESH)).await.unwrap();
-    let first = store.get(DEMO_APPID).await.unwrap().token;
+    let first = store.get(DEMO_ENTERPRISE).await.unwrap().token;
     // The platform's clock passes the token's hour; the client still believes in it.
     advance(&sb, 3_601);
     c.identity_info(&msisdn(FRESH)).await.unwrap();
     assert_eq!(c.token_fetches(), 2);
-    assert_eq!(journal_count(&sb, TOKEN), 2);
-    assert_eq!(journal_codes(&sb, INFO, "12021"), 1);
-    assert_ne!(store.get(DEMO_APPID).await.unwrap().token, first);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 2);
+    assert_eq!(journal_codes(&sb, IDENTITY_INFO_PATH, "12021"), 1);
+    assert_ne!(store.get(DEMO_ENTERPRISE).await.unwrap().token, first);
     // The same for a registration (rejected before its per-minute window counts).
     advance(&sb, 3_601);
     c.registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
         .await
         .unwrap();
     assert_eq!(c.token_fetches(), 3);
-    assert_eq!(journal_codes(&sb, REG, "12021"), 1);
-    assert_eq!(journal_codes(&sb, REG, "0"), 1);
+    assert_eq!(journal_codes(&sb, REAL_NAME_REG_PATH, "12021"), 1);
+    assert_eq!(journal_codes(&sb, REAL_NAME_REG_PATH, "0"), 1);
     // Every token revoked on the platform side.
     let r = reqwest::Client::new()
         .delete(format!("{}/_sandbox/onelink/tokens", sb.base_url))
@@ -322,31 +321,35 @@ async fn expired_token_is_refetched_once_and_the_call_retried_once() {
     assert!(r.status().is_success());
     c.real_name_status(&msisdn(FRESH)).await.unwrap();
     assert_eq!(c.token_fetches(), 4);
-    assert_eq!(journal_codes(&sb, STATUS, "12021"), 1);
+    assert_eq!(journal_codes(&sb, REAL_NAME_STATUS_PATH, "12021"), 1);
 }
 
 #[tokio::test]
 async fn a_second_12021_is_returned_never_looped() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     c.token().await.unwrap();
-    fault(&sb, INFO, Some("12021"), 0, 100);
+    fault(&sb, IDENTITY_INFO_PATH, Some("12021"), 0, 100);
     let e = c.identity_info(&msisdn(FRESH)).await.unwrap_err();
     let ce = assert_onelink(&e, "12021");
     assert_eq!(ce.message, "TOKEN不存在或已过期，请重新获取");
-    assert_eq!(journal_count(&sb, INFO), 2, "the call and one retry");
+    assert_eq!(
+        journal_count(&sb, IDENTITY_INFO_PATH),
+        2,
+        "the call and one retry"
+    );
     assert_eq!(c.token_fetches(), 2, "one refetch");
-    fault(&sb, REG, Some("12021"), 0, 100);
+    fault(&sb, REAL_NAME_REG_PATH, Some("12021"), 0, 100);
     let e = c
         .registration_link(&msisdn(FRESH), UrlType::H5JumpMiniProgram, None)
         .await
         .unwrap_err();
     assert_onelink(&e, "12021");
-    assert_eq!(journal_count(&sb, REG), 2);
+    assert_eq!(journal_count(&sb, REAL_NAME_REG_PATH), 2);
     assert_eq!(c.token_fetches(), 3);
     sb.sandbox.core.faults.clear();
     // Under the revoke policy another instance's fetch revokes ours: recovered the same way.
-    let sb = start_with(SandboxConfig {
+    let sb = spawn_sandbox_with(SandboxConfig {
         onelink: cmcc_sandbox::onelink::OneLinkConfig {
             old_token_policy: OldTokenPolicy::Revoke,
             ..Default::default()
@@ -355,9 +358,7 @@ async fn a_second_12021_is_returned_never_looped() {
     })
     .await;
     let (a, _) = onelink(&sb);
-    let mut cfg = onelink_config(&sb);
-    cfg.style = RequestStyle::PostForm;
-    let (b, _) = onelink_with(cfg);
+    let (b, _) = onelink_styled(&sb, RequestStyle::PostForm);
     a.token().await.unwrap();
     advance(&sb, 3_601); // `b`'s refresh=0 then gets a new token, revoking `a`'s.
     b.identity_info(&msisdn(FRESH)).await.unwrap();
@@ -377,17 +378,20 @@ async fn thousand(c: &Arc<OneLinkClient>) {
             }
         });
     }
-    while let Some(r) = tasks.join_next().await {
-        r.unwrap().unwrap();
-    }
+    within("1,000 concurrent calls", Duration::from_secs(60), async {
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap().unwrap();
+        }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_calls_with_a_token_the_platform_expired_fetch_once() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     c.token().await.unwrap();
-    assert_eq!(journal_count(&sb, TOKEN), 1);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 1);
     advance(&sb, 3_601);
     thousand(&c).await;
     assert_eq!(
@@ -395,20 +399,22 @@ async fn a_thousand_concurrent_calls_with_a_token_the_platform_expired_fetch_onc
         2,
         "exactly one fetch for the 1,000 calls"
     );
-    assert_eq!(journal_count(&sb, TOKEN), 2);
-    let rejected = journal_codes(&sb, INFO, "12021") + journal_codes(&sb, STATUS, "12021");
-    let answered = journal_codes(&sb, INFO, "0") + journal_codes(&sb, STATUS, "0");
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 2);
+    let rejected = journal_codes(&sb, IDENTITY_INFO_PATH, "12021")
+        + journal_codes(&sb, REAL_NAME_STATUS_PATH, "12021");
+    let answered = journal_codes(&sb, IDENTITY_INFO_PATH, "0")
+        + journal_codes(&sb, REAL_NAME_STATUS_PATH, "0");
     assert_eq!(answered, 1_000);
     assert!((1..=1_000).contains(&rejected), "{rejected}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_calls_with_an_expired_cached_token_fetch_once() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, store) = onelink(&sb);
     store
         .put(
-            DEMO_APPID,
+            DEMO_ENTERPRISE,
             CachedToken {
                 token: Secret::new("expired-long-ago"),
                 expires_at: Utc::now() - chrono::Duration::seconds(1),
@@ -417,18 +423,18 @@ async fn a_thousand_concurrent_calls_with_an_expired_cached_token_fetch_once() {
         .await;
     thousand(&c).await;
     assert_eq!(c.token_fetches(), 1);
-    assert_eq!(journal_count(&sb, TOKEN), 1);
-    assert_eq!(journal_codes(&sb, INFO, "12021"), 0);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 1);
+    assert_eq!(journal_codes(&sb, IDENTITY_INFO_PATH, "12021"), 0);
     // And with an empty cache (a cold start).
     let (cold, _) = onelink(&sb);
     thousand(&cold).await;
     assert_eq!(cold.token_fetches(), 1);
-    assert_eq!(journal_count(&sb, TOKEN), 2);
+    assert_eq!(journal_count(&sb, TOKEN_PATH), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refresh_ahead_is_done_by_one_caller_and_survives_a_failed_refresh() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, store) = onelink(&sb);
     let token = c.token().await.unwrap();
     let near = || CachedToken {
@@ -436,31 +442,34 @@ async fn refresh_ahead_is_done_by_one_caller_and_survives_a_failed_refresh() {
         expires_at: Utc::now() + chrono::Duration::seconds(60),
     };
     // 60 s left, refresh_ahead 300 s: one caller refreshes, the others use the current token.
-    store.put(DEMO_APPID, near()).await;
+    store.put(DEMO_ENTERPRISE, near()).await;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..200 {
         let c = c.clone();
         tasks.spawn(async move { c.identity_info(&msisdn(FRESH)).await });
     }
-    while let Some(r) = tasks.join_next().await {
-        r.unwrap().unwrap();
-    }
+    within("200 concurrent calls", DEADLINE, async {
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap().unwrap();
+        }
+    })
+    .await;
     assert_eq!(c.token_fetches(), 2);
-    let cached = store.get(DEMO_APPID).await.unwrap();
+    let cached = store.get(DEMO_ENTERPRISE).await.unwrap();
     assert!(cached.expires_at > Utc::now() + chrono::Duration::seconds(3_000));
     // refresh=0: the platform handed back the same, still valid token.
     assert_eq!(cached.token.expose(), token);
     // The early refresh fails (after its retries): the call still succeeds on the current token.
-    store.put(DEMO_APPID, near()).await;
-    fault(&sb, TOKEN, Some("13000"), 0, 3);
+    store.put(DEMO_ENTERPRISE, near()).await;
+    fault(&sb, TOKEN_PATH, Some("13000"), 0, 3);
     c.identity_info(&msisdn(FRESH)).await.unwrap();
     assert_eq!(c.token_fetches(), 5);
-    assert_eq!(journal_codes(&sb, INFO, "12021"), 0);
+    assert_eq!(journal_codes(&sb, IDENTITY_INFO_PATH, "12021"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn transids_are_unique_under_concurrency_and_well_formed() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..16 {
@@ -469,13 +478,12 @@ async fn transids_are_unique_under_concurrency_and_well_formed() {
     }
     let mut all = BTreeSet::new();
     let mut n = 0;
-    while let Some(r) = tasks.join_next().await {
-        for t in r.unwrap() {
-            parse_transid(&t, DEMO_APPID).unwrap();
-            assert!(t.starts_with(DEMO_APPID));
-            all.insert(t);
-            n += 1;
-        }
+    let made = within("16 tasks making transids", DEADLINE, tasks.join_all()).await;
+    for t in made.into_iter().flatten() {
+        parse_transid(&t, DEMO_ENTERPRISE).unwrap();
+        assert!(t.starts_with(DEMO_ENTERPRISE));
+        all.insert(t);
+        n += 1;
     }
     assert_eq!(all.len(), n, "16,000 transids, no repeat");
     // Two clients of the same appid (two gateway instances) do not collide either.
@@ -487,7 +495,7 @@ async fn transids_are_unique_under_concurrency_and_well_formed() {
 #[tokio::test]
 async fn a_real_push_is_parsed_and_acknowledged() {
     use axum::routing::post;
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let app = axum::Router::new().route(
         "/push",
@@ -511,7 +519,7 @@ async fn a_real_push_is_parsed_and_acknowledged() {
     let r = http
         .post(format!("{}/_sandbox/onelink/enterprises", sb.base_url))
         .json(
-            &serde_json::json!({"appid": DEMO_APPID, "callbackUrl": format!("http://{addr}/push")}),
+            &serde_json::json!({"appid": DEMO_ENTERPRISE, "callbackUrl": format!("http://{addr}/push")}),
         )
         .send()
         .await
@@ -534,10 +542,9 @@ async fn a_real_push_is_parsed_and_acknowledged() {
             .await
             .unwrap();
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-        let records = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        let records = within(&format!("the push for {card}"), DEADLINE, rx.recv())
             .await
-            .unwrap()
-            .unwrap();
+            .expect("the push receiver is gone");
         assert_eq!(records[0].busi_seq, link.busi_seq);
         assert_eq!(records[0].succeeded(), ok, "{card}");
         assert_eq!(records[0].extra["order"], "42");

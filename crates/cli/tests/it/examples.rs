@@ -10,18 +10,15 @@
 //! A language whose toolchain is missing is skipped with a notice, except under `CI=true`, where
 //! that fails; so is a missing `standardwebhooks` (`./dev test` installs both: `examples_deps`).
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-#[path = "examples/harness.rs"]
 mod harness;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::{
-    free_port, output_within, post, probe, repo_root, unavailable, Example, Lang, Signer, Up,
-};
+use harness::{post, probe, Example, Lang, Signer, Up};
 use serde_json::{json, Value};
+
+use crate::support::{free_port, output_within, repo_root, skip};
 
 /// The number of the sandbox device the "page" runs on (seed 004's 4G phone).
 const PHONE: &str = "13800138000";
@@ -295,12 +292,13 @@ async fn check_limits_and_outage(up: &mut Up, ex: &Example, http: &reqwest::Clie
 }
 
 async fn run(lang: Lang) {
+    let what = format!("the {} example", lang.name());
     if let Some(why) = lang.missing() {
-        return unavailable(lang.name(), &why);
+        return skip(&what, &why);
     }
     let signer = match Signer::find() {
         Ok(s) => s,
-        Err(why) => return unavailable(lang.name(), &why),
+        Err(why) => return skip(&what, &why),
     };
     // The backend's port first: `cmcc up` sends its webhooks there.
     let port = free_port();
@@ -405,7 +403,7 @@ async fn page_token_script_feeds_a_backend() {
             .then(|| "no curl".into())
     });
     if let Some(why) = missing {
-        return unavailable("page-token.sh", &why);
+        return skip("the page-token.sh example", &why);
     }
     let up = Up::start(None);
     let ex = Example::start(

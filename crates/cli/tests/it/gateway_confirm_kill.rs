@@ -4,53 +4,19 @@
 //! run out. Every registration ends `registered`, each confirmation is closed exactly once and
 //! each webhook event is written exactly once: nothing lost, nothing repeated.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
+use std::time::Duration;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
+use cmcc_proto::wire::onelink::IDENTITY_INFO_PATH;
+use cmcc_testkit::backends::{postgres_url, redis_url, unavailable, unique, with_search_path};
+use cmcc_testkit::{eventually, eventually_true, DEMO_ENTERPRISE, DEMO_PASSWORD};
 use serde_json::{json, Value};
 
-const APPID: &str = "100059999270000006";
-const PASSWORD: &str = "onelink-sandbox-pass";
+use crate::support::{free_port, spawn_quiet, wait_ok};
+
 const API_KEY: &str = "kill-test-api-key-0001";
 const CARDS: usize = 40;
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn(dir: &std::path::Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_cmcc"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CMCC_GATEWAY_CONFIG")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_up(http: &reqwest::Client, url: &str) {
-    for _ in 0..300 {
-        if let Ok(r) = http.get(url).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{url} did not come up");
-}
+/// How long a server child may take to start.
+const UP: Duration = Duration::from_secs(15);
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
     let r = http
@@ -66,27 +32,12 @@ async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
     v
 }
 
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confirmation_survives_sigkill_across_two_instances() {
-    let pg = std::env::var("CMCC_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let redis =
-        std::env::var("CMCC_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    let (pg, redis) = (postgres_url(), redis_url());
     let admin = match sqlx::PgPool::connect(&pg).await {
         Ok(p) => p,
-        Err(e) => {
-            assert!(!in_ci(), "CI=true but PostgreSQL is not reachable: {e}");
-            eprintln!("SKIPPED: PostgreSQL not reachable ({e})");
-            return;
-        }
+        Err(e) => return unavailable("PostgreSQL", &e.to_string()),
     };
     let redis_addr = redis
         .trim_start_matches("redis://")
@@ -95,17 +46,15 @@ async fn confirmation_survives_sigkill_across_two_instances() {
         .unwrap_or_default()
         .to_owned();
     if let Err(e) = std::net::TcpStream::connect(&redis_addr) {
-        assert!(!in_ci(), "CI=true but Redis is not reachable: {e}");
-        eprintln!("SKIPPED: Redis not reachable ({e})");
-        return;
+        return unavailable("Redis", &e.to_string());
     }
-    let tag = format!("cmcc_kill_{}_{}", std::process::id(), chrono_free_nanos());
+    let tag = unique("cmcc_kill");
     sqlx::query(&format!("CREATE SCHEMA {tag}"))
         .execute(&admin)
         .await
         .unwrap();
     admin.close().await;
-    let db = format!("{pg}?options=-c%20search_path%3D{tag}");
+    let db = with_search_path(&pg, &tag);
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -115,15 +64,15 @@ async fn confirmation_survives_sigkill_across_two_instances() {
     // The carrier: `cmcc sandbox` in its own process.
     let sbx_port = free_port();
     let sbx = format!("http://127.0.0.1:{sbx_port}");
-    let _sandbox = Killed(spawn(
+    let _sandbox = spawn_quiet(
         dir.path(),
         &["sandbox", "--listen", &format!("127.0.0.1:{sbx_port}")],
-    ));
-    wait_up(&http, &format!("{sbx}/_sandbox/onelink/ping")).await;
+    );
+    wait_ok(&http, &format!("{sbx}/_sandbox/onelink/ping"), UP).await;
     post(
         &http,
         format!("{sbx}/_sandbox/onelink/cards/generate"),
-        json!({"appid": APPID, "count": CARDS}),
+        json!({"appid": DEMO_ENTERPRISE, "count": CARDS}),
     )
     .await;
 
@@ -140,8 +89,8 @@ webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 webhook_retry_secs = [86400]
 [onelink]
 base_url = "{sbx}"
-appid = "{APPID}"
-password = "{PASSWORD}"
+appid = "{DEMO_ENTERPRISE}"
+password = "{DEMO_PASSWORD}"
 "#
     );
     let cfg_path = dir.path().join("gateway.toml");
@@ -152,28 +101,17 @@ password = "{PASSWORD}"
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))
         .collect();
-    let mut a = Some(Killed(spawn(
-        dir.path(),
-        &[
-            "gateway",
-            "--config",
-            &cfg,
-            "--listen",
-            &format!("127.0.0.1:{}", ports[0]),
-        ],
-    )));
-    let _b = Killed(spawn(
-        dir.path(),
-        &[
-            "gateway",
-            "--config",
-            &cfg,
-            "--listen",
-            &format!("127.0.0.1:{}", ports[1]),
-        ],
-    ));
+    let gateway = |port: u16| {
+        let listen = format!("127.0.0.1:{port}");
+        spawn_quiet(
+            dir.path(),
+            &["gateway", "--config", &cfg, "--listen", &listen],
+        )
+    };
+    let a = gateway(ports[0]);
+    let _b = gateway(ports[1]);
     for b in &bases {
-        wait_up(&http, &format!("{b}/readyz")).await;
+        wait_ok(&http, &format!("{b}/readyz"), UP).await;
     }
 
     // 40 links, registered at OneLink by the page (no callback: the test pushes itself).
@@ -199,7 +137,7 @@ password = "{PASSWORD}"
     post(
         &http,
         format!("{sbx}/_sandbox/onelink/faults"),
-        json!({"endpoint": "/v5/ec/query/sim-identity-registration-info", "delay_ms": 150, "remaining": 10_000}),
+        json!({"endpoint": IDENTITY_INFO_PATH, "delay_ms": 150, "remaining": 10_000}),
     )
     .await;
     for (i, (busi, msisdn)) in regs.iter().enumerate() {
@@ -239,34 +177,22 @@ password = "{PASSWORD}"
         }
     };
     // Kill A mid-queue.
-    let started = Instant::now();
-    loop {
+    let n = eventually("4 confirmations", Duration::from_secs(30), || async {
         let n = registered(&get(list_url.clone()).await);
-        if n >= 4 {
-            assert!(n < CARDS, "the queue finished before the kill ({n})");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "confirmations did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    drop(a.take()); // SIGKILL
+        (n >= 4).then_some(n)
+    })
+    .await;
+    assert!(n < CARDS, "the queue finished before the kill ({n})");
+    a.kill(); // SIGKILL
     let at_kill = registered(&get(list_url.clone()).await);
 
     // B finishes, including what A had leased.
-    let started = Instant::now();
-    loop {
-        if registered(&get(list_url.clone()).await) == CARDS {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "not every confirmation finished after the kill"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually_true(
+        "every confirmation to finish after the kill",
+        Duration::from_secs(60),
+        || async { registered(&get(list_url.clone()).await) == CARDS },
+    )
+    .await;
     let store = cmcc_gateway::store::Store::connect(&db).await.unwrap();
     assert_eq!(store.confirm_open().await.unwrap(), 0);
     for (busi, _) in &regs {
@@ -291,11 +217,4 @@ password = "{PASSWORD}"
     println!(
         "registered at SIGKILL: {at_kill}/{CARDS}; after: {CARDS}/{CARDS}, each confirmed once"
     );
-}
-
-fn chrono_free_nanos() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
 }

@@ -4,8 +4,6 @@
 //! long-running server or a system installation). A new block without either fails here, and a
 //! marker naming a test that no longer exists fails too.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {

@@ -2,10 +2,6 @@
 //! refusals, changes sent exactly once (never retried), and the batch helper across the
 //! 100-card boundary and with a job that finishes after the deadline.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -13,29 +9,25 @@ use cmcc_client::onelink::{
     outcome_unknown, BatchEvent, BatchOptions, CardOutcome, Change, JobWait,
 };
 use cmcc_client::Error;
-use cmcc_proto::endpoint::Endpoint;
 use cmcc_proto::wire::onelink::{self as wire, CardState, StatusChange};
 use cmcc_proto::CardId;
-use cmcc_sandbox::onelink::config::DEMO_APPID;
-use cmcc_sandbox::{Running, SandboxConfig};
-use common::*;
+use cmcc_testkit::magic::{CANCELLED, DATA_OFF, FROZEN, OTHERS, PENDING, STOCK, STOPPED};
+use cmcc_testkit::{
+    path, spawn_sandbox, spawn_sandbox_with, Sandbox, SandboxConfig, DEMO_ENTERPRISE,
+};
 
-// Magic cards (crates/sandbox/MAGIC-ONELINK.md).
-const ACTIVE: &str = "1440000000001";
-const STOPPED: &str = "1440000000007";
-const PENDING: &str = "1440000000008";
-const STOCK: &str = "1440000000010";
-const CANCELLED: &str = "1440000000011";
-const DATA_OFF: &str = "1440000000012";
-const FROZEN: &str = "1440000000013";
+use crate::support::*;
 
-const CHANGE: &str = wire::ChangeStatus::METADATA.path;
-const BATCH: &str = wire::BatchChangeStatus::METADATA.path;
-const JOB: &str = wire::QueryBatchJob::METADATA.path;
+/// Magic card 1, named by its state here: active.
+const ACTIVE: &str = cmcc_testkit::magic::FRESH;
 
-fn generate(sb: &Running, n: u32) -> Vec<CardId> {
+const CHANGE: &str = path::<wire::ChangeStatus>();
+const BATCH: &str = path::<wire::BatchChangeStatus>();
+const JOB: &str = path::<wire::QueryBatchJob>();
+
+fn generate(sb: &Sandbox, n: u32) -> Vec<CardId> {
     let mut inv = sb.sandbox.onelink.inventory.write();
-    let first = inv.generate(DEMO_APPID, n).unwrap();
+    let first = inv.generate(DEMO_ENTERPRISE, n).unwrap();
     inv.cards[first..]
         .iter()
         .map(|c| msisdn(&c.msisdn))
@@ -53,7 +45,7 @@ fn fast() -> BatchOptions {
 
 #[tokio::test]
 async fn queries_answer_and_refuse() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     for (card, state) in [
         (ACTIVE, CardState::Active),
@@ -127,7 +119,7 @@ async fn queries_answer_and_refuse() {
     assert_eq!(of(ACTIVE).iccid, "89860424000000000001");
     assert_eq!(of(OTHERS).status, "12011");
     // More than 100, or mixed kinds: never sent.
-    let before = journal_count(&sb, wire::QueryBatchCardInfo::METADATA.path);
+    let before = journal_count(&sb, path::<wire::QueryBatchCardInfo>());
     let many = generate(&sb, 101);
     assert!(matches!(
         c.batch_card_info(&many).await.unwrap_err(),
@@ -141,7 +133,7 @@ async fn queries_answer_and_refuse() {
         Error::Input(_)
     ));
     assert_eq!(
-        journal_count(&sb, wire::QueryBatchCardInfo::METADATA.path),
+        journal_count(&sb, path::<wire::QueryBatchCardInfo>()),
         before
     );
 
@@ -159,7 +151,7 @@ async fn queries_answer_and_refuse() {
 
 #[tokio::test]
 async fn changes_answer_and_refuse_by_the_card_life() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let active = msisdn(ACTIVE);
     assert!(matches!(
@@ -245,7 +237,7 @@ async fn changes_answer_and_refuse_by_the_card_life() {
 
 #[tokio::test]
 async fn a_change_is_sent_once_even_when_its_answer_is_lost() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     c.token().await.unwrap();
     for code in ["13000", "999999", "http503"] {
@@ -259,10 +251,7 @@ async fn a_change_is_sent_once_even_when_its_answer_is_lost() {
         assert_eq!(outcome_unknown(&e), code == "http503", "{code}: {e}");
     }
     // A timeout: the sandbox may have made the change; the SDK does not send it again.
-    let mut cfg = onelink_config(&sb);
-    cfg.timeout = Duration::from_millis(300);
-    let (slow, _) = onelink_with(cfg);
-    slow.token().await.unwrap();
+    let slow = onelink_impatient(&sb, Duration::from_millis(300)).await;
     fault(&sb, CHANGE, None, 1_000, 1);
     let before = journal_count(&sb, CHANGE);
     let e = slow
@@ -271,13 +260,14 @@ async fn a_change_is_sent_once_even_when_its_answer_is_lost() {
         .unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     assert!(outcome_unknown(&e));
+    // Past the sandbox's delayed answer.
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     assert!(journal_count(&sb, CHANGE) <= before + 1, "never re-sent");
 }
 
 #[tokio::test]
 async fn the_batch_helper_splits_at_100_and_reports_each_card() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let mut cards = generate(&sb, 250);
     cards.insert(10, msisdn(STOPPED));
@@ -363,7 +353,7 @@ async fn the_batch_helper_splits_at_100_and_reports_each_card() {
 async fn a_job_that_finishes_after_the_deadline_is_pending_then_polled() {
     let mut config = SandboxConfig::default();
     config.onelink.batch_job_delay_secs = 3_600;
-    let sb = start_with(config).await;
+    let sb = spawn_sandbox_with(config).await;
     let (c, _) = onelink(&sb);
     let cards = generate(&sb, 120);
     let opts = BatchOptions {
@@ -418,7 +408,7 @@ async fn a_job_that_finishes_after_the_deadline_is_pending_then_polled() {
 
 #[tokio::test]
 async fn a_batch_whose_answer_is_lost_is_unknown_and_not_resent() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let (c, _) = onelink(&sb);
     let cards = generate(&sb, 3);
     c.token().await.unwrap();

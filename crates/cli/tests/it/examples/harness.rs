@@ -1,5 +1,5 @@
 //! What examples.rs runs on: a `cmcc up` child, the example backends of each language, the
-//! `standardwebhooks` signer, and small process and HTTP helpers.
+//! `standardwebhooks` signer, a POST helper.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -9,24 +9,10 @@ use cmcc_client::passport::{PassportClient, PassportConfig};
 use cmcc_client::PassportBase;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::{PrivateKey, PublicKey, Secret};
+use cmcc_testkit::DEVICE_HEADER;
 use serde_json::{json, Value};
 
-pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Skip with a notice, or fail under `CI=true`.
-pub(crate) fn unavailable(what: &str, why: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but the {what} example cannot run: {why}"
-    );
-    eprintln!("SKIPPED: {what} example: {why}; `./dev test` installs what it needs");
-}
+use crate::support::{output_within, repo_root, terminate, wait_for, CMCC, UP_ON_FREE_PORTS};
 
 /// Whether `cmd args…` runs and exits 0 within a minute, and its stdout.
 pub(crate) fn probe(cmd: &str, args: &[&str]) -> Option<String> {
@@ -38,45 +24,6 @@ pub(crate) fn probe(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `Command::output` with a deadline (the outputs read here are small: they fit the pipes).
-pub(crate) fn output_within(
-    cmd: &mut Command,
-    what: &str,
-    limit: Duration,
-) -> std::io::Result<std::process::Output> {
-    use std::io::Read as _;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let status = wait_for(&mut child, what, limit);
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    child.stdout.take().unwrap().read_to_end(&mut stdout)?;
-    child.stderr.take().unwrap().read_to_end(&mut stderr)?;
-    Ok(std::process::Output {
-        status,
-        stdout,
-        stderr,
-    })
-}
-
-/// Wait for `child` with a deadline; kill it when the deadline passes.
-pub(crate) fn wait_for(child: &mut Child, what: &str, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not finish within {} s", limit.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// A `cmcc up` child, stopped with SIGTERM when dropped.
 pub(crate) struct Up {
     child: Child,
@@ -86,25 +33,13 @@ pub(crate) struct Up {
     root: tempfile::TempDir,
 }
 
-/// A free local port (bound and released: the example binds it next).
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Up {
     /// `cmcc up` in a fresh folder; with `webhook_url`, `--webhook-url` it.
     pub(crate) fn start(webhook_url: Option<&str>) -> Self {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(".cmcc");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cmcc"));
-        cmd.args(["up", "--data-dir"])
-            .arg(&dir)
-            .args(["--sandbox-listen", "127.0.0.1:0", "--demo-listen"])
-            .args(["127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"]);
+        let mut cmd = Command::new(CMCC);
+        cmd.args(UP_ON_FREE_PORTS).arg("--data-dir").arg(&dir);
         if let Some(url) = webhook_url {
             cmd.args(["--webhook-url", url]);
         }
@@ -172,7 +107,7 @@ impl Up {
             PrivateKey::parse(&self.file("customer.key")).unwrap(),
             PublicKey::parse(&self.file("platform.pub")).unwrap(),
         );
-        cfg.headers = vec![("x-cmcc-sandbox-device".into(), phone.into())];
+        cfg.headers = vec![(DEVICE_HEADER.into(), phone.into())];
         let grant = PassportClient::new(cfg)
             .unwrap()
             .mini_get_token_info(&ExpandParams::new())
@@ -185,21 +120,7 @@ impl Up {
 impl Up {
     /// SIGTERM (a graceful stop), SIGKILL after 10 s; the data folder stays until drop.
     pub(crate) fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        terminate(&mut self.child, Duration::from_secs(10));
     }
 }
 

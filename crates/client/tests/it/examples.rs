@@ -1,35 +1,26 @@
 //! Every example's logic, run against an in-process sandbox so the examples cannot rot.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-#![allow(
-    clippy::duplicate_mod,
-    reason = "each example includes the shared demo module, as it does when built alone"
-)]
-
+// Each example includes the shared demo module, as it does when built alone.
 #[allow(dead_code, reason = "main is for `cargo run --example`")]
-#[path = "../examples/verify_number.rs"]
+#[allow(clippy::duplicate_mod, reason = "the demo module of each example")]
+#[path = "../../examples/verify_number.rs"]
 mod verify_number;
 
 #[allow(dead_code, reason = "main is for `cargo run --example`")]
-#[path = "../examples/uaid.rs"]
+#[allow(clippy::duplicate_mod, reason = "the demo module of each example")]
+#[path = "../../examples/uaid.rs"]
 mod uaid;
 
 #[allow(dead_code, reason = "main is for `cargo run --example`")]
-#[path = "../examples/onelink_registration.rs"]
+#[allow(clippy::duplicate_mod, reason = "the demo module of each example")]
+#[path = "../../examples/onelink_registration.rs"]
 mod onelink_registration;
 
-async fn sandbox() -> cmcc_sandbox::Running {
-    cmcc_sandbox::Running::start(
-        &cmcc_sandbox::SandboxConfig::default(),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap()
-}
+use cmcc_testkit::spawn_sandbox;
 
 #[tokio::test]
 async fn verify_number_example() {
-    let sb = sandbox().await;
+    let sb = spawn_sandbox().await;
     let out = verify_number::run(&sb.base_url).await.unwrap();
     assert!(out[0].contains("is this device's number"), "{out:?}");
     assert!(out[1].contains("NOT this device's number"), "{out:?}");
@@ -38,7 +29,7 @@ async fn verify_number_example() {
 
 #[tokio::test]
 async fn uaid_example() {
-    let sb = sandbox().await;
+    let sb = spawn_sandbox().await;
     let out = uaid::run(&sb.base_url).await.unwrap();
     assert_eq!(out[0].len(), "UAID: ".len() + 64, "{out:?}");
     assert!(out[1].ends_with("true"), "{out:?}");
@@ -47,7 +38,7 @@ async fn uaid_example() {
 
 #[tokio::test]
 async fn onelink_registration_example() {
-    let sb = sandbox().await;
+    let sb = spawn_sandbox().await;
     let out = onelink_registration::run(&sb.base_url).await.unwrap();
     assert!(out[0].contains("/onelink/h5/reg/"), "{out:?}");
     assert!(out[1].starts_with("urlType 3: busiSeq"), "{out:?}");

@@ -580,9 +580,10 @@ fn seed_000_card_id_samples() {
 // ------------------------------------------------------------------ snapshots
 
 /// The exact JSON cmcc writes for each seed example, parsed into its type and serialised again
-/// (`tests/snapshots/seed_examples__*.snap`): a change to a field name, an order, a default or
-/// a skipped field shows up in review as a diff of what goes on the wire. Under `CI=true` a
-/// mismatch fails; locally `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change.
+/// (`tests/it/snapshots/it__seed_examples__*.snap`): a change to a field name, an order, a
+/// default or a skipped field shows up in review as a diff of what goes on the wire. Under
+/// `CI=true` a mismatch fails; locally `cargo insta review` (or `INSTA_UPDATE=always`) accepts
+/// a change.
 #[test]
 fn canonical_json_of_every_seed_example_is_snapshotted() {
     fn written<T: Serialize + DeserializeOwned + PartialEq + Debug>(seed: &str) -> String {

@@ -18,7 +18,25 @@ use cmcc_proto::wire::{onelink, passport};
 use cmcc_proto::{PrivateKey, PublicKey, SignAlg};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use serde_json::Value;
+
+/// The configuration of every `proptest!` block here: proptest's defaults, with the
+/// regressions file beside this source file (`proptests.proptest-regressions`). The default
+/// would look for the folder of `main.rs` and use `tests/proptest-regressions/` instead.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
+/// [`config`] with `cases` cases.
+fn with_cases(cases: u32) -> ProptestConfig {
+    ProptestConfig { cases, ..config() }
+}
 
 // ------------------------------------------------------------------ shared pieces
 
@@ -77,6 +95,7 @@ fn expand_params() -> impl Strategy<Value = ExpandParams> {
 }
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn expand_params_round_trip(p in expand_params()) {
         let encoded = p.encode();
@@ -115,6 +134,7 @@ fn mini_param() -> impl Strategy<Value = MiniParam> {
 }
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn mini_param_url_round_trip(m in mini_param()) {
         let url = m.to_url();
@@ -135,6 +155,7 @@ proptest! {
 // ------------------------------------------------------------------ timestamps
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn timestamp17_round_trip(t in instant_ms(), sub_ms_nanos in 0u32..1_000_000) {
         let ts = Timestamp17::from_utc(t);
@@ -186,6 +207,7 @@ fn pre_sign() -> impl Strategy<Value = PreSign> {
 }
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn pre_sign_round_trip(p in pre_sign()) {
         let s = p.to_string();
@@ -199,6 +221,7 @@ proptest! {
 // ------------------------------------------------------------------ transid
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn transid_generator_output_parses(appid in "[0-9]{1,20}", start in any::<u64>(), t in instant_ms(), n in 1usize..5) {
         let g = TransidGenerator::new(appid.clone(), start);
@@ -230,6 +253,7 @@ fn mime_wrap(s: &str) -> String {
 }
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn base64_lenient_reads_every_damaged_form(bytes in prop::collection::vec(any::<u8>(), 1..400)) {
         let std = encode_base64(&bytes);
@@ -261,7 +285,7 @@ fn base64_lenient_rejects_empty_and_garbage() {
 // ------------------------------------------------------------------ RSA
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(with_cases(32))]
 
     #[test]
     fn rsa_encrypt_decrypt_round_trip(plain in prop::collection::vec(any::<u8>(), 0..=1000)) {
@@ -303,6 +327,7 @@ proptest! {
 // ------------------------------------------------------------------ ids
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn card_ids_round_trip(m in "[0-9]{1,13}", c in "[0-9A-Za-z]{19,20}", i in "[0-9]{6,15}") {
         let msisdn = Msisdn::parse(&m).unwrap();
@@ -392,6 +417,7 @@ proptest! {
 // ------------------------------------------------------------------ wire types round-trip
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn verify_request_round_trip(f in prop::collection::vec(any::<String>(), 9)) {
         let req = passport::VerifyRequest {
@@ -437,6 +463,7 @@ proptest! {
 // ------------------------------------------------------------------ bad input never panics
 
 proptest! {
+    #![proptest_config(config())]
     #[test]
     fn key_parsers_never_panic(s in nasty_string()) {
         let _ = PrivateKey::parse(&s);
@@ -642,7 +669,7 @@ fn all_wire_types(v: &Value) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(with_cases(512))]
 
     #[test]
     fn wire_types_never_panic_on_any_json(v in json_value()) {

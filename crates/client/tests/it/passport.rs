@@ -1,20 +1,18 @@
 //! `PassportClient` against the in-process sandbox: every method and every rejection the
 //! sandbox can produce for it, surfaced as typed carrier errors with meaning and hint.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
-mod common;
-
 use std::time::Duration;
 
 use chrono::Utc;
-use cmcc_client::passport::{PassportClient, TokenGrant, Verification};
+use cmcc_client::passport::{PassportClient, PassportConfig, TokenGrant, Verification};
 use cmcc_client::Error;
 use cmcc_proto::format::ExpandParams;
 use cmcc_proto::wire::passport as wire;
-use cmcc_proto::{Phone, PrivateKey, Timestamp17};
-use cmcc_sandbox::auth::tenant::{Product, DEMO_APP_ID};
-use common::*;
+use cmcc_proto::{Phone, PrivateKey, Secret, Timestamp17};
+use cmcc_sandbox::auth::tenant::{AppConfig, Product, DEMO_APP_ID};
+use cmcc_testkit::{spawn_sandbox, Sandbox, DEVICE_HEADER};
+
+use crate::support::*;
 
 #[derive(Debug, Clone, Copy)]
 enum Fetch {
@@ -56,7 +54,7 @@ async fn h5_grant(c: &PassportClient) -> (String, String) {
 
 #[tokio::test]
 async fn verify_number_match_and_no_match_from_h5_and_mini_tokens() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
     let (token, ui) = h5_grant(&c).await;
     let out = c.verify_number(&phone(PHONE), &token, &ui).await.unwrap();
@@ -79,70 +77,69 @@ async fn verify_number_match_and_no_match_from_h5_and_mini_tokens() {
     assert!(!format!("{g:?}").contains(&g.token));
 }
 
+/// What makes a token unusable for a verify, each answered 120020.
+#[derive(Debug, Clone, Copy)]
+enum BadToken {
+    Unknown,
+    /// The first verify spends it.
+    Used,
+    /// userInformation differs from the one bound at getToken.
+    OtherFingerprint,
+    /// 60 s.
+    Expired,
+    /// A UAID token is not a verification token.
+    UaidToken,
+    /// Empty userInformation never reaches the token.
+    EmptyFingerprint,
+}
+
 #[tokio::test]
 async fn verify_number_token_rejections_120020() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
-    // Unknown token.
-    let e = c
-        .verify_number(&phone(PHONE), "no-such-token", "fp")
-        .await
-        .unwrap_err();
-    assert_passport(&e, "120020");
-    // Used token: the first verify spends it.
-    let (token, ui) = h5_grant(&c).await;
-    c.verify_number(&phone(PHONE), &token, &ui).await.unwrap();
-    assert_passport(
-        &c.verify_number(&phone(PHONE), &token, &ui)
+    for case in [
+        BadToken::Unknown,
+        BadToken::Used,
+        BadToken::OtherFingerprint,
+        BadToken::Expired,
+        BadToken::UaidToken,
+        BadToken::EmptyFingerprint,
+    ] {
+        let (token, ui) = match case {
+            BadToken::Unknown => ("no-such-token".to_owned(), "fp".to_owned()),
+            BadToken::Used => {
+                let (token, ui) = h5_grant(&c).await;
+                c.verify_number(&phone(PHONE), &token, &ui).await.unwrap();
+                (token, ui)
+            }
+            BadToken::OtherFingerprint => (h5_grant(&c).await.0, "another-fingerprint".into()),
+            BadToken::Expired => {
+                let grant = h5_grant(&c).await;
+                advance(&sb, 61);
+                grant
+            }
+            BadToken::UaidToken => {
+                let g = c.uaid_get_token(&ExpandParams::new()).await.unwrap();
+                (g.token, "fp".to_owned())
+            }
+            BadToken::EmptyFingerprint => (h5_grant(&c).await.0, String::new()),
+        };
+        let e = c
+            .verify_number(&phone(PHONE), &token, &ui)
             .await
-            .unwrap_err(),
-        "120020",
-    );
-    // userInformation differs from the one bound at getToken.
-    let (token, _) = h5_grant(&c).await;
-    assert_passport(
-        &c.verify_number(&phone(PHONE), &token, "another-fingerprint")
-            .await
-            .unwrap_err(),
-        "120020",
-    );
-    // Expired (60 s).
-    let (token, ui) = h5_grant(&c).await;
-    advance(&sb, 61);
-    assert_passport(
-        &c.verify_number(&phone(PHONE), &token, &ui)
-            .await
-            .unwrap_err(),
-        "120020",
-    );
-    // A UAID token is not a verification token.
-    let g = c.uaid_get_token(&ExpandParams::new()).await.unwrap();
-    assert_passport(
-        &c.verify_number(&phone(PHONE), &g.token, "fp")
-            .await
-            .unwrap_err(),
-        "120020",
-    );
-    // Empty userInformation never reaches the token: 120020 too.
-    let (token, _) = h5_grant(&c).await;
-    assert_passport(
-        &c.verify_number(&phone(PHONE), &token, "")
-            .await
-            .unwrap_err(),
-        "120020",
-    );
+            .unwrap_err();
+        assert_passport_case(&format!("{case:?}"), &e, "120020");
+    }
 }
 
 #[tokio::test]
 async fn verify_number_app_rejections() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let any = |app: &str| passport_for(&sb, app, Some(PHONE));
     let p = phone(PHONE);
 
     // Unknown appId: 110022 (keys of the demo app, appId nobody registered).
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.app_id = "300099999999".into();
-    let unknown = PassportClient::new(cfg).unwrap();
+    let unknown = passport_edited(&sb, |cfg| cfg.app_id = "300099999999".into());
     assert_passport(
         &unknown.verify_number(&p, "t", "fp").await.unwrap_err(),
         "110022",
@@ -175,52 +172,61 @@ async fn verify_number_app_rejections() {
     ];
     for (code, app) in cases {
         let e = any(&app).verify_number(&p, "t", "fp").await.unwrap_err();
-        assert_passport(&e, code);
+        assert_passport_case(&app, &e, code);
     }
     assert!(journal_count(&sb, wire::VERIFY_VM_MOBILE_PATH) >= 8);
 }
 
 #[tokio::test]
 async fn verify_number_crypto_and_timestamp_rejections() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
     let p = phone(PHONE);
     let (token, ui) = h5_grant(&c).await;
 
-    // phoneNum encrypted with a key that is not the platform's: it does not decrypt.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.platform_key = PrivateKey::generate(1024).unwrap().public_key().unwrap();
-    let wrong_platform = PassportClient::new(cfg).unwrap();
-    assert_passport(
-        &wrong_platform
+    struct Case {
+        name: &'static str,
+        edit: fn(&mut PassportConfig),
+        code: &'static str,
+        /// Also check that the error says how to fix it.
+        hinted: bool,
+    }
+    for case in [
+        Case {
+            // phoneNum does not decrypt.
+            name: "phoneNum encrypted with a key that is not the platform's",
+            edit: |cfg| {
+                cfg.platform_key = PrivateKey::generate(1024).unwrap().public_key().unwrap()
+            },
+            code: "999999",
+            hinted: false,
+        },
+        Case {
+            name: "signed with a key that is not the registered customer key",
+            edit: |cfg| cfg.customer_key = PrivateKey::generate(1024).unwrap(),
+            code: "130018",
+            hinted: true,
+        },
+        Case {
+            name: "encrypted with the wrong appKey inside the plaintext",
+            edit: |cfg| cfg.app_key = Secret::new("0000000000000000000000000000000F"),
+            code: "130016",
+            hinted: false,
+        },
+    ] {
+        let e = passport_edited(&sb, case.edit)
             .verify_number(&p, &token, &ui)
             .await
-            .unwrap_err(),
-        "999999",
-    );
-    // Signed with a key that is not the registered customer key.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.customer_key = PrivateKey::generate(1024).unwrap();
-    let wrong_customer = PassportClient::new(cfg).unwrap();
-    let c130018 = assert_passport(
-        &wrong_customer
-            .verify_number(&p, &token, &ui)
-            .await
-            .unwrap_err(),
-        "130018",
-    );
-    assert!(
-        c130018.hint().is_some(),
-        "a signature failure says how to fix it"
-    );
-    // Encrypted with the wrong appKey inside the plaintext: 130016.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.app_key = cmcc_proto::Secret::new("0000000000000000000000000000000F");
-    let wrong_key = PassportClient::new(cfg).unwrap();
-    assert_passport(
-        &wrong_key.verify_number(&p, &token, &ui).await.unwrap_err(),
-        "130016",
-    );
+            .unwrap_err();
+        let ce = assert_passport_case(case.name, &e, case.code);
+        if case.hinted {
+            assert!(
+                ce.hint().is_some(),
+                "{}: a signature failure says how to fix it",
+                case.name
+            );
+        }
+    }
     // The token survived all of that (no request reached the token check).
     assert_eq!(
         c.verify_number(&p, &token, &ui).await.unwrap().result,
@@ -233,7 +239,7 @@ async fn verify_number_crypto_and_timestamp_rejections() {
 
 #[tokio::test]
 async fn verify_number_daily_cap_121011() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let app = variant(&sb, |a| a.daily_cap = 1);
     let c = passport_for(&sb, &app, Some(PHONE));
     let (token, ui) = h5_grant(&c).await;
@@ -249,7 +255,7 @@ async fn verify_number_daily_cap_121011() {
 
 #[tokio::test]
 async fn verify_number_is_never_retried_and_checks_input() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
     let (token, ui) = h5_grant(&c).await;
     for code in ["999999", "13000"] {
@@ -285,10 +291,8 @@ async fn verify_number_is_never_retried_and_checks_input() {
 
 #[tokio::test]
 async fn verify_number_times_out() {
-    let sb = start().await;
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.timeout = Duration::from_millis(300);
-    let c = PassportClient::new(cfg).unwrap();
+    let sb = spawn_sandbox().await;
+    let c = passport_edited(&sb, |cfg| cfg.timeout = Duration::from_millis(300));
     fault(&sb, wire::VERIFY_VM_MOBILE_PATH, None, 2_000, 1);
     let t0 = std::time::Instant::now();
     let e = c.verify_number(&phone(PHONE), "t", "fp").await.unwrap_err();
@@ -300,7 +304,7 @@ async fn verify_number_times_out() {
 
 #[tokio::test]
 async fn validate_uaid_and_its_rejections() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
     let g = c.uaid_get_token(&ExpandParams::new()).await.unwrap();
     let uaid = c.validate_uaid(&g.token).await.unwrap();
@@ -317,55 +321,43 @@ async fn validate_uaid_and_its_rejections() {
     advance(&sb, 301);
     assert_passport(&c.validate_uaid(&g.token).await.unwrap_err(), "120009");
     // getMobile saw no referer/origin: 120010.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.headers.retain(|(k, _)| k == DEVICE);
-    let bare = PassportClient::new(cfg).unwrap();
+    let bare = passport_edited(&sb, |cfg| cfg.headers.retain(|(k, _)| k == DEVICE_HEADER));
     let g = bare.uaid_get_token(&ExpandParams::new()).await.unwrap();
     assert_passport(&bare.validate_uaid(&g.token).await.unwrap_err(), "120010");
-    // App-level checks come before the token.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.app_id = "300099999998".into();
-    assert_passport(
-        &PassportClient::new(cfg)
-            .unwrap()
-            .validate_uaid("t")
-            .await
-            .unwrap_err(),
-        "110022",
-    );
-    for (code, app) in [
+    // App-level checks and the signature come before the token.
+    let app = |edit: fn(&mut AppConfig)| passport_for(&sb, &variant(&sb, edit), Some(PHONE));
+    for (case, client, code) in [
         (
-            "110004",
-            variant(&sb, |a| a.server_ips = vec!["10.9.8.7".into()]),
-        ),
-        (
-            "110023",
-            variant(&sb, |a| a.entitlements = vec![Product::H5]),
-        ),
-        (
+            "unknown appId",
+            passport_edited(&sb, |cfg| cfg.app_id = "300099999998".into()),
             "110022",
-            variant(&sb, |a| {
-                a.valid_until = Some(Utc::now() - chrono::Duration::days(1));
+        ),
+        (
+            "a server IP not registered",
+            app(|a| a.server_ips = vec!["10.9.8.7".into()]),
+            "110004",
+        ),
+        (
+            "not entitled to UAID",
+            app(|a| a.entitlements = vec![Product::H5]),
+            "110023",
+        ),
+        (
+            "entitlement expired",
+            app(|a| a.valid_until = Some(Utc::now() - chrono::Duration::days(1))),
+            "110022",
+        ),
+        (
+            "signed with another key",
+            passport_edited(&sb, |cfg| {
+                cfg.customer_key = PrivateKey::generate(1024).unwrap()
             }),
+            "130018",
         ),
     ] {
-        let e = passport_for(&sb, &app, Some(PHONE))
-            .validate_uaid("t")
-            .await
-            .unwrap_err();
-        assert_passport(&e, code);
+        let e = client.validate_uaid("t").await.unwrap_err();
+        assert_passport_case(case, &e, code);
     }
-    // Signed with another key.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.customer_key = PrivateKey::generate(1024).unwrap();
-    assert_passport(
-        &PassportClient::new(cfg)
-            .unwrap()
-            .validate_uaid("t")
-            .await
-            .unwrap_err(),
-        "130018",
-    );
     // Faults: not retried.
     fault(&sb, wire::IMEI_TOKEN_VALIDATE_PATH, Some("999999"), 0, 1);
     let before = journal_count(&sb, wire::IMEI_TOKEN_VALIDATE_PATH);
@@ -385,7 +377,7 @@ async fn validate_uaid_and_its_rejections() {
 
 #[tokio::test]
 async fn token_fetches_answer_the_device_table() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     // (device header, code); None = no device at all.
     let table: [(Option<&str>, &str); 9] = [
         (None, "103111"),
@@ -420,45 +412,51 @@ async fn token_fetches_answer_the_device_table() {
 
 #[tokio::test]
 async fn token_fetches_answer_app_sign_and_referer_rejections() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     for f in FETCHES {
-        let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-        cfg.app_id = "300099999997".into();
-        let e = f
-            .run(&PassportClient::new(cfg).unwrap(), &ExpandParams::new())
-            .await
-            .unwrap_err();
-        assert_passport(&e, "110022");
-
         let other = match f {
             Fetch::Uaid => Product::H5,
             _ => Product::Uaid,
         };
-        let app = variant(&sb, |a| a.entitlements = vec![other]);
-        let e = f
-            .run(&passport_for(&sb, &app, Some(PHONE)), &ExpandParams::new())
-            .await
-            .unwrap_err();
-        assert_passport(&e, "110023");
-
-        let app = variant(&sb, |a| {
-            a.valid_until = Some(Utc::now() - chrono::Duration::days(1));
-        });
-        let e = f
-            .run(&passport_for(&sb, &app, Some(PHONE)), &ExpandParams::new())
-            .await
-            .unwrap_err();
-        assert_passport(&e, "110025");
-
-        // Signed with the wrong secret: H5 signs with the customer key, the others with appKey.
-        let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-        cfg.app_key = cmcc_proto::Secret::new("0000000000000000000000000000000F");
-        cfg.customer_key = PrivateKey::generate(1024).unwrap();
-        let e = f
-            .run(&PassportClient::new(cfg).unwrap(), &ExpandParams::new())
-            .await
-            .unwrap_err();
-        assert_passport(&e, "103101");
+        for (case, client, code) in [
+            (
+                "unknown appId",
+                passport_edited(&sb, |cfg| cfg.app_id = "300099999997".into()),
+                "110022",
+            ),
+            (
+                "not entitled to the product",
+                passport_for(
+                    &sb,
+                    &variant(&sb, |a| a.entitlements = vec![other]),
+                    Some(PHONE),
+                ),
+                "110023",
+            ),
+            (
+                "entitlement expired",
+                passport_for(
+                    &sb,
+                    &variant(&sb, |a| {
+                        a.valid_until = Some(Utc::now() - chrono::Duration::days(1));
+                    }),
+                    Some(PHONE),
+                ),
+                "110025",
+            ),
+            (
+                // H5 signs with the customer key, the others with appKey.
+                "signed with the wrong secret",
+                passport_edited(&sb, |cfg| {
+                    cfg.app_key = Secret::new("0000000000000000000000000000000F");
+                    cfg.customer_key = PrivateKey::generate(1024).unwrap();
+                }),
+                "103101",
+            ),
+        ] {
+            let e = f.run(&client, &ExpandParams::new()).await.unwrap_err();
+            assert_passport_case(&format!("{f:?}, {case}"), &e, code);
+        }
 
         // Per-minute limit.
         let app = variant(&sb, |a| a.rate_limit_per_minute = 1);
@@ -479,17 +477,16 @@ async fn token_fetches_answer_app_sign_and_referer_rejections() {
         assert!(journal_count(&sb, f.path()) <= before + 1, "{f:?}");
     }
     // The H5 referer must be registered.
-    let mut cfg = passport_config(&sb, DEMO_APP_ID, Some(PHONE));
-    cfg.headers.retain(|(k, _)| k == DEVICE);
-    cfg.headers
-        .push(("referer".into(), "http://evil.example/login.html".into()));
-    cfg.headers
-        .push(("origin".into(), "http://evil.example".into()));
-    let e = PassportClient::new(cfg)
-        .unwrap()
-        .h5_get_token(&ExpandParams::new(), "fp")
-        .await
-        .unwrap_err();
+    let e = passport_edited(&sb, |cfg| {
+        cfg.headers.retain(|(k, _)| k == DEVICE_HEADER);
+        cfg.headers
+            .push(("referer".into(), "http://evil.example/login.html".into()));
+        cfg.headers
+            .push(("origin".into(), "http://evil.example".into()));
+    })
+    .h5_get_token(&ExpandParams::new(), "fp")
+    .await
+    .unwrap_err();
     assert_passport(&e, "170001");
     // Platform clock 11 minutes ahead.
     advance(&sb, 660);
@@ -502,9 +499,27 @@ async fn token_fetches_answer_app_sign_and_referer_rejections() {
     }
 }
 
+/// `POST path` with `body` as the page on the device `13800138000` sends it: with the page's
+/// referer and, when `origin`, its origin. The answer as JSON.
+async fn from_the_page(
+    sb: &Sandbox,
+    path: &str,
+    body: &impl serde::Serialize,
+    origin: bool,
+) -> serde_json::Value {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{path}", sb.base_url))
+        .header(DEVICE_HEADER, PHONE)
+        .header("referer", format!("{}/login.html", sb.base_url));
+    if origin {
+        req = req.header("origin", sb.base_url.clone());
+    }
+    req.json(body).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn sign_pre_sign_signs_only_fresh_pre_signs_of_our_app() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
     let s = demo_secrets(&sb);
     let msg_id = cmcc_client::transport::random_id();
@@ -525,18 +540,7 @@ async fn sign_pre_sign_signs_only_fresh_pre_signs_of_our_app() {
         expand_params: None,
         user_information: Some("fp".into()),
     };
-    let v: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}{}", sb.base_url, wire::H5_GET_TOKEN_PATH))
-        .header(DEVICE, PHONE)
-        .header("referer", format!("{}/login.html", sb.base_url))
-        .header("origin", sb.base_url.clone())
-        .json(&req)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = from_the_page(&sb, wire::H5_GET_TOKEN_PATH, &req, true).await;
     assert_eq!(v["body"]["resultCode"], "103000", "{v}");
 
     // Stale (or from the future), another app's, or not a preSign at all: refused.
@@ -565,7 +569,7 @@ async fn sign_pre_sign_signs_only_fresh_pre_signs_of_our_app() {
 
 #[tokio::test]
 async fn md5_sign_is_what_the_platform_checks() {
-    let sb = start().await;
+    let sb = spawn_sandbox().await;
     let c = passport(&sb);
     let s = demo_secrets(&sb);
     for (bt, path) in [
@@ -590,17 +594,7 @@ async fn md5_sign_is_what_the_platform_checks() {
             is_test: None,
             user_information: None,
         };
-        let v: serde_json::Value = reqwest::Client::new()
-            .post(format!("{}{path}", sb.base_url))
-            .header(DEVICE, PHONE)
-            .header("referer", format!("{}/login.html", sb.base_url))
-            .json(&req)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = from_the_page(&sb, path, &req, false).await;
         assert_eq!(v["body"]["resultCode"], "103000", "{bt}: {v}");
     }
 }

@@ -1,6 +1,6 @@
-//! Helpers of the SDK's integration tests: an in-process sandbox and clients pointed at it.
-
-#![allow(dead_code, reason = "each test file uses a part of the helpers")]
+//! What the SDK's integration tests share beyond cmcc-testkit: clients of the in-process
+//! sandbox (demo app, demo enterprise), the sandbox's journal and faults, and the checks of a
+//! carrier error.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -15,37 +15,13 @@ use cmcc_proto::codes::Platform;
 use cmcc_proto::{CardId, PrivateKey, PublicKey, Secret};
 use cmcc_sandbox::auth::tenant::{AppConfig, DEMO_APP_ID};
 use cmcc_sandbox::core::Fault;
-use cmcc_sandbox::onelink::config::{DEMO_APPID, DEMO_PASSWORD};
-use cmcc_sandbox::{Running, SandboxConfig};
+use cmcc_testkit::{Sandbox, DEMO_ENTERPRISE, DEMO_PASSWORD, DEVICE_HEADER};
 
-pub(crate) const DEVICE: &str = "x-cmcc-sandbox-device";
 pub(crate) const PHONE: &str = "13800138000";
 pub(crate) const OTHER_PHONE: &str = "13900139000";
 
-// OneLink paths and magic cards (crates/sandbox/MAGIC-ONELINK.md).
-pub(crate) const TOKEN: &str = "/v5/ec/get/token";
-pub(crate) const REG: &str = "/v5/ec/secure/sim-real-name-reg";
-pub(crate) const INFO: &str = "/v5/ec/query/sim-identity-registration-info";
-pub(crate) const STATUS: &str = "/v5/ec/query/sim-real-name-status";
-pub(crate) const FRESH: &str = "1440000000001";
-pub(crate) const REGISTERED: &str = "1440000000002";
-pub(crate) const FAILS: &str = "1440000000003";
-pub(crate) const BLOCKED: &str = "1440000000004";
-pub(crate) const OTHERS: &str = "1440000000005";
-pub(crate) const IOV: &str = "1440000000006";
-
-pub(crate) async fn start() -> Running {
-    start_with(SandboxConfig::default()).await
-}
-
-pub(crate) async fn start_with(config: SandboxConfig) -> Running {
-    Running::start(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
 /// How many requests of `path` the sandbox journaled.
-pub(crate) fn journal_count(sb: &Running, path: &str) -> usize {
+pub(crate) fn journal_count(sb: &Sandbox, path: &str) -> usize {
     sb.sandbox
         .core
         .journal
@@ -56,7 +32,7 @@ pub(crate) fn journal_count(sb: &Running, path: &str) -> usize {
 }
 
 /// How many requests of `path` the sandbox answered with `code`.
-pub(crate) fn journal_codes(sb: &Running, path: &str, code: &str) -> usize {
+pub(crate) fn journal_codes(sb: &Sandbox, path: &str, code: &str) -> usize {
     sb.sandbox
         .core
         .journal
@@ -67,7 +43,7 @@ pub(crate) fn journal_codes(sb: &Running, path: &str, code: &str) -> usize {
 }
 
 pub(crate) fn fault(
-    sb: &Running,
+    sb: &Sandbox,
     endpoint: &str,
     code: Option<&str>,
     delay_ms: u64,
@@ -81,7 +57,7 @@ pub(crate) fn fault(
     });
 }
 
-pub(crate) fn advance(sb: &Running, secs: i64) {
+pub(crate) fn advance(sb: &Sandbox, secs: i64) {
     sb.sandbox
         .core
         .clock
@@ -94,12 +70,13 @@ pub(crate) fn advance(sb: &Running, secs: i64) {
 pub(crate) struct AppSecrets {
     pub app_id: String,
     pub app_key: String,
+    #[allow(dead_code, reason = "read by no_secret_in_logs.rs only")]
     pub customer_b64: String,
     pub customer: PrivateKey,
     pub platform: PublicKey,
 }
 
-pub(crate) fn secrets(sb: &Running, app_id: &str) -> AppSecrets {
+pub(crate) fn secrets(sb: &Sandbox, app_id: &str) -> AppSecrets {
     let app = sb.sandbox.auth.app(app_id).unwrap();
     AppSecrets {
         app_id: app.cfg.app_id.clone(),
@@ -110,21 +87,21 @@ pub(crate) fn secrets(sb: &Running, app_id: &str) -> AppSecrets {
     }
 }
 
-pub(crate) fn demo_secrets(sb: &Running) -> AppSecrets {
+pub(crate) fn demo_secrets(sb: &Sandbox) -> AppSecrets {
     secrets(sb, DEMO_APP_ID)
 }
 
 static NEXT_APP: AtomicU32 = AtomicU32::new(1);
 
 /// A copy of the demo app (same keys, referers, origins) under a new appId, edited.
-pub(crate) fn variant(sb: &Running, edit: impl FnOnce(&mut AppConfig)) -> String {
+pub(crate) fn variant(sb: &Sandbox, edit: impl FnOnce(&mut AppConfig)) -> String {
     let mut cfg = sb.sandbox.auth.app(DEMO_APP_ID).unwrap().cfg.clone();
     cfg.app_id = format!("30001190{:04}", NEXT_APP.fetch_add(1, Ordering::Relaxed));
     edit(&mut cfg);
     sb.sandbox.auth.upsert_app(cfg).unwrap().cfg.app_id.clone()
 }
 
-pub(crate) fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) -> PassportConfig {
+pub(crate) fn passport_config(sb: &Sandbox, app_id: &str, device: Option<&str>) -> PassportConfig {
     let s = secrets(sb, app_id);
     let mut cfg = PassportConfig::new(
         PassportBase::single(&sb.base_url),
@@ -134,7 +111,7 @@ pub(crate) fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) 
         s.platform,
     );
     if let Some(d) = device {
-        cfg.headers.push((DEVICE.into(), d.into()));
+        cfg.headers.push((DEVICE_HEADER.into(), d.into()));
     }
     cfg.headers
         .push(("referer".into(), format!("{}/login.html", sb.base_url)));
@@ -143,20 +120,31 @@ pub(crate) fn passport_config(sb: &Running, app_id: &str, device: Option<&str>) 
 }
 
 /// The demo app's client on the device `13800138000` (4G).
-pub(crate) fn passport(sb: &Running) -> PassportClient {
+pub(crate) fn passport(sb: &Sandbox) -> PassportClient {
     PassportClient::new(passport_config(sb, DEMO_APP_ID, Some(PHONE))).unwrap()
 }
 
-pub(crate) fn passport_for(sb: &Running, app_id: &str, device: Option<&str>) -> PassportClient {
+pub(crate) fn passport_for(sb: &Sandbox, app_id: &str, device: Option<&str>) -> PassportClient {
     PassportClient::new(passport_config(sb, app_id, device)).unwrap()
+}
+
+/// The demo app's client on the device `13800138000`, its configuration edited first (a wrong
+/// key, another appId…).
+pub(crate) fn passport_edited(
+    sb: &Sandbox,
+    edit: impl FnOnce(&mut PassportConfig),
+) -> PassportClient {
+    let mut cfg = passport_config(sb, DEMO_APP_ID, Some(PHONE));
+    edit(&mut cfg);
+    PassportClient::new(cfg).unwrap()
 }
 
 // ---------------------------------------------------------------- OneLink
 
-pub(crate) fn onelink_config(sb: &Running) -> OneLinkConfig {
+pub(crate) fn onelink_config(sb: &Sandbox) -> OneLinkConfig {
     let mut cfg = OneLinkConfig::new(
         OneLinkBase::sandbox(&sb.base_url),
-        DEMO_APPID,
+        DEMO_ENTERPRISE,
         Secret::new(DEMO_PASSWORD),
     );
     cfg.retry.base_delay = Duration::from_millis(5);
@@ -170,8 +158,35 @@ pub(crate) fn onelink_with(cfg: OneLinkConfig) -> (Arc<OneLinkClient>, Arc<Memor
     (Arc::new(client), store)
 }
 
-pub(crate) fn onelink(sb: &Running) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
+pub(crate) fn onelink(sb: &Sandbox) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
     onelink_with(onelink_config(sb))
+}
+
+/// Every way a OneLink request can be encoded.
+pub(crate) const STYLES: [RequestStyle; 3] = [
+    RequestStyle::PostJson,
+    RequestStyle::PostForm,
+    RequestStyle::GetQuery,
+];
+
+/// The demo enterprise's client, its requests encoded in `style`.
+pub(crate) fn onelink_styled(
+    sb: &Sandbox,
+    style: RequestStyle,
+) -> (Arc<OneLinkClient>, Arc<MemoryTokenStore>) {
+    let mut cfg = onelink_config(sb);
+    cfg.style = style;
+    onelink_with(cfg)
+}
+
+/// A client that gives up on an answer after `timeout`, its token already fetched: a fault
+/// queued next meets the call under test, not the token fetch.
+pub(crate) async fn onelink_impatient(sb: &Sandbox, timeout: Duration) -> Arc<OneLinkClient> {
+    let mut cfg = onelink_config(sb);
+    cfg.timeout = timeout;
+    let (c, _) = onelink_with(cfg);
+    c.token().await.unwrap();
+    c
 }
 
 pub(crate) fn msisdn(n: &str) -> CardId {
@@ -219,6 +234,13 @@ pub(crate) fn assert_carrier(e: &Error, platform: Platform, code: &str) -> Carri
 #[track_caller]
 pub(crate) fn assert_passport(e: &Error, code: &str) -> CarrierError {
     assert_carrier(e, Platform::Passport, code)
+}
+
+/// [`assert_passport`], its first message naming `case`.
+#[track_caller]
+pub(crate) fn assert_passport_case(case: &str, e: &Error, code: &str) -> CarrierError {
+    assert_eq!(e.carrier_code(), Some(code), "{case}: {e:?}");
+    assert_passport(e, code)
 }
 
 #[track_caller]

@@ -1,19 +1,20 @@
 //! Snapshots of what the `cmcc` binary prints for a person to read or a script to parse: every
 //! `--help` text, of `cmcc` and of each subcommand at every depth, and `cmcc codes --json`
-//! (`tests/snapshots/snapshots__*.snap`). The subcommands are found by reading the help itself
-//! ("Commands:"), so a new one is covered without touching this file. Under `CI=true` a
+//! (`tests/it/snapshots/it__snapshots__*.snap`). The subcommands are found by reading the help
+//! itself ("Commands:"), so a new one is covered without touching this file. Under `CI=true` a
 //! mismatch fails; locally `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change.
 
 use std::process::Command;
 
+use crate::support::{output_within, CMCC, COMMAND_DEADLINE};
+
 /// Run `cmcc ARGS` with an empty environment: clap prints the values of `env`-backed options,
 /// and none of the caller's variables may reach a snapshot.
 fn cmcc(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cmcc"))
-        .args(args)
-        .env_clear()
-        .output()
-        .expect("run cmcc");
+    let mut cmd = Command::new(CMCC);
+    cmd.args(args).env_clear();
+    let out =
+        output_within(&mut cmd, &format!("cmcc {args:?}"), COMMAND_DEADLINE).expect("run cmcc");
     assert!(
         out.status.success(),
         "cmcc {args:?}: {}",

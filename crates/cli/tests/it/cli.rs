@@ -1,16 +1,17 @@
 //! The `cmcc` binary, run as a user runs it.
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use crate::support::{
+    output_within, repo_root, wait_for, words, CMCC, COMMAND_DEADLINE, UP_ON_FREE_PORTS,
+};
 
 fn cmcc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmcc"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CMCC_APP_KEY")
-        .output()
-        .expect("run cmcc")
+    let mut cmd = Command::new(CMCC);
+    cmd.current_dir(dir).args(args).env_remove("CMCC_APP_KEY");
+    output_within(&mut cmd, &format!("cmcc {args:?}"), COMMAND_DEADLINE).expect("run cmcc")
 }
 
 fn stdout(o: &Output) -> String {
@@ -42,13 +43,13 @@ fn keygen_writes_0600_key_and_prints_the_public_key() {
         assert_eq!(mode, 0o600);
     }
     // Never silently overwrite a key.
-    let again = cmcc(d.path(), &["keygen", "-o", "k.key"]);
+    let again = cmcc(d.path(), &words("keygen -o k.key"));
     assert_eq!(again.status.code(), Some(2));
     assert_eq!(
         std::fs::read_to_string(d.path().join("k.key")).unwrap(),
         key_text
     );
-    let bad = cmcc(d.path(), &["keygen", "--bits", "512", "-o", "x.key"]);
+    let bad = cmcc(d.path(), &words("keygen --bits 512 -o x.key"));
     assert!(!bad.status.success());
 }
 
@@ -82,31 +83,18 @@ fn sign_verify_and_diagnose_130018() {
     keygen(d.path(), "plat.key");
     let enc = cmcc(
         d.path(),
-        &[
-            "encrypt-phone",
-            "--platform-key",
-            "plat.pub",
-            "--phone",
-            "13999994444",
-            "--app-key",
-            "KEY123",
-            "--timestamp",
-            "20160628180001165",
-        ],
+        &words("encrypt-phone --platform-key plat.pub --phone 13999994444 --app-key KEY123 --timestamp 20160628180001165"),
     );
     assert!(enc.status.success());
     let phone_num = stdout(&enc).trim().to_owned();
     write_request(d.path(), &phone_num);
 
-    let signed = cmcc(
-        d.path(),
-        &["sign", "--key", "cust.key", "--request", "req.json"],
-    );
+    let signed = cmcc(d.path(), &words("sign --key cust.key --request req.json"));
     assert!(signed.status.success());
     std::fs::write(d.path().join("signed.json"), &signed.stdout).unwrap();
     let ok = cmcc(
         d.path(),
-        &["verify", "--pubkey", "cust.pub", "--request", "signed.json"],
+        &words("verify --pubkey cust.pub --request signed.json"),
     );
     assert!(ok.status.success(), "{}", stdout(&ok));
     assert!(stdout(&ok).contains(&format!(
@@ -126,7 +114,7 @@ fn sign_verify_and_diagnose_130018() {
     std::fs::write(d.path().join("bad.json"), v.to_string()).unwrap();
     let bad = cmcc(
         d.path(),
-        &["verify", "--pubkey", "cust.pub", "--request", "bad.json"],
+        &words("verify --pubkey cust.pub --request bad.json"),
     );
     assert_eq!(bad.status.code(), Some(1));
     let s = stdout(&bad);
@@ -142,21 +130,13 @@ fn sign_verify_and_diagnose_130018() {
     // Registered the wrong public key: said plainly.
     let mism = cmcc(
         d.path(),
-        &["verify", "--pubkey", "plat.pub", "--request", "signed.json"],
+        &words("verify --pubkey plat.pub --request signed.json"),
     );
     assert_eq!(mism.status.code(), Some(1));
     assert!(stdout(&mism).contains("not a pair"), "{}", stdout(&mism));
     let mism = cmcc(
         d.path(),
-        &[
-            "verify",
-            "--pubkey",
-            "plat.pub",
-            "--request",
-            "signed.json",
-            "--private-key",
-            "cust.key",
-        ],
+        &words("verify --pubkey plat.pub --request signed.json --private-key cust.key"),
     );
     assert!(stdout(&mism).contains("KEY MISMATCH"));
 
@@ -216,19 +196,7 @@ fn sign_verify_and_diagnose_130018() {
 #[test]
 fn md5_sign_matches_the_formula_and_explains_mismatch() {
     let d = tempfile::tempdir().unwrap();
-    let args = [
-        "md5-sign",
-        "--app-id",
-        "300011580392",
-        "--business-type",
-        "3",
-        "--trace-id",
-        "abc",
-        "--timestamp",
-        "20201125101540980",
-        "--app-key",
-        "K",
-    ];
+    let args = words("md5-sign --app-id 300011580392 --business-type 3 --trace-id abc --timestamp 20201125101540980 --app-key K");
     let o = cmcc(d.path(), &args);
     assert!(o.status.success());
     assert_eq!(
@@ -252,29 +220,14 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("junk.json"), "{not json").unwrap();
     keygen(d.path(), "k.key");
-    for args in [
-        vec![
-            "verify",
-            "--pubkey",
-            "k.key",
-            "--string",
-            "a",
-            "--signature",
-            "b",
-        ],
-        vec!["verify", "--pubkey", "k.pub", "--request", "junk.json"],
-        vec!["decrypt", "--key", "k.key", "--data", "AAAA"],
-        vec![
-            "encrypt-phone",
-            "--platform-key",
-            "k.pub",
-            "--phone",
-            "123",
-            "--app-key",
-            "x",
-        ],
-        vec!["sign", "--key", "k.pub", "--string", "x"],
+    for line in [
+        "verify --pubkey k.key --string a --signature b",
+        "verify --pubkey k.pub --request junk.json",
+        "decrypt --key k.key --data AAAA",
+        "encrypt-phone --platform-key k.pub --phone 123 --app-key x",
+        "sign --key k.pub --string x",
     ] {
+        let args = words(line);
         let o = cmcc(d.path(), &args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
@@ -293,48 +246,21 @@ fn stderr(o: &Output) -> String {
 fn missing_files_are_reported_as_unreadable_not_as_bad_content() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "k.key");
-    for (args, path) in [
+    for (line, path) in [
+        ("sign --key nope.key --string x", "nope.key"),
+        ("sign --key k.key --request missing.json", "missing.json"),
+        ("verify --pubkey k.pub --request @gone", "gone"),
         (
-            vec!["sign", "--key", "nope.key", "--string", "x"],
-            "nope.key",
-        ),
-        (
-            vec!["sign", "--key", "k.key", "--request", "missing.json"],
-            "missing.json",
-        ),
-        (
-            vec!["verify", "--pubkey", "k.pub", "--request", "@gone"],
-            "gone",
-        ),
-        (
-            vec![
-                "verify",
-                "--pubkey",
-                "nope.pub",
-                "--string",
-                "a",
-                "--signature",
-                "b",
-            ],
+            "verify --pubkey nope.pub --string a --signature b",
             "nope.pub",
         ),
+        ("decrypt --key k.key --data @none.txt", "none.txt"),
         (
-            vec!["decrypt", "--key", "k.key", "--data", "@none.txt"],
-            "none.txt",
-        ),
-        (
-            vec![
-                "encrypt-phone",
-                "--platform-key",
-                "k.pub",
-                "--phone",
-                "13800000000",
-                "--app-key",
-                "@no-key",
-            ],
+            "encrypt-phone --platform-key k.pub --phone 13800000000 --app-key @no-key",
             "no-key",
         ),
     ] {
+        let args = words(line);
         let o = cmcc(d.path(), &args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
@@ -346,10 +272,7 @@ fn missing_files_are_reported_as_unreadable_not_as_bad_content() {
     }
     // Bad content in a file that exists is still called bad content.
     std::fs::write(d.path().join("junk.json"), "{not json").unwrap();
-    let o = cmcc(
-        d.path(),
-        &["sign", "--key", "k.key", "--request", "junk.json"],
-    );
+    let o = cmcc(d.path(), &words("sign --key k.key --request junk.json"));
     assert!(
         stderr(&o).contains("junk.json is not valid JSON (the platform answers 130032)"),
         "{}",
@@ -365,7 +288,7 @@ fn with_closed_stdout(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .arg("-c")
         .arg("read -r _; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_cmcc"))
+        .arg(CMCC)
         .args(args)
         .env_remove("CMCC_APP_KEY")
         .stdin(std::process::Stdio::piped())
@@ -377,14 +300,8 @@ fn with_closed_stdout(dir: &Path, args: &[&str]) -> Output {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"go\n").unwrap();
     drop(stdin);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("{args:?} did not end");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    // Its stderr is short (a message at most): it fits the pipe while the child runs.
+    wait_for(&mut child, &format!("{args:?}"), Duration::from_secs(60));
     child.wait_with_output().unwrap()
 }
 
@@ -393,34 +310,16 @@ fn every_command_ends_quietly_on_a_closed_pipe() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "k.key");
     for args in [
-        vec!["codes", "--json"],
-        vec!["codes"],
-        vec!["codes", "130018"],
-        vec!["keygen", "-o", "other.key"],
-        vec!["sign", "--request-template", "verify"],
+        words("codes --json"),
+        words("codes"),
+        words("codes 130018"),
+        words("keygen -o other.key"),
+        words("sign --request-template verify"),
         // The servers too: they print their banner, then would run until stopped.
-        vec!["sandbox", "--listen", "127.0.0.1:0"],
-        vec![
-            "up",
-            "--sandbox-listen",
-            "127.0.0.1:0",
-            "--demo-listen",
-            "127.0.0.1:0",
-            "--gateway-listen",
-            "127.0.0.1:0",
-        ],
-        vec!["sign", "--key", "k.key", "--string", "x"],
-        vec![
-            "md5-sign",
-            "--app-id",
-            "1",
-            "--business-type",
-            "5",
-            "--trace-id",
-            "t",
-            "--app-key",
-            "K",
-        ],
+        words("sandbox --listen 127.0.0.1:0"),
+        UP_ON_FREE_PORTS.to_vec(),
+        words("sign --key k.key --string x"),
+        words("md5-sign --app-id 1 --business-type 5 --trace-id t --app-key K"),
     ] {
         let o = with_closed_stdout(d.path(), &args);
         let err = stderr(&o);
@@ -438,17 +337,7 @@ fn decrypt_shows_phone_and_timestamp_never_the_app_key() {
     keygen(d.path(), "plat.key");
     let enc = cmcc(
         d.path(),
-        &[
-            "encrypt-phone",
-            "--platform-key",
-            "plat.pub",
-            "--phone",
-            "13999994444",
-            "--app-key",
-            "SECRETAPPKEY0001",
-            "--timestamp",
-            "20160628180001165",
-        ],
+        &words("encrypt-phone --platform-key plat.pub --phone 13999994444 --app-key SECRETAPPKEY0001 --timestamp 20160628180001165"),
     );
     assert!(enc.status.success(), "{}", stderr(&enc));
     let phone_num = stdout(&enc).trim().to_owned();
@@ -596,7 +485,7 @@ fn codes_read_like_answers() {
 fn request_templates_sign_and_verify() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "k.key");
-    let t = cmcc(d.path(), &["sign", "--request-template", "verify"]);
+    let t = cmcc(d.path(), &words("sign --request-template verify"));
     assert!(t.status.success());
     assert!(stderr(&t).contains("verifyVmMobileApi"), "{}", stderr(&t));
     let v: serde_json::Value = serde_json::from_slice(&t.stdout).unwrap();
@@ -614,16 +503,13 @@ fn request_templates_sign_and_verify() {
     }
     assert_eq!(v["header"]["timestamp"].as_str().unwrap().len(), 17);
     std::fs::write(d.path().join("t.json"), &t.stdout).unwrap();
-    let signed = cmcc(d.path(), &["sign", "--key", "k.key", "--request", "t.json"]);
+    let signed = cmcc(d.path(), &words("sign --key k.key --request t.json"));
     assert!(signed.status.success(), "{}", stderr(&signed));
     std::fs::write(d.path().join("s.json"), &signed.stdout).unwrap();
-    let ok = cmcc(
-        d.path(),
-        &["verify", "--pubkey", "k.pub", "--request", "s.json"],
-    );
+    let ok = cmcc(d.path(), &words("verify --pubkey k.pub --request s.json"));
     assert!(ok.status.success(), "{}", stdout(&ok));
 
-    let u = cmcc(d.path(), &["sign", "--request-template", "uaid"]);
+    let u = cmcc(d.path(), &words("sign --request-template uaid"));
     let v: serde_json::Value = serde_json::from_slice(&u.stdout).unwrap();
     assert_eq!(v["header"]["version"], "2.0");
     assert!(v.pointer("/body/phoneNum").is_none());
@@ -640,16 +526,9 @@ impl Up {
     fn start() -> (Self, String) {
         let dir = tempfile::tempdir().unwrap();
         let log = std::fs::File::create(dir.path().join("up.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_cmcc"))
+        let child = Command::new(CMCC)
             .current_dir(dir.path())
-            .args([
-                "up",
-                "--sandbox-listen",
-                "127.0.0.1:0",
-                "--demo-listen",
-                "127.0.0.1:0",
-            ])
-            .args(["--gateway-listen", "127.0.0.1:0"])
+            .args(UP_ON_FREE_PORTS)
             .env_remove("CMCC_DATA_DIR")
             .env_remove("RUST_LOG")
             .stdout(log.try_clone().unwrap())
@@ -681,9 +560,7 @@ impl Drop for Up {
 
 /// The first ```sh block after `heading` in the README.
 fn readme_block(heading: &str) -> String {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let section = &readme[readme.find(heading).unwrap()..];
     let start = section.find("```sh\n").unwrap() + 6;
     let end = start + section[start..].find("```").unwrap();
@@ -691,23 +568,20 @@ fn readme_block(heading: &str) -> String {
 }
 
 fn bash(dir: &Path, script: &str) -> Output {
-    let bin = Path::new(env!("CARGO_BIN_EXE_cmcc"))
-        .parent()
-        .unwrap()
-        .to_owned();
+    let bin = Path::new(CMCC).parent().unwrap().to_owned();
     let path = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    Command::new("bash")
-        .current_dir(dir)
+    let mut cmd = Command::new("bash");
+    cmd.current_dir(dir)
         .args(["-c", &format!("set -euo pipefail\n{script}")])
         .env("PATH", path)
         .env_remove("CMCC_APP_KEY")
-        .env_remove("CMCC_ONELINK_BASE")
-        .output()
-        .unwrap()
+        .env_remove("CMCC_ONELINK_BASE");
+    // The fleet blocks run several `cmcc fleet` commands over the network.
+    output_within(&mut cmd, "a README block", Duration::from_secs(300)).unwrap()
 }
 
 #[test]
@@ -839,15 +713,12 @@ fn dev_up_installs_no_jdk() {
             .find(|p| p.exists());
         std::os::unix::fs::symlink(found.unwrap(), bin.join(tool)).unwrap();
     }
-    let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dev");
+    let dev = repo_root().join("dev");
     let run = |cmd: &str| {
         let _ = std::fs::remove_file(&log);
-        let o = Command::new(bin.join("bash"))
-            .arg(&dev)
-            .arg(cmd)
-            .env("PATH", &bin)
-            .output()
-            .unwrap();
+        let mut dev_cmd = Command::new(bin.join("bash"));
+        dev_cmd.arg(&dev).arg(cmd).env("PATH", &bin);
+        let o = output_within(&mut dev_cmd, &format!("./dev {cmd}"), COMMAND_DEADLINE).unwrap();
         (o, std::fs::read_to_string(&log).unwrap_or_default())
     };
     let (o, calls) = run("up");

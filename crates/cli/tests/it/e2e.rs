@@ -4,19 +4,13 @@
 //! when one is missing the test fails under `CI=true` and is skipped with a notice otherwise.
 //! `CMCC_SCREENSHOTS=1` saves each flow's final page under `docs/screenshots/`.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
+use crate::support::{
+    output_within, repo_root, skip, terminate, wait_for, CMCC, COMMAND_DEADLINE, UP_ON_FREE_PORTS,
+};
 
 fn chromium() -> PathBuf {
     std::env::var_os("CMCC_CHROMIUM")
@@ -25,12 +19,10 @@ fn chromium() -> PathBuf {
 
 /// What is missing to run the browser tests, if anything.
 fn missing(root: &Path) -> Option<String> {
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
+    let mut node = Command::new("node");
+    node.arg("--version");
+    let node = output_within(&mut node, "node --version", Duration::from_secs(60));
+    if !node.is_ok_and(|o| o.status.success()) {
         return Some("node is not installed".into());
     }
     if !chromium().exists() {
@@ -55,17 +47,9 @@ struct Up {
 impl Up {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_cmcc"))
-            .args([
-                "up",
-                "--sandbox-listen",
-                "127.0.0.1:0",
-                "--demo-listen",
-                "127.0.0.1:0",
-                "--gateway-listen",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
+        let child = Command::new(CMCC)
+            .args(UP_ON_FREE_PORTS)
+            .arg("--data-dir")
             .arg(dir.path())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -108,18 +92,7 @@ impl Up {
 
 impl Drop for Up {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        terminate(&mut self.child, Duration::from_secs(10));
     }
 }
 
@@ -191,27 +164,16 @@ fn up_wires_everything_and_stops_on_sigterm() {
         assert_eq!(mode & 0o077, 0, "credentials.txt is readable by others");
     }
     // SIGTERM: a graceful stop with exit code 0.
-    Command::new("kill")
-        .args(["-TERM", &up.child.id().to_string()])
-        .status()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(s) = up.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "cmcc up did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status =
+        terminate(&mut up.child, Duration::from_secs(15)).expect("cmcc up did not stop on SIGTERM");
     assert!(status.success(), "cmcc up exited with {status}");
 }
 
 #[test]
 fn up_help_tells_how_to_go_live() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cmcc"))
-        .args(["up", "--help"])
-        .output()
-        .unwrap();
+    let mut help = Command::new(CMCC);
+    help.args(["up", "--help"]);
+    let out = output_within(&mut help, "cmcc up --help", COMMAND_DEADLINE).unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success());
     for needle in [
@@ -231,16 +193,11 @@ fn up_help_tells_how_to_go_live() {
 fn demo_flows_in_chromium() {
     let root = repo_root();
     if let Some(why) = missing(&root) {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but the browser tests cannot run: {why}"
-        );
-        eprintln!("SKIPPED: browser tests: {why}; `./dev test` installs what they need");
-        return;
+        return skip("the browser tests", &why);
     }
     let up = Up::start();
     let started = Instant::now();
-    let status = Command::new("node")
+    let mut node = Command::new("node")
         .args([
             "--test",
             "--test-concurrency=1",
@@ -252,8 +209,9 @@ fn demo_flows_in_chromium() {
         .env("CMCC_SANDBOX_URL", up.url("sandbox"))
         .env("CMCC_GATEWAY_URL", up.url("gateway"))
         .env("CMCC_CHROMIUM", chromium())
-        .status()
+        .spawn()
         .unwrap();
+    let status = wait_for(&mut node, "the browser tests", Duration::from_secs(600));
     eprintln!("browser tests took {} ms", started.elapsed().as_millis());
     assert!(status.success(), "browser tests failed: {status}");
     drop(up);

@@ -1,0 +1,205 @@
+//! The server commands of the README and docs/GATEWAY.md, run as written: every command line
+//! of the block below a `tested by` marker naming one of these tests starts its server, which
+//! must print its URL and answer on it within the deadline; then it is stopped. Ports come from
+//! the servers' own `CMCC_*_LISTEN` / `CMCC_LISTEN` variables (port 0), the files the commands
+//! name are written into a fresh folder first, so the lines stay exactly as documented.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::os::unix::process::CommandExt as _;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The commands of the shell block right below the marker that names `test` in `doc`: one per
+/// line, with trailing comments and comment-only lines dropped.
+fn commands(doc: &str, test: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(doc)).unwrap();
+    let marker = format!("doc_commands.rs: {test} -->");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(&marker))
+        .unwrap_or_else(|| panic!("{doc} has no marker naming {test}"));
+    let open = at + 1 + lines[at + 1..]
+        .iter()
+        .position(|l| l.trim_start().starts_with("```"))
+        .unwrap();
+    lines[open + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with("```"))
+        .map(|l| l.split(" #").next().unwrap_or("").trim().to_owned())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+/// Run `line` with bash in `dir` (the `cmcc` under test first on PATH), wait until it prints
+/// an `http://` URL and `probe` on that URL answers 200, then stop it.
+fn serves(dir: &Path, line: &str, probe: &str) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_cmcc")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!("exec {line}"))
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("CMCC_SANDBOX_LISTEN", "127.0.0.1:0")
+        .env("CMCC_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(i) = l.find("http://") {
+                let url: String = l[i..].chars().take_while(|c| !c.is_whitespace()).collect();
+                let _ = tx.send(url);
+                return;
+            }
+        }
+    });
+    let started = Instant::now();
+    let url = match rx.recv_timeout(DEADLINE) {
+        Ok(u) => u,
+        Err(_) => {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!(
+                "`{line}` printed no URL within {DEADLINE:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answered = rt.block_on(async {
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(r) = http.get(format!("{url}{probe}")).send().await {
+                break r.status().as_u16();
+            }
+            if started.elapsed() > DEADLINE {
+                break 0;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        still_running && answered == 200,
+        "`{line}`: {url}{probe} answered {answered} (0: nothing within {DEADLINE:?}); stderr:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The files the documented commands name, minimal and valid.
+fn folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sandbox.toml"), "").unwrap();
+    std::fs::write(
+        dir.path().join("gateway.toml"),
+        "database_url = \"sqlite:gateway.db\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_readme_server_commands_start_as_written() {
+    let cmds = commands("README.md", "the_readme_server_commands_start_as_written");
+    assert!(cmds.len() >= 4, "{cmds:?}");
+    for line in &cmds {
+        let dir = folder();
+        let probe = if line.starts_with("cmcc gateway") { "/healthz" } else { "/" };
+        serves(dir.path(), line, probe);
+    }
+}
+
+#[test]
+fn the_gateway_doc_commands_start_as_written() {
+    let cmds = commands(
+        "docs/GATEWAY.md",
+        "the_gateway_doc_commands_start_as_written",
+    );
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    for line in &cmds {
+        if line.contains("postgres://") && !cmcc_testkit::backends::in_ci() {
+            // Outside CI the machine may have no PostgreSQL or Redis: try them first.
+            let reachable = ["127.0.0.1:5432", "127.0.0.1:6379"].iter().all(|a| {
+                std::net::TcpStream::connect_timeout(&a.parse().unwrap(), Duration::from_secs(1))
+                    .is_ok()
+            });
+            if !reachable {
+                cmcc_testkit::backends::unavailable("PostgreSQL and Redis", "no answer on 5432/6379");
+                continue;
+            }
+        }
+        let dir = folder();
+        serves(dir.path(), line, "/healthz");
+    }
+}
+
+#[test]
+fn the_fleet_benchmark_block_runs_as_written_at_a_small_scale() {
+    let test = "the_fleet_benchmark_block_runs_as_written_at_a_small_scale";
+    let text = std::fs::read_to_string(root().join("docs/BENCHMARKS.md")).unwrap();
+    let marker = format!("doc_commands.rs: {test} -->");
+    let after = &text[text.find(&marker).expect("marker in docs/BENCHMARKS.md")..];
+    let block = after
+        .split_once("```sh\n")
+        .and_then(|(_, b)| b.split_once("```"))
+        .map(|(b, _)| b)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let n = 200;
+    // Its own process group, so the sandbox the block starts in the background is stopped with
+    // it whatever happens; `timeout` bounds the whole block.
+    let mut child = Command::new("timeout")
+        .args(["300", "bash", "-c", block])
+        .current_dir(dir.path())
+        .env("BIN", env!("CARGO_BIN_EXE_cmcc"))
+        .env("N", n.to_string())
+        .env("C", "4")
+        .env("PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pgid = child.id();
+    let out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
+    let status = child.wait().unwrap();
+    let _ = Command::new("kill").args(["-9", &format!("-{pgid}")]).status();
+    let stdout = reader.join().unwrap();
+    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap_or_default();
+    assert!(status.success(), "the block failed ({status}):\n{stdout}\n{stderr}");
+    let counted = stdout
+        .lines()
+        .find(|l| l.trim_end().ends_with(" changed"))
+        .unwrap_or_else(|| panic!("no `N changed` line:\n{stdout}\n{stderr}"));
+    assert_eq!(counted.split_whitespace().next(), Some(n.to_string().as_str()), "{stdout}");
+    assert!(!stdout.contains(" already"), "a stop was repeated:\n{stdout}");
+    let after = std::fs::read_to_string(dir.path().join("after.csv")).unwrap();
+    let rows: Vec<&str> = after.lines().skip(1).collect();
+    assert_eq!(rows.len(), n, "{after}");
+    assert!(rows.iter().all(|r| r.contains("stopped")), "{after}");
+}
