@@ -1,5 +1,5 @@
 // Every flow of the demo pages, in real Chromium, against a running `cmcc up`
-// (crates/cli/tests/e2e.rs starts one on free ports and runs this file).
+// (crates/cli/tests/it/e2e.rs starts one on free ports and runs this file).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO, SANDBOX, launch, phonePage, shot } from './browser.mjs';

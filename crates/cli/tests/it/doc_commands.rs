@@ -5,8 +5,8 @@
 //! name are written into a fresh folder first, so the lines stay exactly as documented.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::Path;
 use std::os::unix::process::CommandExt as _;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -27,10 +27,12 @@ fn commands(doc: &str, test: &str) -> Vec<String> {
         .iter()
         .position(|l| l.contains(&marker))
         .unwrap_or_else(|| panic!("{doc} has no marker naming {test}"));
-    let open = at + 1 + lines[at + 1..]
-        .iter()
-        .position(|l| l.trim_start().starts_with("```"))
-        .unwrap();
+    let open = at
+        + 1
+        + lines[at + 1..]
+            .iter()
+            .position(|l| l.trim_start().starts_with("```"))
+            .unwrap();
     lines[open + 1..]
         .iter()
         .take_while(|l| !l.trim_start().starts_with("```"))
@@ -43,7 +45,11 @@ fn commands(doc: &str, test: &str) -> Vec<String> {
 /// an `http://` URL and `probe` on that URL answers 200, then stop it.
 fn serves(dir: &Path, line: &str, probe: &str) {
     let bin = Path::new(env!("CARGO_BIN_EXE_cmcc")).parent().unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut child = Command::new("bash")
         .arg("-c")
         .arg(format!("exec {line}"))
@@ -123,7 +129,11 @@ fn the_readme_server_commands_start_as_written() {
     assert!(cmds.len() >= 4, "{cmds:?}");
     for line in &cmds {
         let dir = folder();
-        let probe = if line.starts_with("cmcc gateway") { "/healthz" } else { "/" };
+        let probe = if line.starts_with("cmcc gateway") {
+            "/healthz"
+        } else {
+            "/"
+        };
         serves(dir.path(), line, probe);
     }
 }
@@ -143,7 +153,10 @@ fn the_gateway_doc_commands_start_as_written() {
                     .is_ok()
             });
             if !reachable {
-                cmcc_testkit::backends::unavailable("PostgreSQL and Redis", "no answer on 5432/6379");
+                cmcc_testkit::backends::unavailable(
+                    "PostgreSQL and Redis",
+                    "no answer on 5432/6379",
+                );
                 continue;
             }
         }
@@ -188,16 +201,28 @@ fn the_fleet_benchmark_block_runs_as_written_at_a_small_scale() {
     let out = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
     let status = child.wait().unwrap();
-    let _ = Command::new("kill").args(["-9", &format!("-{pgid}")]).status();
+    let _ = Command::new("kill")
+        .args(["-9", &format!("-{pgid}")])
+        .status();
     let stdout = reader.join().unwrap();
     let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap_or_default();
-    assert!(status.success(), "the block failed ({status}):\n{stdout}\n{stderr}");
+    assert!(
+        status.success(),
+        "the block failed ({status}):\n{stdout}\n{stderr}"
+    );
     let counted = stdout
         .lines()
         .find(|l| l.trim_end().ends_with(" changed"))
         .unwrap_or_else(|| panic!("no `N changed` line:\n{stdout}\n{stderr}"));
-    assert_eq!(counted.split_whitespace().next(), Some(n.to_string().as_str()), "{stdout}");
-    assert!(!stdout.contains(" already"), "a stop was repeated:\n{stdout}");
+    assert_eq!(
+        counted.split_whitespace().next(),
+        Some(n.to_string().as_str()),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(" already"),
+        "a stop was repeated:\n{stdout}"
+    );
     let after = std::fs::read_to_string(dir.path().join("after.csv")).unwrap();
     let rows: Vec<&str> = after.lines().skip(1).collect();
     assert_eq!(rows.len(), n, "{after}");
