@@ -5,7 +5,6 @@
 //! name are written into a fresh folder first, so the lines stay exactly as documented.
 
 use std::io::{BufRead as _, BufReader};
-use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -64,12 +63,14 @@ fn serves(dir: &Path, line: &str, probe: &str) {
         .unwrap();
     let (tx, rx) = mpsc::channel();
     let out = child.stdout.take().unwrap();
+    // Read stdout to its end, not only to the URL: a server whose pipe is closed fails its next
+    // write.
     std::thread::spawn(move || {
+        let mut sent = false;
         for l in BufReader::new(out).lines().map_while(Result::ok) {
-            if let Some(i) = l.find("http://") {
+            if let (false, Some(i)) = (sent, l.find("http://")) {
                 let url: String = l[i..].chars().take_while(|c| !c.is_whitespace()).collect();
-                let _ = tx.send(url);
-                return;
+                sent = tx.send(url).is_ok();
             }
         }
     });
@@ -183,10 +184,14 @@ fn the_fleet_benchmark_block_runs_as_written_at_a_small_scale() {
         .unwrap()
         .port();
     let n = 200;
-    // Its own process group, so the sandbox the block starts in the background is stopped with
-    // it whatever happens; `timeout` bounds the whole block.
+    // The sandbox the block starts in the background is stopped however the block ends: on its
+    // own last line, or by the EXIT trap (also when `timeout`, which bounds the whole block,
+    // sends TERM).
+    let script = format!(
+        "trap 'exit 124' TERM; trap '[ -n \"$SB\" ] && kill \"$SB\" 2>/dev/null' EXIT\n{block}"
+    );
     let mut child = Command::new("timeout")
-        .args(["300", "bash", "-c", block])
+        .args(["300", "bash", "-c", &script])
         .current_dir(dir.path())
         .env("BIN", env!("CARGO_BIN_EXE_cmcc"))
         .env("N", n.to_string())
@@ -194,18 +199,15 @@ fn the_fleet_benchmark_block_runs_as_written_at_a_small_scale() {
         .env("PORT", port.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .spawn()
         .unwrap();
-    let pgid = child.id();
     let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
+    let err_reader = std::thread::spawn(move || std::io::read_to_string(err).unwrap_or_default());
     let status = child.wait().unwrap();
-    let _ = Command::new("kill")
-        .args(["-9", &format!("-{pgid}")])
-        .status();
     let stdout = reader.join().unwrap();
-    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap_or_default();
+    let stderr = err_reader.join().unwrap();
     assert!(
         status.success(),
         "the block failed ({status}):\n{stdout}\n{stderr}"
