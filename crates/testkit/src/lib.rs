@@ -163,7 +163,7 @@ pub async fn spawn_gateway(
     let run = cmcc_gateway::Running::start(cfg).await.unwrap();
     Gateway {
         run,
-        http: reqwest::Client::new(),
+        http: http(),
         dir,
     }
 }
@@ -187,6 +187,20 @@ pub async fn post_json(http: &reqwest::Client, url: &str, body: &Value) -> (u16,
 /// `GET url`: the status and the answer as JSON (or as a JSON string when it is not JSON).
 pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
     send(http.get(url)).await
+}
+
+/// An HTTP client for tests: every request has [`DEADLINE`] as its timeout, so a server that
+/// never answers fails the test instead of hanging it.
+///
+/// # Panics
+///
+/// When the client cannot be built (no TLS backend is involved, so never in practice).
+#[must_use]
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(DEADLINE)
+        .build()
+        .unwrap()
 }
 
 /// The default deadline of [`eventually`]: generous for a loaded CI machine, short enough that

@@ -91,7 +91,7 @@ fn serves(dir: &Path, line: &str, probe: &str) {
         .build()
         .unwrap();
     let answered = rt.block_on(async {
-        let http = reqwest::Client::new();
+        let http = cmcc_testkit::http();
         loop {
             if let Ok(r) = http.get(format!("{url}{probe}")).send().await {
                 break r.status().as_u16();

@@ -313,7 +313,7 @@ async fn expired_token_is_refetched_once_and_the_call_retried_once() {
     assert_eq!(journal_codes(&sb, REAL_NAME_REG_PATH, "12021"), 1);
     assert_eq!(journal_codes(&sb, REAL_NAME_REG_PATH, "0"), 1);
     // Every token revoked on the platform side.
-    let r = reqwest::Client::new()
+    let r = cmcc_testkit::http()
         .delete(format!("{}/_sandbox/onelink/tokens", sb.base_url))
         .send()
         .await
@@ -515,7 +515,7 @@ async fn a_real_push_is_parsed_and_acknowledged() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     let r = http
         .post(format!("{}/_sandbox/onelink/enterprises", sb.base_url))
         .json(

@@ -507,7 +507,7 @@ async fn from_the_page(
     body: &impl serde::Serialize,
     origin: bool,
 ) -> serde_json::Value {
-    let mut req = reqwest::Client::new()
+    let mut req = cmcc_testkit::http()
         .post(format!("{}{path}", sb.base_url))
         .header(DEVICE_HEADER, PHONE)
         .header("referer", format!("{}/login.html", sb.base_url));

@@ -33,7 +33,7 @@ impl Sys {
     pub(crate) async fn start() -> Self {
         Self {
             sbx: cmcc_testkit::spawn_sandbox().await,
-            http: reqwest::Client::new(),
+            http: cmcc_testkit::http(),
         }
     }
 

@@ -20,7 +20,7 @@ async fn refused(r: reqwest::Response) -> (u16, Value) {
 #[tokio::test]
 async fn onelink_admin_refusals_are_json() {
     let sb = cmcc_testkit::spawn_sandbox().await;
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     let url = |path: &str| format!("{}{path}", sb.base_url);
     for (what, request, want) in [
         (

@@ -26,7 +26,7 @@ enum Style {
 
 async fn call(sb: &Sandbox, path: &str, style: Style, params: &[(&str, &str)]) -> Value {
     let url = format!("{}{path}", sb.base_url);
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     let req = match style {
         Style::Get => http.get(&url).query(params),
         Style::Json => {
@@ -480,7 +480,7 @@ async fn other_enterprise_sees_only_its_cards() {
 #[tokio::test(start_paused = true)]
 async fn faults_token_down_busy_and_slow() {
     let sb = start(OneLinkConfig::default()).await;
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     let faults = format!("{}/_sandbox/onelink/faults", sb.base_url);
     for f in [
         json!({"endpoint": TOKEN, "code": "http503"}),
@@ -511,7 +511,7 @@ async fn faults_token_down_busy_and_slow() {
 #[tokio::test]
 async fn bad_input_never_500s() {
     let sb = start(OneLinkConfig::default()).await;
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     for path in [TOKEN, REG, INFO, STATUS] {
         for (ctype, body) in [
             ("application/json", "{"),
@@ -568,7 +568,7 @@ async fn the_sdk_works_against_the_sandbox_in_every_style() {
     let client = OneLinkClient::new(cfg, std::sync::Arc::new(MemoryTokenStore::new())).unwrap();
     let card = cmcc_proto::CardId::from_fields(Some(FRESH), None, None).unwrap();
     client.identity_info(&card).await.unwrap();
-    let r = reqwest::Client::new()
+    let r = cmcc_testkit::http()
         .delete(format!("{}/_sandbox/onelink/tokens", sb.base_url))
         .send()
         .await
@@ -689,7 +689,7 @@ async fn sandbox_reset_returns_onelink_to_its_start_state() {
     );
 
     let (status, _) = cmcc_testkit::post_json(
-        &reqwest::Client::new(),
+        &cmcc_testkit::http(),
         &format!("{}/_sandbox/reset", sb.base_url),
         &json!({}),
     )

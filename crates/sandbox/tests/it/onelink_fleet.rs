@@ -23,7 +23,7 @@ impl Fleet {
         let token = token(&sb).await;
         Self {
             sb,
-            http: reqwest::Client::new(),
+            http: cmcc_testkit::http(),
             token,
         }
     }

@@ -80,7 +80,7 @@ async fn the_h5_form_drives_a_registration_through_to_the_push() {
     let (sb, r) = sandbox_and_link(Some(got.url.clone()), FRESH, "6").await;
     let busi_seq = r["busiSeq"].as_str().unwrap();
     let page_url = format!("{}?para1=p1&para2=%E4%B8%AD", r["url"].as_str().unwrap());
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     let page = http.get(&page_url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -158,7 +158,7 @@ async fn the_mini_program_stand_in_checks_its_parameters() {
     let (sb, r) = sandbox_and_link(Some(got.url.clone()), FRESH, "3").await;
     let busi_seq = r["busiSeq"].as_str().unwrap();
     let query = r["url"].as_str().unwrap();
-    let http = reqwest::Client::new();
+    let http = cmcc_testkit::http();
     let mini = format!("{}{MINI_PATH}", sb.base_url);
     // Percent-encode the query values so '+' in the signature survives.
     let m: cmcc_proto::format::MiniParam = serde_json::from_value(r["miniParam"].clone()).unwrap();
@@ -280,7 +280,7 @@ async fn a_dead_receiver_is_given_up_after_3_resends_and_can_be_redelivered() {
     .await;
     assert_eq!(v["appid"], DEMO_ENTERPRISE);
     let id = p["id"].as_u64().unwrap();
-    let r = reqwest::Client::new()
+    let r = cmcc_testkit::http()
         .post(format!(
             "{}/_sandbox/onelink/pushes/{id}/redeliver",
             sb.base_url

@@ -44,7 +44,7 @@ impl Sbx {
         let base = run.base_url.clone();
         Self {
             run,
-            http: reqwest::Client::new(),
+            http: cmcc_testkit::http(),
             base,
         }
     }

@@ -7,6 +7,7 @@ pub(crate) mod onelink;
 pub(crate) fn no_redirect() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(cmcc_testkit::DEADLINE)
         .build()
         .unwrap()
 }

@@ -62,7 +62,7 @@ pub(crate) fn transid(appid: &str) -> String {
 /// `POST path` with a JSON body: the answer as JSON, whatever the status.
 pub(crate) async fn post(sb: &Sandbox, path: &str, body: &Value) -> Value {
     let url = format!("{}{path}", sb.base_url);
-    cmcc_testkit::post_json(&reqwest::Client::new(), &url, body)
+    cmcc_testkit::post_json(&cmcc_testkit::http(), &url, body)
         .await
         .1
 }
@@ -70,9 +70,7 @@ pub(crate) async fn post(sb: &Sandbox, path: &str, body: &Value) -> Value {
 /// `GET path`: the answer as JSON, whatever the status.
 pub(crate) async fn get(sb: &Sandbox, path: &str) -> Value {
     let url = format!("{}{path}", sb.base_url);
-    cmcc_testkit::get_json(&reqwest::Client::new(), &url)
-        .await
-        .1
+    cmcc_testkit::get_json(&cmcc_testkit::http(), &url).await.1
 }
 
 /// A token of enterprise `appid`.
@@ -110,7 +108,7 @@ pub(crate) async fn submit(sb: &Sandbox, busi_seq: &str, form: &Value) -> (u16, 
         "{}/_sandbox/onelink/registrations/{busi_seq}/complete",
         sb.base_url
     );
-    cmcc_testkit::post_json(&reqwest::Client::new(), &url, form).await
+    cmcc_testkit::post_json(&cmcc_testkit::http(), &url, form).await
 }
 
 /// Complete the registration of `busi_seq` as a user with this liveness result.
