@@ -5,7 +5,11 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 // The helpers of the `it` binary; this binary stays apart for its global subscriber.
-#[allow(dead_code, reason = "this binary uses a part of the helpers")]
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "this binary uses a part of the helpers"
+)]
 #[path = "it/support.rs"]
 mod support;
 

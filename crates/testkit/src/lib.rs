@@ -203,6 +203,24 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// `GET url`, which must answer 200 with an HTML page: the page.
+///
+/// # Panics
+///
+/// When the request fails, the status is not 200 or the content type is not `text/html`.
+pub async fn get_html(http: &reqwest::Client, url: &str) -> String {
+    let r = http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200, "GET {url}");
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(ctype.starts_with("text/html"), "GET {url}: {ctype}");
+    r.text().await.unwrap()
+}
+
 /// The default deadline of [`eventually`]: generous for a loaded CI machine, short enough that
 /// a stuck test fails in seconds rather than hanging the run.
 pub const DEADLINE: Duration = Duration::from_secs(20);

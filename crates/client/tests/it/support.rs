@@ -20,16 +20,7 @@ use cmcc_testkit::{Sandbox, DEMO_ENTERPRISE, DEMO_PASSWORD, DEVICE_HEADER};
 pub(crate) const PHONE: &str = "13800138000";
 pub(crate) const OTHER_PHONE: &str = "13900139000";
 
-/// How many requests of `path` the sandbox journaled.
-pub(crate) fn journal_count(sb: &Sandbox, path: &str) -> usize {
-    sb.sandbox
-        .core
-        .journal
-        .recent(usize::MAX, None)
-        .iter()
-        .filter(|e| e.path == path)
-        .count()
-}
+pub(crate) use cmcc_testkit::journal_count;
 
 /// How many requests of `path` the sandbox answered with `code`.
 pub(crate) fn journal_codes(sb: &Sandbox, path: &str, code: &str) -> usize {

@@ -121,13 +121,7 @@ async fn the_root_is_an_index_page_with_an_icon() {
         }];
     })
     .await;
-    let r = gw.http.get(gw.url("/")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    let html = r.text().await.unwrap();
+    let html = cmcc_testkit::get_html(&gw.http, &gw.url("/")).await;
     for needle in [
         "href=\"/openapi.json\"",
         "href=\"/healthz\"",

@@ -75,13 +75,7 @@ async fn the_root_is_an_index_with_the_links_it_was_given() {
         "http://127.0.0.1:1/?a=1&b=2",
         "",
     )]);
-    let r = http.get(format!("{}/", run.base_url)).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    let html = r.text().await.unwrap();
+    let html = cmcc_testkit::get_html(&http, &format!("{}/", run.base_url)).await;
     for needle in [
         "href=\"/_sandbox/\"",
         "/_sandbox/journal",
