@@ -1,8 +1,11 @@
-//! The server commands of the README and docs/GATEWAY.md, run as written: every command line
-//! of the block below a `tested by` marker naming one of these tests starts its server, which
-//! must print its URL and answer on it within the deadline; then it is stopped. Ports come from
-//! the servers' own `CMCC_*_LISTEN` / `CMCC_LISTEN` variables (port 0), the files the commands
-//! name are written into a fresh folder first, so the lines stay exactly as documented.
+//! Shell blocks of the docs that a unit test cannot run in place, run as written:
+//! - the server commands of the README and docs/GATEWAY.md: every command line of the block
+//!   below a `tested by` marker naming one of these tests starts its server, which must print
+//!   its URL and answer on it within the deadline; then it is stopped. Ports come from the
+//!   servers' own `CMCC_SANDBOX_LISTEN` / `CMCC_LISTEN` variables (port 0), and the files the
+//!   commands name are written into a fresh folder first, so the lines stay as documented;
+//! - the fleet benchmark script of docs/BENCHMARKS.md, whole, at 200 cards instead of 100,000
+//!   (its `N`, `C`, `PORT` and `BIN` take their values from the environment).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
