@@ -277,13 +277,11 @@ impl Store {
 
     /// Drops the oldest quarantined pushes past `max_rows`; answers how many were dropped.
     ///
-    /// The two backends plan this differently, so each gets the statement that measured best on
-    /// it (`./dev bench push`, docs/BENCHMARKS.md). PostgreSQL runs one `DELETE … NOT IN (the
-    /// newest max_rows)` as a hashed anti-join. SQLite has no such join and sorted every
-    /// quarantined push for it, holding its write lock long enough to stall the push writer for
-    /// up to a second at 100,000 rows; there two statements walk the `(disposition,
-    /// received_at)` index instead: find the newest push past the bound, then drop it and all
-    /// older ones.
+    /// Each backend gets the form that measured best on it (`./dev bench push`,
+    /// docs/BENCHMARKS.md): on PostgreSQL one `DELETE … NOT IN (the newest max_rows)`; on
+    /// SQLite, where that statement held the write lock long enough to stall the push writer for
+    /// up to a second at 100,000 quarantined rows, two statements along the `(disposition,
+    /// received_at)` index: find the newest push past the bound, then drop it and all older ones.
     pub async fn trim_quarantine(&self, max_rows: u64) -> Result<u64, StoreError> {
         const ONE_STATEMENT: &str =
             "DELETE FROM pushes WHERE disposition = 'quarantined' AND push_key NOT IN
