@@ -331,8 +331,8 @@ pub async fn onelink_admin(
 }
 
 /// The sandbox's magic OneLink cards (`crates/sandbox/MAGIC-ONELINK.md`), by msisdn: each
-/// answers one way every time, so a test names the case it wants. All but [`OTHERS`] belong
-/// to [`DEMO_ENTERPRISE`].
+/// answers one way every time, so a test names the case it wants. All but
+/// [`OTHERS`](magic::OTHERS) belong to [`DEMO_ENTERPRISE`].
 pub mod magic {
     /// 1: active, unregistered; a registration succeeds when the page's liveness step passes.
     pub const FRESH: &str = "1440000000001";
