@@ -142,16 +142,9 @@ password = "{DEMO_PASSWORD}"
     .await;
     for (i, (busi, msisdn)) in regs.iter().enumerate() {
         let body = json!({"status": "0", "message": "正确", "result": [{"regStatus": "1", "regMsg": "ok", "busiSeq": busi, "msisdn": msisdn}]});
-        let r: Value = http
-            .post(format!("{}/onelink/push", bases[i % 2]))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(r["status"], "0");
+        let url = format!("{}/onelink/push", bases[i % 2]);
+        let (_, r) = cmcc_testkit::post_json(&http, &url, &body).await;
+        assert_eq!(r["status"], "0", "{r}");
     }
 
     let registered = |list: &Value| {

@@ -96,15 +96,8 @@ async fn sigkill_mid_burst_loses_no_acknowledged_push() {
     let base = format!("http://127.0.0.1:{port}");
     let gateway = start_gateway(&db, port, dir.path());
     wait_ok(&http, &format!("{base}/readyz"), Duration::from_secs(10)).await;
-    let r: serde_json::Value = http
-        .post(format!("{base}/onelink/push"))
-        .json(&push(&acked[0]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, r) =
+        cmcc_testkit::post_json(&http, &format!("{base}/onelink/push"), &push(&acked[0])).await;
     assert_eq!(r["status"], "0", "a resend of a stored push is answered ok");
     gateway.kill();
     println!(
