@@ -13,31 +13,29 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::support::{free_port, output_within, repo_root};
+
 const DEADLINE: Duration = Duration::from_secs(30);
 
-fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+/// The shell block right below the marker that names `test` in `doc`, as written.
+fn block(doc: &str, test: &str) -> String {
+    let text = std::fs::read_to_string(repo_root().join(doc)).unwrap();
+    let marker = format!("doc_commands.rs: {test} -->");
+    let after = &text[text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{doc} has no marker naming {test}"))..];
+    after
+        .split_once("```sh\n")
+        .and_then(|(_, b)| b.split_once("```"))
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or_else(|| panic!("{doc}: no shell block below the marker naming {test}"))
 }
 
-/// The commands of the shell block right below the marker that names `test` in `doc`: one per
-/// line, with trailing comments and comment-only lines dropped.
+/// The commands of that block: one per line, with trailing comments and comment-only lines
+/// dropped.
 fn commands(doc: &str, test: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(root().join(doc)).unwrap();
-    let marker = format!("doc_commands.rs: {test} -->");
-    let lines: Vec<&str> = text.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.contains(&marker))
-        .unwrap_or_else(|| panic!("{doc} has no marker naming {test}"));
-    let open = at
-        + 1
-        + lines[at + 1..]
-            .iter()
-            .position(|l| l.trim_start().starts_with("```"))
-            .unwrap();
-    lines[open + 1..]
-        .iter()
-        .take_while(|l| !l.trim_start().starts_with("```"))
+    block(doc, test)
+        .lines()
         .map(|l| l.split(" #").next().unwrap_or("").trim().to_owned())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
@@ -171,21 +169,12 @@ fn the_gateway_doc_commands_start_as_written() {
 
 #[test]
 fn the_fleet_benchmark_block_runs_as_written_at_a_small_scale() {
-    let test = "the_fleet_benchmark_block_runs_as_written_at_a_small_scale";
-    let text = std::fs::read_to_string(root().join("docs/BENCHMARKS.md")).unwrap();
-    let marker = format!("doc_commands.rs: {test} -->");
-    let after = &text[text.find(&marker).expect("marker in docs/BENCHMARKS.md")..];
-    let block = after
-        .split_once("```sh\n")
-        .and_then(|(_, b)| b.split_once("```"))
-        .map(|(b, _)| b)
-        .unwrap();
+    let block = block(
+        "docs/BENCHMARKS.md",
+        "the_fleet_benchmark_block_runs_as_written_at_a_small_scale",
+    );
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let n = 200;
     // The sandbox the block starts in the background is stopped however the block ends: on its
     // own last line, or by the EXIT trap (also when `timeout`, which bounds the whole block,
@@ -193,24 +182,24 @@ fn the_fleet_benchmark_block_runs_as_written_at_a_small_scale() {
     let script = format!(
         "trap 'exit 124' TERM; trap '[ -n \"$SB\" ] && kill \"$SB\" 2>/dev/null' EXIT\n{block}"
     );
-    let mut child = Command::new("timeout")
-        .args(["300", "bash", "-c", &script])
-        .current_dir(dir.path())
-        .env("BIN", env!("CARGO_BIN_EXE_cmcc"))
-        .env("N", n.to_string())
-        .env("C", "4")
-        .env("PORT", port.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
-    let err_reader = std::thread::spawn(move || std::io::read_to_string(err).unwrap_or_default());
-    let status = child.wait().unwrap();
-    let stdout = reader.join().unwrap();
-    let stderr = err_reader.join().unwrap();
+    // The outer limit only backs up `timeout`, whose TERM lets the trap stop the sandbox.
+    let o = output_within(
+        Command::new("timeout")
+            .args(["300", "bash", "-c", &script])
+            .current_dir(dir.path())
+            .env("BIN", env!("CARGO_BIN_EXE_cmcc"))
+            .env("N", n.to_string())
+            .env("C", "4")
+            .env("PORT", port.to_string()),
+        "the fleet benchmark block",
+        Duration::from_secs(320),
+    )
+    .unwrap();
+    let (status, stdout, stderr) = (
+        o.status,
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
     assert!(
         status.success(),
         "the block failed ({status}):\n{stdout}\n{stderr}"
